@@ -1,0 +1,51 @@
+# Chat Webhook Relay — `make run` to start it, `make test` to prove it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# The code needs a JDK >= 21 (virtual threads) while the machine's default java may be older:
+# take JAVA_HOME if it is new enough, else `java` on PATH, else the newest JDK under /usr/lib/jvm.
+define FIND_JDK
+major() { "$$1/bin/java" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'; }; \
+ok() { [ -x "$$1/bin/javac" ] && [ "$$(major "$$1")" -ge 21 ] 2>/dev/null; }; \
+if [ -n "$$JAVA_HOME" ] && ok "$$JAVA_HOME"; then echo "$$JAVA_HOME"; exit; fi; \
+onpath=$$(command -v java) && onpath=$$(dirname "$$(dirname "$$(readlink -f "$$onpath")")") && ok "$$onpath" && { echo "$$onpath"; exit; }; \
+best=; bestv=0; for h in /usr/lib/jvm/*/; do h=$${h%/}; v=$$(major "$$h"); \
+  if ok "$$h" && [ "$$v" -gt "$$bestv" ]; then best=$$h; bestv=$$v; fi; done; echo "$$best"
+endef
+define DESCRIBE_JDKS
+for h in "$$JAVA_HOME" $$(command -v java >/dev/null && dirname "$$(dirname "$$(readlink -f "$$(command -v java)")")") /usr/lib/jvm/*/; do \
+  [ -x "$$h/bin/java" ] && printf '%s (%s) ' "$${h%/}" "$$("$$h/bin/java" -version 2>&1 | head -1)"; done
+endef
+JDK_FOUND := $(shell $(FIND_JDK))
+JDK = $(or $(JDK_FOUND),$(error No JDK >= 21 found; saw: $(shell $(DESCRIBE_JDKS)) — install one or set JAVA_HOME))
+MVN = JAVA_HOME=$(JDK) mvn -B -ntp -q
+JAR := target/chat-webhook.jar
+SOURCES := pom.xml $(shell find src/main web -type f 2>/dev/null)
+
+.PHONY: run build test bench clean test-deps
+
+build: $(JAR)
+
+$(JAR): $(SOURCES)
+	$(MVN) package -DskipTests
+	@echo "Built $(JAR) with $(JDK)"
+
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example: edit WEBHOOK_URL to point at your real endpoint."
+
+run: $(JAR) .env
+	$(JDK)/bin/java -jar $(JAR)
+
+# Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite.
+test-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "Installing chromium and chromium-driver for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+test: test-deps
+	JAVA_HOME=$(JDK) mvn -B -ntp test
+
+clean:
+	rm -rf target

@@ -1,0 +1,64 @@
+package relay;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import relay.config.Config;
+import relay.config.ConfigLoader;
+import relay.log.EventLog;
+import relay.log.Logging;
+
+/** Reads the configuration, starts the {@link App}, and stops it cleanly on SIGTERM or Ctrl-C. */
+public final class Main {
+    /** Exit code for a configuration or environment the service cannot start with. */
+    static final int EXIT_BAD_SETUP = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Logging.keepHandlersUntilExit();
+        // The webhook request carries `Connection: close`, which the JDK client refuses unless this is set before
+        // its first use.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+        Path envFile = Path.of(args.length > 1 && args[0].equals("--env") ? args[1] : ".env");
+        Config config = switch (ConfigLoader.load(envFile, System.getenv())) {
+            case ConfigLoader.Loaded loaded -> {
+                Logging.install(loaded.config().logFormat() == Config.LogFormat.JSON);
+                loaded.warnings().forEach(w -> EventLog.of(Main.class).warn("config.warning", "⚠️ " + w));
+                yield loaded.config();
+            }
+            case ConfigLoader.Invalid invalid -> exit(invalid.problems().stream()
+                    .map(p -> "config error: " + p).toArray(String[]::new));
+        };
+        App app = startOrExit(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            // A stop that was asked for (SIGTERM, Ctrl-C) and completed is a success: exit 0, not the JVM's 143.
+            Runtime.getRuntime().halt(0);
+        }, "shutdown"));
+        new CountDownLatch(1).await();
+    }
+
+    private static App startOrExit(Config config) {
+        try {
+            return App.start(config);
+        } catch (BindException e) {
+            return exit("start-up error: cannot listen on " + config.host() + ":" + config.port() + " ("
+                    + e.getMessage() + "); is another instance running? Set PORT to a free port.");
+        } catch (IOException | RuntimeException e) {
+            return exit("start-up error: " + e.getMessage());
+        }
+    }
+
+    private static <T> T exit(String... lines) {
+        PrintStream err = System.err;
+        for (String line : lines) {
+            err.println(line);
+        }
+        System.exit(EXIT_BAD_SETUP);
+        throw new AssertionError("unreachable");
+    }
+}

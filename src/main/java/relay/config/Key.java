@@ -1,0 +1,69 @@
+package relay.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import relay.chat.MessageKind;
+
+/**
+ * Every configuration key, its default and what it accepts. The README's table and {@code .env.example} are checked
+ * against this list by a test, so the three never drift apart.
+ */
+public enum Key {
+    WEBHOOK_URL(null, "http(s) URL; unset = messages wait as queued"),
+    WEBHOOK_TIMEOUT("5", "seconds, 1-30"),
+    WEBHOOK_MAX_RETRIES("3", "0-10 background retries after the immediate attempt"),
+    WEBHOOK_MAX_RETRIES_TEXT(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_MAX_RETRIES_IMAGE(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_MAX_RETRIES_PDF(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_MAX_RETRIES_DOCUMENT(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_MAX_RETRIES_AUDIO(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_MAX_RETRIES_VIDEO(null, "0-10, default WEBHOOK_MAX_RETRIES"),
+    WEBHOOK_RETRY_BASE_SECONDS("2", "seconds, 1-3600"),
+    WEBHOOK_RETRY_MAX_SECONDS("60", "seconds, 1-86400, at least WEBHOOK_RETRY_BASE_SECONDS"),
+    CIRCUIT_FAILURE_THRESHOLD("5", "1-100 consecutive failures"),
+    CIRCUIT_OPEN_SECONDS("60", "seconds, 1-3600"),
+    WEBHOOK_SECRET(null, "whsec_ followed by base64 of 24-64 bytes; unset = unsigned"),
+    WEBHOOK_USER_AGENT("WhatsApp-Chat-Viewer-Webhook/1.0", "printable ASCII, 1-200 characters"),
+    WEBHOOK_CONCURRENCY("16", "1-256 attempts in flight"),
+    WEBHOOK_ATTACHMENTS("inline", "inline or url"),
+    WEBHOOK_UPLOAD_RATE_KBPS("1024", "KiB per second added to the timeout, 1-1048576"),
+    HOST("127.0.0.1", "address to bind"),
+    PORT("8080", "0-65535 (0 = any free port)"),
+    PUBLIC_BASE_URL(null, "http(s) URL; default http://HOST:PORT"),
+    DATA_DIR("./data", "folder for chat.db and attachments"),
+    MAX_ATTACHMENT_MB("100", "1-2048"),
+    DEFAULT_REGION("BR", "ISO 3166 region for numbers written without +"),
+    APP_TOKEN(null, "at least 16 characters; unset = no sign-in"),
+    LOG_FORMAT("text", "text or json"),
+    DEMO_RECEIVER("true", "true or false");
+
+    private final String defaultValue;
+    private final String accepts;
+
+    Key(String defaultValue, String accepts) {
+        this.defaultValue = defaultValue;
+        this.accepts = accepts;
+    }
+
+    /** The default as written in {@code .env.example}, or null when the key is unset by default. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String accepts() {
+        return accepts;
+    }
+
+    public boolean isSecret() {
+        return this == WEBHOOK_SECRET || this == APP_TOKEN;
+    }
+
+    public static Key maxRetriesFor(MessageKind kind) {
+        return valueOf("WEBHOOK_MAX_RETRIES_" + kind.name().toUpperCase(Locale.ROOT));
+    }
+
+    public static List<String> names() {
+        return Arrays.stream(values()).map(Key::name).toList();
+    }
+}

@@ -1,0 +1,153 @@
+package relay.http;
+
+import com.sun.net.httpserver.Headers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Serves the pages under {@code web/} from the class path (inside the jar). A request path is decoded once and
+ * checked segment by segment: dot segments, backslashes, control characters or anything that is not a plain file
+ * name answer 404, so nothing outside {@code web/} can be named.
+ */
+public final class StaticFiles implements Handler {
+    private static final Map<String, String> ALIASES = Map.of("/", "index.html", "/settings", "settings.html");
+    private static final Map<String, String> TYPES = Map.ofEntries(
+            Map.entry("html", "text/html; charset=utf-8"),
+            Map.entry("css", "text/css; charset=utf-8"),
+            Map.entry("js", "text/javascript; charset=utf-8"),
+            Map.entry("mjs", "text/javascript; charset=utf-8"),
+            Map.entry("json", "application/json; charset=utf-8"),
+            Map.entry("svg", "image/svg+xml"),
+            Map.entry("png", "image/png"),
+            Map.entry("ico", "image/x-icon"),
+            Map.entry("webp", "image/webp"),
+            Map.entry("txt", "text/plain; charset=utf-8"),
+            Map.entry("woff2", "font/woff2"));
+    /** Script only from this origin and no inline script: a strict policy the pages are written to satisfy. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            + "form-action 'self'; frame-ancestors 'none'";
+
+    private record Asset(byte[] bytes, String type, String etag) {
+    }
+
+    private final String root;
+    private final ClassLoader loader;
+    /** Only found files are cached, so requests for made-up names cannot grow it. */
+    private final Map<String, Asset> cache = new ConcurrentHashMap<>();
+
+    /** @param root the class-path folder holding the pages, {@code web} in the jar */
+    public StaticFiles(String root) {
+        if (root.isBlank() || root.startsWith("/") || root.endsWith("/")) {
+            throw new IllegalArgumentException("root must be a relative class-path folder without slashes at its ends");
+        }
+        this.root = root;
+        this.loader = StaticFiles.class.getClassLoader();
+    }
+
+    @Override
+    public void handle(Request request) throws IOException {
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            request.exchange().getResponseHeaders().set("Allow", "GET, HEAD");
+            throw new ApiException(405, "method_not_allowed", request.method() + " is not allowed here; use GET");
+        }
+        Asset asset = mapToName(request.exchange().getRequestURI().getRawPath())
+                .flatMap(this::asset)
+                .orElseThrow(Router::notFound);
+        serve(request, asset);
+    }
+
+    private Optional<String> mapToName(String rawPath) {
+        if (ALIASES.containsKey(rawPath)) {
+            return Optional.of(ALIASES.get(rawPath));
+        }
+        String path;
+        try {
+            path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (!path.startsWith("/") || path.startsWith("//")) {
+            return Optional.empty();
+        }
+        List<String> segments = List.of(path.substring(1).split("/", -1));
+        return segments.stream().allMatch(StaticFiles::isPlainName)
+                ? Optional.of(String.join("/", segments))
+                : Optional.empty();
+    }
+
+    private static boolean isPlainName(String segment) {
+        return !segment.isEmpty() && !segment.startsWith(".") && segment.length() <= 128
+                && segment.chars().allMatch(c -> c > 32 && c < 127 && c != '\\' && c != ':' && c != '%');
+    }
+
+    private Optional<Asset> asset(String name) {
+        Asset cached = cache.get(name);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<Asset> loaded = load(name);
+        loaded.ifPresent(asset -> cache.put(name, asset));
+        return loaded;
+    }
+
+    private Optional<Asset> load(String name) {
+        String extension = name.substring(name.lastIndexOf('.') + 1);
+        if (!TYPES.containsKey(extension)) {
+            return Optional.empty();
+        }
+        try (InputStream in = loader.getResourceAsStream(root + "/" + name)) {
+            if (in == null) {
+                return Optional.empty();
+            }
+            byte[] bytes = in.readAllBytes();
+            return Optional.of(new Asset(bytes, TYPES.get(extension), etagOf(bytes)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void serve(Request request, Asset asset) throws IOException {
+        Headers headers = request.exchange().getResponseHeaders();
+        headers.set("Content-Type", asset.type());
+        headers.set("ETag", asset.etag());
+        // Revalidate every time: the ETag makes that a cheap 304, and a new jar's pages are never stale.
+        headers.set("Cache-Control", "no-cache");
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("Referrer-Policy", "no-referrer");
+        headers.set("X-Frame-Options", "DENY");
+        headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        if (request.header("If-None-Match").filter(asset.etag()::equals).isPresent()) {
+            request.exchange().sendResponseHeaders(304, -1);
+            return;
+        }
+        if (request.method().equals("HEAD")) {
+            headers.set("Content-Length", String.valueOf(asset.bytes().length));
+            request.exchange().sendResponseHeaders(200, -1);
+            return;
+        }
+        request.exchange().sendResponseHeaders(200, asset.bytes().length);
+        try (OutputStream out = request.exchange().getResponseBody()) {
+            out.write(asset.bytes());
+        }
+    }
+
+    private static String etagOf(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

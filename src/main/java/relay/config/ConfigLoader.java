@@ -105,7 +105,7 @@ public final class ConfigLoader {
         }
         int retryBase = integer(Key.WEBHOOK_RETRY_BASE_SECONDS, 1, 3600);
         int retryMax = integer(Key.WEBHOOK_RETRY_MAX_SECONDS, 1, 86_400);
-        if (retryMax < retryBase) {
+        if (retryMax < retryBase && !hasProblem(Key.WEBHOOK_RETRY_BASE_SECONDS, Key.WEBHOOK_RETRY_MAX_SECONDS)) {
             problem(Key.WEBHOOK_RETRY_MAX_SECONDS, "expected at least WEBHOOK_RETRY_BASE_SECONDS (" + retryBase + ")");
         }
         int threshold = integer(Key.CIRCUIT_FAILURE_THRESHOLD, 1, 100);
@@ -255,6 +255,15 @@ public final class ConfigLoader {
             problem(Key.DEFAULT_REGION, value, "expected a two-letter region code such as BR, US or PT");
         }
         return value;
+    }
+
+    private boolean hasProblem(Key... keys) {
+        for (Key key : keys) {
+            if (problems.stream().anyMatch(p -> p.startsWith(key + "="))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void problem(Key key, String value, String expected) {

@@ -1,9 +1,11 @@
 package relay.log;
 
-import java.util.logging.ConsoleHandler;
+import java.io.UnsupportedEncodingException;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.StreamHandler;
 import java.util.logging.Logger;
 
 /** Points the JDK's root logger at standard output with our one-line format. */
@@ -36,12 +38,19 @@ public final class Logging {
         for (Handler handler : root.getHandlers()) {
             root.removeHandler(handler);
         }
-        Handler handler = new ConsoleHandler() {
-            {
-                setOutputStream(System.out);
+        Handler handler = new StreamHandler(System.out, new LineFormatter(json)) {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                super.publish(record);
+                flush();
             }
         };
-        handler.setFormatter(new LineFormatter(json));
+        try {
+            // Explicit, because the platform's console encoding is ASCII under a service manager's bare environment.
+            handler.setEncoding("UTF-8");
+        } catch (UnsupportedEncodingException e) {
+            throw new IllegalStateException("UTF-8 is part of every JDK", e);
+        }
         handler.setLevel(Level.INFO);
         root.addHandler(handler);
         root.setLevel(Level.INFO);

@@ -1,0 +1,95 @@
+package relay.chat;
+
+import java.text.Normalizer;
+
+/**
+ * Sanitises client-supplied filenames (the X-Filename header, a multipart filename) before they are stored, shown,
+ * or echoed in a Content-Disposition header. Files are stored by hash, so the name is only ever a label.
+ */
+public final class Filenames {
+    private static final int MAX_CODE_POINTS = 128;
+    /** Longer "extensions" are just part of a name with a dot in it, and not worth keeping whole. */
+    private static final int MAX_EXTENSION_CODE_POINTS = 16;
+    private static final String REMOVED = "\"'`";
+    /** Break Content-Disposition parameters or are reserved in file names on common systems. */
+    private static final String REPLACED = ";:*?<>|";
+
+    private Filenames() {
+    }
+
+    /**
+     * Strips any path (both separators), control and invisible formatting characters (CR/LF, NUL, bidi overrides that
+     * could disguise an extension) and quotes; replaces other header-breaking characters with '_'; collapses
+     * whitespace; drops leading dots (no hidden files) and trailing dots; caps the length at 128 characters keeping
+     * the extension. Answers {@code fallback} when nothing is left.
+     */
+    public static String sanitize(String raw, String fallback) {
+        if (raw == null) {
+            return fallback;
+        }
+        String name = cleanCharacters(lastPathSegment(Normalizer.normalize(raw, Normalizer.Form.NFC)));
+        name = trimDotsAndSpaces(name.replaceAll("\\s+", " "));
+        name = capLength(name);
+        return name.isEmpty() ? fallback : name;
+    }
+
+    private static String lastPathSegment(String name) {
+        return name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+    }
+
+    private static String cleanCharacters(String name) {
+        StringBuilder out = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> {
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                out.append(' ');
+            } else if (REPLACED.indexOf(c) >= 0) {
+                out.append('_');
+            } else if (!isInvisible(c) && REMOVED.indexOf(c) < 0) {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
+    }
+
+    private static boolean isInvisible(int c) {
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
+                 Character.UNASSIGNED -> true;
+            default -> false;
+        };
+    }
+
+    private static String trimDotsAndSpaces(String name) {
+        int start = 0;
+        int end = name.length();
+        while (start < end && (name.charAt(start) == '.' || name.charAt(start) == ' ')) {
+            start++;
+        }
+        while (end > start && (name.charAt(end - 1) == '.' || name.charAt(end - 1) == ' ')) {
+            end--;
+        }
+        return name.substring(start, end);
+    }
+
+    private static String capLength(String name) {
+        if (name.codePointCount(0, name.length()) <= MAX_CODE_POINTS) {
+            return name;
+        }
+        String extension = extensionWithDot(name);
+        String base = name.substring(0, name.length() - extension.length());
+        int keep = MAX_CODE_POINTS - extension.codePointCount(0, extension.length());
+        int baseLength = base.codePointCount(0, base.length());
+        String cut = base.substring(0, base.offsetByCodePoints(0, Math.min(keep, baseLength)));
+        return trimDotsAndSpaces(cut) + extension;
+    }
+
+    private static String extensionWithDot(String name) {
+        int dot = name.lastIndexOf('.');
+        if (dot <= 0) {
+            return "";
+        }
+        String extension = name.substring(dot);
+        int length = extension.codePointCount(0, extension.length());
+        return length > 1 && length <= MAX_EXTENSION_CODE_POINTS && !extension.contains(" ") ? extension : "";
+    }
+}

@@ -1,0 +1,94 @@
+package relay.chat;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** Checks a client's draft: a valid phone, and text or an attachment within their limits. */
+public final class MessageValidator {
+    /** WhatsApp's own limit for one message's text. */
+    static final int MAX_TEXT_CODE_POINTS = 4096;
+
+    private final PhoneNumbers phones;
+    private final Function<String, Optional<Attachment>> attachmentLookup;
+    private final long maxAttachmentBytes;
+
+    /**
+     * @param attachmentLookup finds an uploaded attachment by id; only called with ids that match
+     *                         {@link Ids#isAttachmentId}
+     */
+    public MessageValidator(PhoneNumbers phones, Function<String, Optional<Attachment>> attachmentLookup,
+                            long maxAttachmentBytes) {
+        if (maxAttachmentBytes <= 0) {
+            throw new IllegalArgumentException("maxAttachmentBytes must be positive: " + maxAttachmentBytes);
+        }
+        this.phones = Objects.requireNonNull(phones, "phones");
+        this.attachmentLookup = Objects.requireNonNull(attachmentLookup, "attachmentLookup");
+        this.maxAttachmentBytes = maxAttachmentBytes;
+    }
+
+    public sealed interface Result {
+        record Valid(ValidMessage message) implements Result {}
+
+        record Invalid(ValidationError error) implements Result {}
+    }
+
+    /** Answers the first problem found, checking the phone, then the text, then the attachment. */
+    public Result validate(MessageDraft draft) {
+        return switch (phones.parse(draft.phone())) {
+            case PhoneNumbers.Result.Invalid invalid -> new Result.Invalid(invalid.error());
+            case PhoneNumbers.Result.Valid phone -> validateContent(phone.e164(), draft);
+        };
+    }
+
+    private Result validateContent(String e164, MessageDraft draft) {
+        String text = isBlank(draft.text()) ? null : draft.text();
+        Optional<ValidationError> textError = Optional.ofNullable(text).flatMap(MessageValidator::checkText);
+        if (textError.isPresent()) {
+            return new Result.Invalid(textError.get());
+        }
+        if (isBlank(draft.attachmentId())) {
+            return text == null
+                    ? invalid("empty_message", "text is required when no attachment is sent.", "text")
+                    : new Result.Valid(new ValidMessage(e164, text, null));
+        }
+        return withAttachment(e164, text, draft.attachmentId());
+    }
+
+    private Result withAttachment(String e164, String text, String id) {
+        if (!Ids.isAttachmentId(id)) {
+            return invalid("invalid_attachment_id", "attachment_id is not a valid attachment id.", "attachment_id");
+        }
+        Optional<Attachment> found = attachmentLookup.apply(id);
+        if (found.isEmpty()) {
+            return invalid("unknown_attachment", "attachment_id names no uploaded attachment.", "attachment_id");
+        }
+        if (found.get().size() > maxAttachmentBytes) {
+            return invalid("attachment_too_large",
+                    "attachment_id names a file larger than the " + maxAttachmentBytes + " bytes allowed.",
+                    "attachment_id");
+        }
+        return new Result.Valid(new ValidMessage(e164, text, found.get()));
+    }
+
+    private static Optional<ValidationError> checkText(String text) {
+        if (text.indexOf('\u0000') >= 0) {
+            return Optional.of(new ValidationError("text_has_nul", "text must not contain NUL characters.", "text"));
+        }
+        int length = text.codePointCount(0, text.length());
+        if (length > MAX_TEXT_CODE_POINTS) {
+            return Optional.of(new ValidationError("text_too_long",
+                    "text must be at most " + MAX_TEXT_CODE_POINTS + " characters long (it has " + length + ").",
+                    "text"));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static Result.Invalid invalid(String code, String message, String field) {
+        return new Result.Invalid(new ValidationError(code, message, field));
+    }
+}

@@ -1,0 +1,183 @@
+package relay.chat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import relay.log.EventLog;
+import relay.store.Attempt;
+import relay.store.AttachmentFiles;
+import relay.store.Conversation;
+import relay.store.Delivery;
+import relay.store.DeliveryState;
+import relay.store.MessageStatus;
+import relay.store.NewMessage;
+import relay.store.Outbox;
+import relay.webhook.AttemptOutcome;
+import relay.webhook.Dispatcher;
+import relay.webhook.WebhookBody;
+
+/**
+ * The chat as the API sees it: validate, store durably, hand to the delivery engine — and answer the questions
+ * the pages ask. Nothing here waits on the webhook unless the caller asks to watch the first attempt.
+ */
+public final class ChatService {
+    private static final EventLog LOG = EventLog.of(ChatService.class);
+
+    private final Outbox outbox;
+    private final Dispatcher dispatcher;
+    private final MessageValidator validator;
+    private final KindDetector detector;
+    private final Ids ids;
+    private final long maxAttachmentBytes;
+    private final Function<Message, WebhookBody> bodies;
+    private final InstantSource clock;
+
+    public ChatService(Outbox outbox, Dispatcher dispatcher, PhoneNumbers phones, Ids ids, long maxAttachmentBytes,
+                       Function<Message, WebhookBody> bodies, InstantSource clock) {
+        this.outbox = outbox;
+        this.dispatcher = dispatcher;
+        this.validator = new MessageValidator(phones, outbox::attachment, maxAttachmentBytes);
+        this.detector = new KindDetector();
+        this.ids = ids;
+        this.maxAttachmentBytes = maxAttachmentBytes;
+        this.bodies = bodies;
+        this.clock = clock;
+    }
+
+    /** A message was accepted (durable) — with its first attempt's outcome when the caller asked to watch it. */
+    public sealed interface SendResult {
+        record Accepted(MessageStatus status, Optional<CompletableFuture<AttemptOutcome>> firstAttempt)
+                implements SendResult {
+        }
+
+        record Rejected(ValidationError error) implements SendResult {
+        }
+    }
+
+    public sealed interface UploadResult {
+        record Uploaded(Attachment attachment) implements UploadResult {
+        }
+
+        record Rejected(ValidationError error) implements UploadResult {
+        }
+    }
+
+    public enum Redelivery { REQUEUED, NOT_FOUND, ALREADY_DELIVERED, IN_PROGRESS }
+
+    /** Validates, stores in one durable transaction, then starts the immediate attempt without waiting for it. */
+    public SendResult send(MessageDraft draft, boolean watchFirstAttempt) {
+        ValidMessage valid = switch (validator.validate(draft)) {
+            case MessageValidator.Result.Valid v -> v.message();
+            case MessageValidator.Result.Invalid invalid -> {
+                return new SendResult.Rejected(invalid.error());
+            }
+        };
+        Optional<ValidationError> unsendable = checkSerializable(valid);
+        if (unsendable.isPresent()) {
+            return new SendResult.Rejected(unsendable.get());
+        }
+        Message message = outbox.accept(new NewMessage(ids.newMessageId(), valid.phone(), valid.text(),
+                valid.attachment() == null ? null : valid.attachment().id(), clock.instant()));
+        LOG.info("message.accepted", "💬 Message " + message.id() + " for " + message.phone() + " accepted",
+                "message_id", message.id(), "phone", message.phone(), "kind", message.kind().wireName());
+        Delivery queued = new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, message.createdAt());
+        Optional<CompletableFuture<AttemptOutcome>> watch = Optional.empty();
+        if (watchFirstAttempt) {
+            watch = Optional.of(dispatcher.submitAndWatch(message));
+        } else {
+            dispatcher.submit(message);
+        }
+        return new SendResult.Accepted(new MessageStatus(message, queued), watch);
+    }
+
+    /** The webhook JSON is built once before storing, so a message that cannot be sent is refused, not stored. */
+    private Optional<ValidationError> checkSerializable(ValidMessage valid) {
+        try {
+            bodies.apply(new Message("msg_check", valid.phone(), 1, valid.text(), valid.attachment(), clock.instant()))
+                    .length();
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of(new ValidationError("unserializable_message",
+                    "The message cannot be turned into a webhook payload.", "text"));
+        }
+    }
+
+    /** Streams an upload to disk (never whole in memory), decides its kind from its first bytes, and records it. */
+    public UploadResult upload(InputStream body, String rawFilename) throws IOException {
+        String filename = Filenames.sanitize(rawFilename, "attachment");
+        return switch (outbox.files().write(body, maxAttachmentBytes)) {
+            case AttachmentFiles.Written.TooLarge tooLarge -> new UploadResult.Rejected(tooLarge());
+            case AttachmentFiles.Written.Stored stored -> record(stored, filename);
+        };
+    }
+
+    private UploadResult record(AttachmentFiles.Written.Stored stored, String filename) {
+        Optional<KindDetector.Detected> detected = detector.detect(stored.head(), filename);
+        if (detected.isEmpty()) {
+            outbox.discardUnreferencedFile(stored.sha256());
+            return new UploadResult.Rejected(new ValidationError("unsupported_attachment_type",
+                    "The file is not an image, PDF, document, audio or video this service can send.", "file"));
+        }
+        Attachment attachment = new Attachment(ids.newAttachmentId(), detected.get().kind(), filename,
+                detected.get().mimeType(), stored.size(), stored.sha256(), clock.instant());
+        outbox.saveAttachment(attachment);
+        LOG.info("attachment.stored", "📎 Attachment " + attachment.id() + ": " + attachment.kind().wireName() + " ("
+                + attachment.size() + " bytes)", "attachment_id", attachment.id(), "size", attachment.size());
+        return new UploadResult.Uploaded(attachment);
+    }
+
+    public ValidationError tooLarge() {
+        return new ValidationError("attachment_too_large",
+                "The file is larger than the limit of " + (maxAttachmentBytes / (1024 * 1024)) + " MB.", "file");
+    }
+
+    public long maxAttachmentBytes() {
+        return maxAttachmentBytes;
+    }
+
+    public Redelivery redeliver(String messageId, boolean force) {
+        Optional<Delivery> delivery = outbox.delivery(messageId);
+        if (delivery.isEmpty()) {
+            return Redelivery.NOT_FOUND;
+        }
+        return switch (delivery.get().state()) {
+            case DELIVERED -> force && dispatcher.redeliver(messageId, true)
+                    ? Redelivery.REQUEUED : Redelivery.ALREADY_DELIVERED;
+            case FAILED, HELD -> dispatcher.redeliver(messageId, force) ? Redelivery.REQUEUED : Redelivery.IN_PROGRESS;
+            case QUEUED, SENDING, RETRYING -> Redelivery.IN_PROGRESS;
+        };
+    }
+
+    public int redeliverFailed() {
+        return dispatcher.redeliverFailed();
+    }
+
+    public Optional<MessageStatus> message(String messageId) {
+        return outbox.message(messageId);
+    }
+
+    public List<Attempt> attempts(String messageId) {
+        return outbox.attempts(messageId);
+    }
+
+    public List<MessageStatus> conversation(String phone, int limit, String beforeMessageId) {
+        return outbox.conversation(phone, limit, beforeMessageId);
+    }
+
+    public List<Conversation> conversations() {
+        return outbox.conversations();
+    }
+
+    public Optional<Attachment> attachment(String attachmentId) {
+        return outbox.attachment(attachmentId);
+    }
+
+    public Map<DeliveryState, Long> counts() {
+        return outbox.counts();
+    }
+}

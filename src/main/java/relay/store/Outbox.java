@@ -1,0 +1,333 @@
+package relay.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.sqlite.SQLiteErrorCode;
+import relay.chat.Attachment;
+import relay.chat.Message;
+import relay.log.EventLog;
+
+/**
+ * The durable outbox: messages, their attachments, deliveries and every attempt, in {@code DATA_DIR/chat.db}.
+ *
+ * <p>Writes go through one writer thread that commits in groups; each write method returns once its write is
+ * durable, or throws {@link IllegalArgumentException} (the write was refused and nothing of it kept) or
+ * {@link UncheckedIOException} (the database failed). Reads run on a few pooled connections beside the writer and
+ * see the last committed state. Instants are kept to the millisecond.
+ */
+public final class Outbox implements AutoCloseable {
+    private static final EventLog LOG = EventLog.of(Outbox.class);
+    private static final String DATABASE = "chat.db";
+    private static final int READERS = 4;
+
+    private final AttachmentFiles files;
+    private final SqlSession writerSession;
+    private final GroupCommitWriter writer;
+    private final ReadPool readers;
+    private final InstantSource clock;
+
+    private Outbox(AttachmentFiles files, SqlSession writerSession, ReadPool readers, InstantSource clock) {
+        this.files = files;
+        this.writerSession = writerSession;
+        this.writer = new GroupCommitWriter(writerSession);
+        this.readers = readers;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (creating when needed) {@code dataDir}, its {@code chat.db} and {@code attachments/}, and migrates the
+     * schema to the current version.
+     *
+     * @throws IOException with a message fit to show the operator as it is, when the folder is not writable or
+     *                     chat.db is not a database this build can use
+     */
+    public static Outbox open(Path dataDir, InstantSource clock) throws IOException {
+        Objects.requireNonNull(clock, "clock");
+        Path folder = dataDir.toAbsolutePath().normalize();
+        prepareFolder(folder);
+        AttachmentFiles files = AttachmentFiles.open(folder.resolve("attachments"));
+        Path database = folder.resolve(DATABASE);
+        SqlSession writerSession = null;
+        try {
+            writerSession = SqlSession.open(database);
+            int migrations = configureWriter(writerSession);
+            ReadPool readers = ReadPool.open(database, READERS);
+            LOG.info("store.opened", "🗄️ Opened " + database + (migrations == 0 ? ""
+                    : " and applied " + migrations + " schema migration(s)"),
+                    "path", database, "migrations", migrations, "schema_version", Schema.CURRENT_VERSION);
+            return new Outbox(files, writerSession, readers, clock);
+        } catch (SQLException e) {
+            closeQuietly(writerSession, e);
+            throw describe(e, folder);
+        }
+    }
+
+    private static void prepareFolder(Path folder) throws IOException {
+        try {
+            Files.createDirectories(folder);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("DATA_DIR " + folder + " is not a folder", e);
+        } catch (IOException e) {
+            throw new IOException("DATA_DIR " + folder + " is not writable: it cannot be created (" + e + ")", e);
+        }
+        if (!Files.isWritable(folder)) {
+            throw new IOException("DATA_DIR " + folder + " is not writable");
+        }
+        Path database = folder.resolve(DATABASE);
+        if (Files.exists(database) && !Files.isWritable(database)) {
+            throw new IOException("DATA_DIR " + folder + " is not writable: " + DATABASE + " is read-only");
+        }
+    }
+
+    /**
+     * WAL lets readers run beside the writer; synchronous=FULL makes every commit reach the disk before it returns,
+     * which is what "accepted" promises to the operator.
+     *
+     * @return how many migrations ran
+     */
+    private static int configureWriter(SqlSession session) throws SQLException {
+        session.runOnce("PRAGMA busy_timeout = 5000");
+        try (ResultSet mode = session.prepare("PRAGMA journal_mode = WAL").executeQuery()) {
+            if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
+                throw new SQLException("the file system does not support write-ahead logging");
+            }
+        }
+        session.runOnce("PRAGMA synchronous = FULL");
+        session.runOnce("PRAGMA foreign_keys = ON");
+        return Schema.migrate(session);
+    }
+
+    private static IOException describe(SQLException e, Path folder) {
+        if (e instanceof Schema.NewerSchemaException) {
+            return new IOException(DATABASE + " in " + folder + " cannot be used: " + e.getMessage(), e);
+        }
+        int code = e.getErrorCode() & 0xFF;
+        if (code == SQLiteErrorCode.SQLITE_NOTADB.code || code == SQLiteErrorCode.SQLITE_CORRUPT.code) {
+            return new IOException(DATABASE + " is not a valid database: " + folder.resolve(DATABASE) + " ("
+                    + e.getMessage() + ")", e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_READONLY.code || code == SQLiteErrorCode.SQLITE_CANTOPEN.code
+                || code == SQLiteErrorCode.SQLITE_PERM.code) {
+            return new IOException("DATA_DIR " + folder + " is not writable (" + e.getMessage() + ")", e);
+        }
+        return new IOException(DATABASE + " in " + folder + " could not be opened: " + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(SqlSession session, SQLException failure) {
+        if (session == null) {
+            return;
+        }
+        try {
+            session.close();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    public AttachmentFiles files() {
+        return files;
+    }
+
+    // ---- writes: each returns once durable
+
+    /**
+     * Stores the message with the next sequence number of its phone, and its delivery as queued.
+     *
+     * @throws IllegalArgumentException when the attachment is unknown or the id is taken
+     */
+    public Message accept(NewMessage message) {
+        Objects.requireNonNull(message, "message");
+        return write(session -> Updates.accept(session, message, clock.instant()));
+    }
+
+    /** @throws IllegalArgumentException when its file is not (or no longer) under attachments/ */
+    public void saveAttachment(Attachment attachment) {
+        Objects.requireNonNull(attachment, "attachment");
+        write(session -> {
+            Updates.saveAttachment(session, attachment, files);
+            return null;
+        });
+    }
+
+    /** An attempt is starting; a delivery still sending after a restart was cut off mid-attempt. */
+    public void markSending(String messageId) {
+        setState(messageId, DeliveryState.SENDING);
+    }
+
+    /**
+     * Records a finished attempt and where the delivery goes next, in one write.
+     *
+     * @param next          typically DELIVERED, RETRYING (with {@code nextAttemptAt}) or FAILED
+     * @param nextAttemptAt null unless a retry is scheduled
+     */
+    public void recordAttempt(Attempt attempt, DeliveryState next, Instant nextAttemptAt, String lastError) {
+        Objects.requireNonNull(attempt, "attempt");
+        Objects.requireNonNull(next, "next");
+        write(session -> {
+            Updates.recordAttempt(session, attempt, next, nextAttemptAt, lastError, clock.instant());
+            return null;
+        });
+    }
+
+    /** Parks the delivery, e.g. while the circuit is open; its attempt count stays. */
+    public void markHeld(String messageId) {
+        setState(messageId, DeliveryState.HELD);
+    }
+
+    /** Puts the delivery back in line, e.g. released from held; its attempt count stays. */
+    public void markQueued(String messageId) {
+        setState(messageId, DeliveryState.QUEUED);
+    }
+
+    private void setState(String messageId, DeliveryState state) {
+        Objects.requireNonNull(messageId, "messageId");
+        write(session -> {
+            Updates.setState(session, messageId, state, clock.instant());
+            return null;
+        });
+    }
+
+    /**
+     * Starts a fresh delivery of a failed or held message (or a delivered one when {@code force}): queued, attempt
+     * count 0, no error. Earlier attempts stay in the history; new ones count from 1 again.
+     *
+     * @return false when the message is unknown or its state does not allow it
+     */
+    public boolean requeue(String messageId, boolean force) {
+        Objects.requireNonNull(messageId, "messageId");
+        return write(session -> Updates.requeue(session, messageId, force, clock.instant()));
+    }
+
+    /**
+     * Re-queues every failed delivery as {@link #requeue} does.
+     *
+     * @return their message ids, oldest first
+     */
+    public List<String> requeueAllFailed() {
+        return write(session -> Updates.requeueAllFailed(session, clock.instant()));
+    }
+
+    /**
+     * Deletes {@code attachments/<sha256>} unless an attachment row refers to it: for an upload rejected after its
+     * bytes were stored.
+     *
+     * @return whether a file was deleted
+     */
+    public boolean discardUnreferencedFile(String sha256) {
+        return write(session -> Updates.discardUnreferencedFile(session, sha256, files));
+    }
+
+    <T> T write(SqlTask<T> task) {
+        return writer.execute(task);
+    }
+
+    // ---- reads: the last committed state
+
+    /** Every delivery that is not delivered or failed, oldest message first: what to pick up again on start. */
+    public List<Delivery> unfinished() {
+        return read(Queries::unfinished);
+    }
+
+    public Optional<Delivery> delivery(String messageId) {
+        return read(session -> Queries.delivery(session, messageId));
+    }
+
+    public Optional<MessageStatus> message(String messageId) {
+        return read(session -> Queries.message(session, messageId));
+    }
+
+    /** Every attempt ever made for the message, also before re-deliveries, oldest first. */
+    public List<Attempt> attempts(String messageId) {
+        return read(session -> Queries.attempts(session, messageId));
+    }
+
+    /**
+     * A page of one phone's thread: the newest {@code limit} messages older than {@code beforeMessageId} (or the
+     * newest when null), oldest first. Empty when {@code beforeMessageId} is not a message of this phone.
+     */
+    public List<MessageStatus> conversation(String phone, int limit, String beforeMessageId) {
+        Objects.requireNonNull(phone, "phone");
+        requirePositive(limit);
+        return read(session -> Queries.conversation(session, phone, limit, beforeMessageId));
+    }
+
+    /** One per phone, the one with the newest last message first. */
+    public List<Conversation> conversations() {
+        return read(Queries::conversations);
+    }
+
+    public Optional<Attachment> attachment(String attachmentId) {
+        return read(session -> Queries.attachment(session, attachmentId));
+    }
+
+    /** How many deliveries are in each state; every state present, zeros included. */
+    public Map<DeliveryState, Long> counts() {
+        return read(Queries::counts);
+    }
+
+    public AttemptStats stats() {
+        return read(Queries::stats);
+    }
+
+    /** The latest failed attempts, newest first. */
+    public List<Attempt> recentFailures(int limit) {
+        requirePositive(limit);
+        return read(session -> Queries.recentFailures(session, limit));
+    }
+
+    /** A cheap read for health checks; false instead of an exception. */
+    public boolean isReachable() {
+        try {
+            return read(Queries::reachable);
+        } catch (UncheckedIOException | IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private <T> T read(SqlTask<T> query) {
+        try {
+            return readers.read(query);
+        } catch (SQLException e) {
+            throw GroupCommitWriter.storageFailure(e);
+        }
+    }
+
+    // SQLite treats a negative LIMIT as "no limit", which would turn a bad parameter into a full scan.
+    private static void requirePositive(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1: " + limit);
+        }
+    }
+
+    /** How many group commits the writer made: far fewer than writes when callers write concurrently. */
+    long commitCount() {
+        return writer.commitCount();
+    }
+
+    int queuedWrites() {
+        return writer.queuedWrites();
+    }
+
+    /** Lets queued writes commit, then closes every connection. Later calls throw IllegalStateException. */
+    @Override
+    public void close() {
+        writer.close();
+        readers.close();
+        try {
+            writerSession.close();
+        } catch (SQLException e) {
+            throw GroupCommitWriter.storageFailure(e);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package relay.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import relay.chat.Attachment;
+
+/** The reads, each one statement so it sees one committed snapshot; shared by readers and the writer. */
+final class Queries {
+    private static final DeliveryState[] STATES = DeliveryState.values();
+    private static final String UNFINISHED_STATES = Arrays.stream(STATES)
+            .filter(state -> !state.isFinal())
+            .map(state -> "'" + state.wireName() + "'")
+            .collect(Collectors.joining(", "));
+    private static final String STATE_SUMS = Arrays.stream(STATES)
+            .map(state -> "SUM(d.state = '" + state.wireName() + "')")
+            .collect(Collectors.joining(", "));
+
+    private static final String MESSAGE = "SELECT " + Rows.STATUS_COLUMNS + Rows.STATUS_FROM + " WHERE m.id = ?";
+    private static final String CONVERSATION_NEWEST = "SELECT " + Rows.STATUS_COLUMNS + Rows.STATUS_FROM
+            + " WHERE m.phone = ? ORDER BY m.sequence DESC LIMIT ?";
+    // A `before` id of another phone or an unknown one makes the bound NULL, and so the page empty.
+    private static final String CONVERSATION_BEFORE = "SELECT " + Rows.STATUS_COLUMNS + Rows.STATUS_FROM
+            + " WHERE m.phone = ?"
+            + " AND m.sequence < (SELECT sequence FROM messages WHERE id = ? AND phone = m.phone)"
+            + " ORDER BY m.sequence DESC LIMIT ?";
+    private static final String CONVERSATIONS = "WITH per_phone AS ("
+            + " SELECT m.phone, MAX(m.sequence) AS last_sequence, COUNT(*) AS total, " + STATE_SUMS
+            + " FROM messages m JOIN deliveries d ON d.message_id = m.id GROUP BY m.phone)"
+            + " SELECT " + Rows.STATUS_COLUMNS + ", per_phone.*" + Rows.STATUS_FROM
+            + " JOIN per_phone ON per_phone.phone = m.phone AND per_phone.last_sequence = m.sequence"
+            + " ORDER BY m.created_at DESC, m.id DESC";
+    private static final String ATTACHMENT = "SELECT " + Rows.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
+    private static final String DELIVERY = "SELECT " + Rows.DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ?";
+    private static final String UNFINISHED = "SELECT " + prefixed("d.", Rows.DELIVERY_COLUMNS)
+            + " FROM deliveries d JOIN messages m ON m.id = d.message_id"
+            + " WHERE d.state IN (" + UNFINISHED_STATES + ") ORDER BY m.created_at, m.id";
+    // Insertion order is the order attempts happened in, also across re-deliveries that restart the numbers.
+    private static final String ATTEMPTS = "SELECT " + Rows.ATTEMPT_COLUMNS
+            + " FROM attempts WHERE message_id = ? ORDER BY id";
+    private static final String RECENT_FAILURES = "SELECT " + Rows.ATTEMPT_COLUMNS
+            + " FROM attempts WHERE succeeded = 0 ORDER BY started_at DESC, id DESC LIMIT ?";
+    private static final String COUNTS = "SELECT state, COUNT(*) FROM deliveries GROUP BY state";
+    private static final String STATS = "SELECT (SELECT COUNT(*) FROM attempts),"
+            + " (SELECT COUNT(*) FROM attempts WHERE succeeded = 1),"
+            + " (SELECT MAX(started_at) FROM attempts WHERE succeeded = 1),"
+            + " (SELECT MAX(started_at) FROM attempts WHERE succeeded = 0)";
+
+    private Queries() {
+    }
+
+    static Optional<MessageStatus> message(SqlSession session, String messageId) throws SQLException {
+        PreparedStatement query = session.prepare(MESSAGE);
+        query.setString(1, messageId);
+        return Rows.first(query, Rows::messageStatus);
+    }
+
+    /** The newest {@code limit} messages of {@code phone} older than {@code beforeMessageId}, oldest first. */
+    static List<MessageStatus> conversation(SqlSession session, String phone, int limit, String beforeMessageId)
+            throws SQLException {
+        PreparedStatement query;
+        if (beforeMessageId == null) {
+            query = session.prepare(CONVERSATION_NEWEST);
+            query.setString(1, phone);
+            query.setInt(2, limit);
+        } else {
+            query = session.prepare(CONVERSATION_BEFORE);
+            query.setString(1, phone);
+            query.setString(2, beforeMessageId);
+            query.setInt(3, limit);
+        }
+        List<MessageStatus> newestFirst = Rows.list(query, Rows::messageStatus);
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    static List<Conversation> conversations(SqlSession session) throws SQLException {
+        return Rows.list(session.prepare(CONVERSATIONS), Queries::conversation);
+    }
+
+    private static Conversation conversation(ResultSet row) throws SQLException {
+        int phone = Rows.STATUS_COLUMN_COUNT + 1;
+        int total = phone + 2;
+        Map<DeliveryState, Long> summary = new EnumMap<>(DeliveryState.class);
+        for (int i = 0; i < STATES.length; i++) {
+            summary.put(STATES[i], row.getLong(total + 1 + i));
+        }
+        return new Conversation(row.getString(phone), Rows.messageStatus(row), Collections.unmodifiableMap(summary),
+                row.getLong(total));
+    }
+
+    static Optional<Attachment> attachment(SqlSession session, String attachmentId) throws SQLException {
+        PreparedStatement query = session.prepare(ATTACHMENT);
+        query.setString(1, attachmentId);
+        return Rows.first(query, Rows::attachment);
+    }
+
+    static Optional<Delivery> delivery(SqlSession session, String messageId) throws SQLException {
+        PreparedStatement query = session.prepare(DELIVERY);
+        query.setString(1, messageId);
+        return Rows.first(query, Rows::delivery);
+    }
+
+    static List<Delivery> unfinished(SqlSession session) throws SQLException {
+        return Rows.list(session.prepare(UNFINISHED), Rows::delivery);
+    }
+
+    static List<Attempt> attempts(SqlSession session, String messageId) throws SQLException {
+        PreparedStatement query = session.prepare(ATTEMPTS);
+        query.setString(1, messageId);
+        return Rows.list(query, Rows::attempt);
+    }
+
+    static List<Attempt> recentFailures(SqlSession session, int limit) throws SQLException {
+        PreparedStatement query = session.prepare(RECENT_FAILURES);
+        query.setInt(1, limit);
+        return Rows.list(query, Rows::attempt);
+    }
+
+    /** Every state, zeros included, in the enum's order. */
+    static Map<DeliveryState, Long> counts(SqlSession session) throws SQLException {
+        Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
+        for (DeliveryState state : STATES) {
+            counts.put(state, 0L);
+        }
+        try (ResultSet rows = session.prepare(COUNTS).executeQuery()) {
+            while (rows.next()) {
+                counts.put(DeliveryState.fromWireName(rows.getString(1)), rows.getLong(2));
+            }
+        }
+        return Collections.unmodifiableMap(counts);
+    }
+
+    static AttemptStats stats(SqlSession session) throws SQLException {
+        try (ResultSet row = session.prepare(STATS).executeQuery()) {
+            row.next();
+            long attempts = row.getLong(1);
+            long succeeded = row.getLong(2);
+            return new AttemptStats(attempts, succeeded, attempts - succeeded, Rows.instant(row, 3),
+                    Rows.instant(row, 4));
+        }
+    }
+
+    static boolean reachable(SqlSession session) throws SQLException {
+        try (ResultSet row = session.prepare("SELECT 1").executeQuery()) {
+            return row.next();
+        }
+    }
+
+    private static String prefixed(String prefix, String columns) {
+        return Arrays.stream(columns.split(", ")).map(column -> prefix + column).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,63 @@
+package relay.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One SQLite connection with its statements prepared once and reused, since preparing costs more than running
+ * most of our statements. Used by one thread at a time.
+ */
+final class SqlSession implements AutoCloseable {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+    private SqlSession(Connection connection) {
+        this.connection = connection;
+    }
+
+    static SqlSession open(Path database) throws SQLException {
+        return new SqlSession(DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath()));
+    }
+
+    /** The statement for {@code sql}, parameters cleared; callers close only the result sets they open. */
+    PreparedStatement prepare(String sql) throws SQLException {
+        PreparedStatement statement = prepared.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            prepared.put(sql, statement);
+        } else {
+            statement.clearParameters();
+        }
+        return statement;
+    }
+
+    /** Runs {@code sql} through a cached statement: for the transaction verbs repeated on every batch. */
+    void run(String sql) throws SQLException {
+        prepare(sql).execute();
+    }
+
+    /** Runs a one-off statement that should not stay prepared (pragmas, schema changes). */
+    void runOnce(String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            for (PreparedStatement statement : prepared.values()) {
+                statement.close();
+            }
+        } finally {
+            prepared.clear();
+            connection.close();
+        }
+    }
+}

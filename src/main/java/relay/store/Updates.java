@@ -1,0 +1,175 @@
+package relay.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import relay.chat.Attachment;
+import relay.chat.Message;
+
+/** The writes, each run by the writer thread inside its own savepoint. */
+final class Updates {
+    private static final String QUEUED = DeliveryState.QUEUED.wireName();
+
+    private static final String MESSAGE_EXISTS = "SELECT 1 FROM messages WHERE id = ?";
+    private static final String NEXT_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) + 1 FROM messages WHERE phone = ?";
+    private static final String INSERT_MESSAGE = "INSERT INTO messages"
+            + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
+            + " VALUES (?, '" + QUEUED + "', 0, NULL, NULL, ?)";
+    private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
+    private static final String FINISH_ATTEMPT = "UPDATE deliveries"
+            + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
+    private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String RESET = "UPDATE deliveries"
+            + " SET state = '" + QUEUED + "', attempts = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ?";
+    private static final String REQUEUE = RESET + " WHERE message_id = ? AND state IN ('"
+            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "')";
+    private static final String REQUEUE_FORCED = RESET + " WHERE message_id = ? AND state IN ('"
+            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "', '"
+            + DeliveryState.DELIVERED.wireName() + "')";
+    private static final String FAILED_OLDEST_FIRST = "SELECT d.message_id FROM deliveries d"
+            + " JOIN messages m ON m.id = d.message_id WHERE d.state = '" + DeliveryState.FAILED.wireName() + "'"
+            + " ORDER BY m.created_at, m.id";
+    private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
+            + "'";
+    private static final String SHA256_REFERENCED = "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1";
+
+    private Updates() {
+    }
+
+    static Message accept(SqlSession session, NewMessage message, Instant now) throws SQLException {
+        if (exists(session, MESSAGE_EXISTS, message.id())) {
+            throw new IllegalArgumentException("message " + message.id() + " already exists");
+        }
+        Attachment attachment = message.attachmentId() == null ? null
+                : Queries.attachment(session, message.attachmentId()).orElseThrow(
+                        () -> new IllegalArgumentException("unknown attachment " + message.attachmentId()));
+        long sequence = nextSequence(session, message.phone());
+        Instant createdAt = Rows.stored(message.createdAt());
+
+        PreparedStatement insert = session.prepare(INSERT_MESSAGE);
+        insert.setString(1, message.id());
+        insert.setString(2, message.phone());
+        insert.setLong(3, sequence);
+        insert.setString(4, message.text());
+        insert.setString(5, message.attachmentId());
+        insert.setLong(6, createdAt.toEpochMilli());
+        insert.executeUpdate();
+
+        PreparedStatement delivery = session.prepare(INSERT_DELIVERY);
+        delivery.setString(1, message.id());
+        delivery.setLong(2, now.toEpochMilli());
+        delivery.executeUpdate();
+        return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
+    }
+
+    // MAX rather than COUNT: the (phone, sequence) index answers it without a scan, and messages are never deleted.
+    private static long nextSequence(SqlSession session, String phone) throws SQLException {
+        PreparedStatement query = session.prepare(NEXT_SEQUENCE);
+        query.setString(1, phone);
+        try (ResultSet row = query.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /**
+     * Refuses a row whose file is gone: it may have been discarded as unreferenced between its upload and this
+     * save, and a row pointing at nothing would fail every delivery of its message.
+     */
+    static void saveAttachment(SqlSession session, Attachment attachment, AttachmentFiles files) throws SQLException {
+        if (!Files.exists(files.path(attachment.sha256()))) {
+            throw new IllegalArgumentException("attachment file " + attachment.sha256() + " is missing");
+        }
+        PreparedStatement insert = session.prepare(INSERT_ATTACHMENT);
+        insert.setString(1, attachment.id());
+        insert.setString(2, attachment.kind().wireName());
+        insert.setString(3, attachment.filename());
+        insert.setString(4, attachment.mimeType());
+        insert.setLong(5, attachment.size());
+        insert.setString(6, attachment.sha256());
+        insert.setLong(7, attachment.createdAt().toEpochMilli());
+        insert.executeUpdate();
+    }
+
+    static void setState(SqlSession session, String messageId, DeliveryState state, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(SET_STATE);
+        update.setString(1, state.wireName());
+        update.setLong(2, now.toEpochMilli());
+        update.setString(3, messageId);
+        requireDelivery(update.executeUpdate(), messageId);
+    }
+
+    static void recordAttempt(SqlSession session, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
+                              String lastError, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(FINISH_ATTEMPT);
+        update.setString(1, next.wireName());
+        update.setInt(2, attempt.number());
+        update.setObject(3, Rows.millis(nextAttemptAt));
+        update.setString(4, lastError);
+        update.setLong(5, now.toEpochMilli());
+        update.setString(6, attempt.messageId());
+        requireDelivery(update.executeUpdate(), attempt.messageId());
+
+        PreparedStatement insert = session.prepare(INSERT_ATTEMPT);
+        insert.setString(1, attempt.messageId());
+        insert.setInt(2, attempt.number());
+        insert.setLong(3, attempt.startedAt().toEpochMilli());
+        insert.setLong(4, attempt.durationMillis());
+        insert.setObject(5, attempt.statusCode());
+        insert.setString(6, attempt.error());
+        insert.setString(7, attempt.responseSnippet());
+        insert.setBoolean(8, attempt.success());
+        insert.executeUpdate();
+    }
+
+    static boolean requeue(SqlSession session, String messageId, boolean force, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(force ? REQUEUE_FORCED : REQUEUE);
+        update.setLong(1, now.toEpochMilli());
+        update.setString(2, messageId);
+        return update.executeUpdate() == 1;
+    }
+
+    static List<String> requeueAllFailed(SqlSession session, Instant now) throws SQLException {
+        List<String> ids = Rows.list(session.prepare(FAILED_OLDEST_FIRST), row -> row.getString(1));
+        PreparedStatement update = session.prepare(REQUEUE_ALL_FAILED);
+        update.setLong(1, now.toEpochMilli());
+        update.executeUpdate();
+        return ids;
+    }
+
+    /** Runs on the writer so that it is ordered with {@link #saveAttachment} of the same content. */
+    static boolean discardUnreferencedFile(SqlSession session, String sha256, AttachmentFiles files)
+            throws SQLException {
+        if (exists(session, SHA256_REFERENCED, sha256)) {
+            return false;
+        }
+        try {
+            return Files.deleteIfExists(files.path(sha256));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean exists(SqlSession session, String sql, String key) throws SQLException {
+        PreparedStatement query = session.prepare(sql);
+        query.setString(1, key);
+        try (ResultSet row = query.executeQuery()) {
+            return row.next();
+        }
+    }
+
+    private static void requireDelivery(int updated, String messageId) {
+        if (updated == 0) {
+            throw new IllegalArgumentException("unknown message " + messageId);
+        }
+    }
+}

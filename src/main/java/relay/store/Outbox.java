@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -162,7 +163,7 @@ public final class Outbox implements AutoCloseable {
 
     /** An attempt is starting; a delivery still sending after a restart was cut off mid-attempt. */
     public void markSending(String messageId) {
-        setState(messageId, DeliveryState.SENDING);
+        setState(List.of(messageId), DeliveryState.SENDING);
     }
 
     /**
@@ -180,20 +181,22 @@ public final class Outbox implements AutoCloseable {
         });
     }
 
-    /** Parks the delivery, e.g. while the circuit is open; its attempt count stays. */
-    public void markHeld(String messageId) {
-        setState(messageId, DeliveryState.HELD);
+    /** Parks deliveries, e.g. while the circuit is open, in one write; their attempt counts stay. */
+    public void markHeld(Collection<String> messageIds) {
+        setState(messageIds, DeliveryState.HELD);
     }
 
-    /** Puts the delivery back in line, e.g. released from held; its attempt count stays. */
-    public void markQueued(String messageId) {
-        setState(messageId, DeliveryState.QUEUED);
+    /** Puts deliveries back in line, e.g. released from held, in one write; their attempt counts stay. */
+    public void markQueued(Collection<String> messageIds) {
+        setState(messageIds, DeliveryState.QUEUED);
     }
 
-    private void setState(String messageId, DeliveryState state) {
-        Objects.requireNonNull(messageId, "messageId");
+    private void setState(Collection<String> messageIds, DeliveryState state) {
+        List<String> ids = List.copyOf(messageIds);
         write(session -> {
-            Updates.setState(session, messageId, state, clock.instant());
+            for (String id : ids) {
+                Updates.setState(session, id, state, clock.instant());
+            }
             return null;
         });
     }

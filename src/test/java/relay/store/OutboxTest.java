@@ -120,7 +120,7 @@ class OutboxTest {
         Message failed = outbox.accept(new NewMessage("msg_failed", BOB, "x", null, t.plusSeconds(5)));
         Message retrying = outbox.accept(new NewMessage("msg_retrying", BOB, "x", null, t.plusSeconds(6)));
         Message sameTime = outbox.accept(new NewMessage("msg_a_same_time", BOB, "x", null, t.plusSeconds(6)));
-        outbox.markHeld(held.id());
+        outbox.markHeld(List.of(held.id()));
         outbox.markSending(sending.id());
         outbox.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
         outbox.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
@@ -174,9 +174,9 @@ class OutboxTest {
         outbox.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING,
                 fixture.clock.instant().plusSeconds(5), "HTTP 500");
 
-        outbox.markHeld(message.id());
+        outbox.markHeld(List.of(message.id()));
         Delivery held = outbox.delivery(message.id()).orElseThrow();
-        outbox.markQueued(message.id());
+        outbox.markQueued(List.of(message.id()));
 
         assertEquals(DeliveryState.HELD, held.state());
         assertEquals(1, held.attempts());
@@ -219,7 +219,7 @@ class OutboxTest {
         Message held = fixture.accept(outbox, ALICE, "held");
         Message queued = fixture.accept(outbox, ALICE, "queued");
         Message sending = fixture.accept(outbox, ALICE, "sending");
-        outbox.markHeld(held.id());
+        outbox.markHeld(List.of(held.id()));
         outbox.markSending(sending.id());
 
         assertTrue(outbox.requeue(held.id(), false));

@@ -1,0 +1,148 @@
+package relay.webhook;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Function;
+import relay.chat.Attachment;
+import relay.chat.Message;
+
+/**
+ * The JSON request body in the Standard Webhooks shape ({@code type}, {@code timestamp}, {@code data}): the same
+ * bytes on every {@link #open()}, streamed so a large attachment is never held in memory whole.
+ *
+ * <p>A message's {@code data} holds {@code id}, {@code phone}, {@code sequence}, {@code created_at}, {@code text}
+ * (omitted when the message has none, as {@code attachment} is for a text-only message) and {@code attachment}
+ * with {@code kind}, {@code filename}, {@code mime_type}, {@code size}, {@code sha256} and either the file as
+ * {@code data_base64} or a signed {@code url} to fetch it from.
+ *
+ * <p>The JSON is written by Jackson once, with the base64 value left empty; the body is then the bytes before that
+ * value, the file encoded on the fly, and the bytes after it.
+ */
+public final class WebhookBody {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String BASE64_FIELD = "data_base64";
+    /** Only the key can contain this: inside a JSON string every quote is escaped. */
+    private static final byte[] BASE64_SLOT = ("\"" + BASE64_FIELD + "\":\"\"").getBytes(StandardCharsets.UTF_8);
+
+    private final byte[] head;
+    private final Path file;
+    private final long fileSize;
+    private final byte[] tail;
+
+    private WebhookBody(byte[] head, Path file, long fileSize, byte[] tail) {
+        this.head = head;
+        this.file = file;
+        this.fileSize = fileSize;
+        this.tail = tail;
+    }
+
+    /**
+     * @param files   where the attachment's bytes are, for inline mode
+     * @param urlMode null to send the attachment inline as base64; otherwise gives the signed URL to send instead
+     */
+    public static WebhookBody forMessage(Message m, AttachmentSource files, Function<Attachment, String> urlMode) {
+        ObjectNode data = MAPPER.createObjectNode()
+                .put("id", m.id())
+                .put("phone", m.phone())
+                .put("sequence", m.sequence());
+        if (m.text() != null) {
+            data.put("text", m.text());
+        }
+        data.put("created_at", m.createdAt().toString());
+        ObjectNode root = envelope("message", m.createdAt(), data);
+        Attachment a = m.attachment();
+        if (a == null) {
+            return whole(root);
+        }
+        ObjectNode attachment = data.putObject("attachment")
+                .put("kind", a.kind().wireName())
+                .put("filename", a.filename())
+                .put("mime_type", a.mimeType())
+                .put("size", a.size())
+                .put("sha256", a.sha256());
+        if (urlMode != null) {
+            attachment.put("url", urlMode.apply(a));
+            return whole(root);
+        }
+        attachment.put(BASE64_FIELD, "");
+        return inline(bytes(root), files.path(a.sha256()), a.size());
+    }
+
+    /** The body of the settings page's "send a test event". */
+    public static WebhookBody testEvent(Instant at, String id) {
+        ObjectNode data = MAPPER.createObjectNode()
+                .put("id", id)
+                .put("message", "Test event from Chat Webhook Relay");
+        return whole(envelope("webhook.test", at, data));
+    }
+
+    /** The exact byte length, known before sending so the request carries a Content-Length. */
+    public long length() {
+        return head.length + Base64Stream.encodedLength(fileSize) + tail.length;
+    }
+
+    /** A fresh stream of the body's bytes; the caller closes it. */
+    public InputStream open() throws IOException {
+        if (file == null) {
+            return new ByteArrayInputStream(head);
+        }
+        long actual = Files.size(file);
+        if (actual != fileSize) {
+            // The announced Content-Length would be wrong; fail the attempt rather than send a broken body.
+            throw new IOException("attachment file has " + actual + " bytes, expected " + fileSize);
+        }
+        List<InputStream> parts = List.of(new ByteArrayInputStream(head),
+                new Base64Stream(Files.newInputStream(file)), new ByteArrayInputStream(tail));
+        return new SequenceInputStream(Collections.enumeration(parts));
+    }
+
+    private static ObjectNode envelope(String type, Instant timestamp, ObjectNode data) {
+        ObjectNode root = MAPPER.createObjectNode()
+                .put("type", type)
+                .put("timestamp", timestamp.toString());
+        root.set("data", data);
+        return root;
+    }
+
+    private static WebhookBody whole(ObjectNode root) {
+        return new WebhookBody(bytes(root), null, 0, new byte[0]);
+    }
+
+    private static WebhookBody inline(byte[] json, Path file, long fileSize) {
+        int slot = lastIndexOf(json, BASE64_SLOT);
+        int valueStart = slot + BASE64_SLOT.length - 1;
+        byte[] head = Arrays.copyOfRange(json, 0, valueStart);
+        byte[] tail = Arrays.copyOfRange(json, valueStart, json.length);
+        return new WebhookBody(head, file, fileSize, tail);
+    }
+
+    private static byte[] bytes(ObjectNode root) {
+        try {
+            return MAPPER.writeValueAsBytes(root);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int lastIndexOf(byte[] haystack, byte[] needle) {
+        for (int i = haystack.length - needle.length; i >= 0; i--) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no " + BASE64_FIELD + " slot in the JSON");
+    }
+}

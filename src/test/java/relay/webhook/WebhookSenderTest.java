@@ -1,0 +1,229 @@
+package relay.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import mockwebserver3.junit5.StartStop;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import relay.chat.Attachment;
+import relay.chat.Message;
+import relay.chat.MessageKind;
+
+class WebhookSenderTest {
+    private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static final Instant NOW = Instant.parse("2025-01-01T12:00:00Z");
+    private static final String USER_AGENT = "WhatsApp-Chat-Viewer-Webhook/1.0";
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    @TempDir
+    Path dir;
+
+    private final FakeClock clock = new FakeClock(NOW);
+    private final HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5));
+
+    @AfterEach
+    void closeClient() {
+        client.close();
+    }
+
+    @Test
+    void shouldSendTheStandardWebhooksHeadersAndASignatureThatVerifies() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(200).body("{\"ok\":true}").build());
+        WebhookBody body = WebhookBody.testEvent(NOW, "evt_1");
+
+        AttemptResult result = sender(Optional.of(new Signer(SECRET)), Duration.ofSeconds(5)).send("msg_1", body);
+
+        AttemptResult.Response response = assertInstanceOf(AttemptResult.Response.class, result);
+        assertEquals(200, response.statusCode());
+        assertEquals("{\"ok\":true}", response.bodySnippet());
+        RecordedRequest request = server.takeRequest();
+        assertEquals("POST", request.getMethod());
+        assertEquals("application/json", request.getHeaders().get("Content-Type"));
+        assertEquals("application/json", request.getHeaders().get("Accept"));
+        assertEquals("gzip, deflate", request.getHeaders().get("Accept-Encoding"));
+        assertEquals(USER_AGENT, request.getHeaders().get("User-Agent"));
+        assertEquals("close", request.getHeaders().get("Connection"));
+        assertEquals(Long.toString(body.length()), request.getHeaders().get("Content-Length"));
+        assertEquals("msg_1", request.getHeaders().get("webhook-id"));
+        assertEquals(Long.toString(NOW.getEpochSecond()), request.getHeaders().get("webhook-timestamp"));
+        byte[] sent = request.getBody().toByteArray();
+        assertEquals(expectedSignature("msg_1", NOW.getEpochSecond(), sent), request.getHeaders().get("webhook-signature"));
+        assertEquals("webhook.test", new ObjectMapper().readTree(sent).get("type").asText());
+    }
+
+    @Test
+    void shouldSendAMessageWithItsAttachmentAsJson() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(204).build());
+        byte[] file = "%PDF-1.7 pretend".getBytes(StandardCharsets.UTF_8);
+        Files.write(dir.resolve("cafe"), file);
+        Attachment a = new Attachment("att_1", MessageKind.PDF, "invoice.pdf", "application/pdf", file.length, "cafe",
+                NOW);
+        Message m = new Message("msg_9", "+5511999999999", 3, "the invoice", a, NOW);
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5))
+                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+
+        assertEquals(204, assertInstanceOf(AttemptResult.Response.class, result).statusCode());
+        RecordedRequest request = server.takeRequest();
+        assertNull(request.getHeaders().get("webhook-signature"));
+        JsonNode data = new ObjectMapper().readTree(request.getBody().toByteArray()).get("data");
+        assertEquals("msg_9", data.get("id").asText());
+        assertEquals("+5511999999999", data.get("phone").asText());
+        assertEquals(3, data.get("sequence").asInt());
+        assertEquals("the invoice", data.get("text").asText());
+        assertEquals("pdf", data.get("attachment").get("kind").asText());
+        assertEquals(Base64.getEncoder().encodeToString(file), data.get("attachment").get("data_base64").asText());
+    }
+
+    @Test
+    void shouldNotFollowRedirects() {
+        server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", server.url("/elsewhere")).build());
+        server.enqueue(new MockResponse.Builder().code(200).build());
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5)).send("msg_1", testBody());
+
+        AttemptResult.Response response = assertInstanceOf(AttemptResult.Response.class, result);
+        assertEquals(302, response.statusCode());
+        assertEquals(server.url("/elsewhere").toString(), response.headers().get("location").getFirst());
+        assertEquals(1, server.getRequestCount(), "no request to the redirect target");
+    }
+
+    @Test
+    void shouldReportHeadersByLowerCaseName() {
+        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "30").build());
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5)).send("msg_1", testBody());
+
+        assertEquals("30", assertInstanceOf(AttemptResult.Response.class, result).headers().get("retry-after")
+                .getFirst());
+    }
+
+    @Test
+    void shouldDecodeAGzipBodyAndKeepItsFirst512Bytes() throws IOException {
+        String text = "é".repeat(100) + "x".repeat(2000);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        server.enqueue(new MockResponse.Builder().code(500).addHeader("Content-Encoding", "gzip")
+                .body(new Buffer().write(gz.toByteArray())).build());
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5)).send("msg_1", testBody());
+
+        String snippet = assertInstanceOf(AttemptResult.Response.class, result).bodySnippet();
+        assertEquals("é".repeat(100) + "x".repeat(312), snippet);
+    }
+
+    @Test
+    void shouldDecodeADeflateBody() throws IOException {
+        ByteArrayOutputStream zlib = new ByteArrayOutputStream();
+        try (DeflaterOutputStream out = new DeflaterOutputStream(zlib)) {
+            out.write("{\"error\":\"signature mismatch\"}".getBytes(StandardCharsets.UTF_8));
+        }
+        server.enqueue(new MockResponse.Builder().code(401).addHeader("Content-Encoding", "deflate")
+                .body(new Buffer().write(zlib.toByteArray())).build());
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5)).send("msg_1", testBody());
+
+        assertEquals("{\"error\":\"signature mismatch\"}",
+                assertInstanceOf(AttemptResult.Response.class, result).bodySnippet());
+    }
+
+    @Test
+    void shouldKeepOnlyTheFirst512BytesOfALargePlainBody() {
+        server.enqueue(new MockResponse.Builder().code(400).body("a".repeat(100_000)).build());
+
+        AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5)).send("msg_1", testBody());
+
+        assertEquals("a".repeat(512), assertInstanceOf(AttemptResult.Response.class, result).bodySnippet());
+    }
+
+    @Test
+    void shouldTimeOutWhenTheResponseBodyStalls() {
+        server.enqueue(new MockResponse.Builder().code(200).body("never arrives")
+                .onResponseBody(SocketEffect.Stall.INSTANCE).build());
+
+        WebhookSender sender = sender(Optional.empty(), Duration.ofSeconds(1));
+        WebhookBody body = testBody();
+
+        AttemptResult result = sender.send("msg_1", body);
+
+        // One second of base timeout and one for the (small) body.
+        assertEquals("timed out after 2s", assertInstanceOf(AttemptResult.Failure.class, result).error());
+        assertEquals(Duration.ofSeconds(2), sender.timeoutFor(body.length()));
+    }
+
+    @Test
+    void shouldReportConnectionRefusedOnAClosedPort() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        URI url = URI.create("http://127.0.0.1:" + port + "/hooks/secret-token-123456");
+        WebhookSender sender = new WebhookSender(client, url, USER_AGENT, Optional.empty(), Duration.ofSeconds(5),
+                1024, clock);
+
+        AttemptResult result = sender.send("msg_1", testBody());
+
+        AttemptResult.Failure failure = assertInstanceOf(AttemptResult.Failure.class, result);
+        assertEquals("connection refused by 127.0.0.1:" + port, failure.error());
+        assertEquals(NOW, failure.startedAt());
+    }
+
+    @Test
+    void shouldAllowOneExtraSecondPerUploadRateOfBody() {
+        WebhookSender sender = new WebhookSender(client, URI.create("http://127.0.0.1:9/"), USER_AGENT,
+                Optional.empty(), Duration.ofSeconds(5), 1024, clock);
+
+        assertEquals(Duration.ofSeconds(5), sender.timeoutFor(0));
+        assertEquals(Duration.ofSeconds(6), sender.timeoutFor(1));
+        assertEquals(Duration.ofSeconds(6), sender.timeoutFor(1024 * 1024));
+        assertEquals(Duration.ofSeconds(7), sender.timeoutFor(1024 * 1024 + 1));
+        assertEquals(Duration.ofSeconds(20), sender.timeoutFor(15L * 1024 * 1024));
+    }
+
+    private WebhookSender sender(Optional<Signer> signer, Duration baseTimeout) {
+        return new WebhookSender(client, server.url("/hooks/abc").uri(), USER_AGENT, signer, baseTimeout, 1024, clock);
+    }
+
+    private static WebhookBody testBody() {
+        return WebhookBody.testEvent(NOW, "evt_1");
+    }
+
+    /** Computed here, independently of {@link Signer}, as a receiver would. */
+    private static String expectedSignature(String id, long timestamp, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())), "HmacSHA256"));
+        mac.update((id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
+        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(body));
+    }
+}

@@ -71,12 +71,13 @@ public final class ChatService {
 
     /** Validates, stores in one durable transaction, then starts the immediate attempt without waiting for it. */
     public SendResult send(MessageDraft draft, boolean watchFirstAttempt) {
-        ValidMessage valid = switch (validator.validate(draft)) {
-            case MessageValidator.Result.Valid v -> v.message();
-            case MessageValidator.Result.Invalid invalid -> {
-                return new SendResult.Rejected(invalid.error());
-            }
+        return switch (validator.validate(draft)) {
+            case MessageValidator.Result.Valid valid -> store(valid.message(), watchFirstAttempt);
+            case MessageValidator.Result.Invalid invalid -> new SendResult.Rejected(invalid.error());
         };
+    }
+
+    private SendResult store(ValidMessage valid, boolean watchFirstAttempt) {
         Optional<ValidationError> unsendable = checkSerializable(valid);
         if (unsendable.isPresent()) {
             return new SendResult.Rejected(unsendable.get());

@@ -68,7 +68,7 @@ public final class RetryPolicy {
         if (status == 410) {
             return new Decision.Gone("HTTP 410 Gone: the endpoint was removed");
         }
-        if (status == 408 || status == 425 || status == 429 || (status >= 500 && status <= 599)) {
+        if (isRetryableStatus(status)) {
             Duration retryAfter = status == 429 || status == 503 ? retryAfter(response, now) : Duration.ZERO;
             return retryOrGiveUp(describe(response), retryAfter, retriesUsed, maxRetries, now);
         }
@@ -76,6 +76,21 @@ public final class RetryPolicy {
             return new Decision.Failed(redirect(response));
         }
         return new Decision.Failed(describe(response));
+    }
+
+    /**
+     * Whether the attempt failed in a way worth trying again — and so, for the circuit, a sign the endpoint is
+     * unwell: no answer at all, 408, 425, 429 or 5xx. Other answers mean the endpoint is up.
+     */
+    public boolean isRetryable(AttemptResult result) {
+        return switch (result) {
+            case AttemptResult.Failure failure -> true;
+            case AttemptResult.Response response -> isRetryableStatus(response.statusCode());
+        };
+    }
+
+    private static boolean isRetryableStatus(int status) {
+        return status == 408 || status == 425 || status == 429 || (status >= 500 && status <= 599);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.Instant;
 import relay.chat.Attachment;
 import relay.chat.Message;
 import relay.chat.MessageKind;
+import relay.testing.FakeClock;
 
 /** Builds messages and attempts for the outbox tests; each message is created one second after the previous. */
 final class OutboxFixture {

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import relay.testing.FakeClock;
 import relay.webhook.CircuitBreaker.Permit;
 import relay.webhook.CircuitBreaker.Snapshot;
 import relay.webhook.CircuitBreaker.State;

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Attachment;
 import relay.chat.Message;
 import relay.chat.MessageKind;
+import relay.testing.FakeClock;
 
 class WebhookSenderTest {
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,15 +1,15 @@
-package relay.store;
+package relay.testing;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock the test moves by hand; safe to read from the writer thread. */
-final class FakeClock implements InstantSource {
+/** A clock that moves only when a test says so; safe to read from any thread (writer, timers, attempts). */
+public final class FakeClock implements InstantSource {
     private final AtomicReference<Instant> now;
 
-    FakeClock(Instant start) {
+    public FakeClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
@@ -18,7 +18,7 @@ final class FakeClock implements InstantSource {
         return now.get();
     }
 
-    Instant advance(Duration by) {
+    public Instant advance(Duration by) {
         return now.updateAndGet(instant -> instant.plus(by));
     }
 }

@@ -245,7 +245,8 @@ public final class Dispatcher implements AutoCloseable {
         delayed.add(new Job(messageId, order, dueAt));
     }
 
-    private record Launch(Job job) {
+    /** A job let through by the circuit; {@code probe} when it is the one attempt that tests a half-open circuit. */
+    private record Launch(Job job, boolean probe) {
     }
 
     /** Starts as many due attempts as the concurrency bound and the circuit allow. */
@@ -262,12 +263,13 @@ public final class Dispatcher implements AutoCloseable {
                 due.add(delayed.poll());
             }
             while (inFlight < concurrency && !due.isEmpty()) {
-                if (breaker.tryAcquire() instanceof CircuitBreaker.Permit.Rejected rejected) {
-                    holdAllDue(toHold, rejected.retryAt(), now);
-                    break;
+                switch (breaker.tryAcquire()) {
+                    case CircuitBreaker.Permit.Granted granted -> {
+                        inFlight++;
+                        launches.add(new Launch(due.poll(), granted.probe()));
+                    }
+                    case CircuitBreaker.Permit.Rejected rejected -> holdAllDue(toHold, rejected.retryAt(), now);
                 }
-                inFlight++;
-                launches.add(new Launch(due.poll()));
             }
             scheduleWake(now);
         } finally {
@@ -277,7 +279,7 @@ public final class Dispatcher implements AutoCloseable {
             attempts.execute(() -> hold(toHold));
         }
         for (Launch launch : launches) {
-            attempts.execute(() -> attempt(launch.job()));
+            attempts.execute(() -> attempt(launch));
         }
     }
 
@@ -325,30 +327,45 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private void attempt(Job job) {
+    private void attempt(Launch launch) {
+        Job job = launch.job();
+        boolean sent = false;
         try {
             Optional<MessageStatus> found = outbox.message(job.messageId());
             if (found.isEmpty() || found.get().delivery().state().isFinal()) {
                 untrack(job.messageId());
                 return;
             }
-            send(job, found.get().message(), found.get().delivery().attempts() + 1);
+            Message message = found.get().message();
+            int number = found.get().delivery().attempts() + 1;
+            AttemptResult result = post(message, number);
+            sent = true;
+            conclude(job, message, number, result);
         } catch (RuntimeException e) {
             LOG.error("delivery.internal_error", "💥 Attempt for " + job.messageId() + " failed inside the service; "
                     + "trying again in " + INTERNAL_RETRY.toSeconds() + "s", e, "message_id", job.messageId());
             reschedule(job, clock.instant().plus(INTERNAL_RETRY));
         } finally {
+            if (launch.probe() && !sent) {
+                // A probe that never reached the webhook has no outcome to report: hand the probe on.
+                breaker.cancelProbe();
+            }
             finishAttempt();
         }
     }
 
-    private void send(Job job, Message message, int number) {
+    /** Marks the delivery as sending and makes the attempt; the webhook's trouble comes back as a result. */
+    private AttemptResult post(Message message, int number) {
         outbox.markSending(message.id());
         publish(message, new Delivery(message.id(), DeliveryState.SENDING, number - 1, null, null, clock.instant()));
         WebhookBody body = bodies.apply(message);
         WebhookSender webhook = sender.orElseThrow();
         logSending(message, number, body, webhook);
-        AttemptResult result = webhook.send(message.id(), body);
+        return webhook.send(message.id(), body);
+    }
+
+    /** Decides what follows the attempt, tells the circuit, records it, then tells listeners and waiters. */
+    private void conclude(Job job, Message message, int number, AttemptResult result) {
         int allowed = maxRetries.applyAsInt(message.kind());
         RetryPolicy.Decision decision = policy.decide(result, number - 1, allowed, clock.instant());
         reportToBreaker(result, decision, message.id(), number);

@@ -206,6 +206,22 @@ class DispatcherCircuitTest {
         engine.awaitAll(failing, DeliveryState.DELIVERED);
     }
 
+    @Test
+    void shouldProbeAgainWhenAProbeFailsInsideTheServiceBeforeItIsSent() {
+        List<Message> failing = openCircuit();
+        engine.advance(RETRY_BASE);
+        engine.awaitAll(failing, DeliveryState.HELD);
+        engine.breakBodyOnce(failing.getFirst());
+
+        engine.advanceTo(T0.plus(OPEN_WINDOW));
+
+        engine.awaitAll(failing.subList(1, failing.size()), DeliveryState.DELIVERED);
+        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
+        engine.advance(Duration.ofSeconds(5));
+        engine.await(failing.getFirst(), DeliveryState.DELIVERED);
+        assertEquals(10, server.getRequestCount());
+    }
+
     /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
     private List<Message> openCircuit() {
         webhook.enqueue(500, Engine.FAILURE_THRESHOLD);

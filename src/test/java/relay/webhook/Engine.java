@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +43,7 @@ final class Engine implements AutoCloseable {
     private final Path dataDir;
     private final HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5));
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<String> unbuildable = ConcurrentHashMap.newKeySet();
     /** Tasks handed to the dispatcher's executor and not finished yet. */
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger maxBusy = new AtomicInteger();
@@ -107,6 +110,11 @@ final class Engine implements AutoCloseable {
 
     List<Message> send(int count) {
         return IntStream.rangeClosed(1, count).mapToObj(i -> send("message " + i)).toList();
+    }
+
+    /** The next attempt of this message fails inside the service, before anything is sent. */
+    void breakBodyOnce(Message message) {
+        unbuildable.add(message.id());
     }
 
     /** Moves the clock and fires the timers that came due. */
@@ -178,6 +186,9 @@ final class Engine implements AutoCloseable {
     }
 
     private WebhookBody body(Message message) {
+        if (unbuildable.remove(message.id())) {
+            throw new IllegalStateException("cannot build the body of " + message.id());
+        }
         return WebhookBody.forMessage(message, outbox.files()::path, null);
     }
 

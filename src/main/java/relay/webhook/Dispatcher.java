@@ -198,6 +198,10 @@ public final class Dispatcher implements AutoCloseable {
         AttemptResult result = sender.get().send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
         RetryPolicy.Decision decision = policy.decide(result, 0, 0, clock.instant());
         reportToBreaker(result, decision, eventId, 1);
+        if (decision instanceof RetryPolicy.Decision.Gone gone) {
+            // As for a message: a gone endpoint pauses delivery, and a test event sent as the probe must settle it.
+            breaker.pause(gone.reason());
+        }
         DeliveryState state = decision instanceof RetryPolicy.Decision.Delivered
                 ? DeliveryState.DELIVERED : DeliveryState.FAILED;
         return new AttemptOutcome(state, statusOf(result), result.duration().toMillis(), reasonOf(decision));

@@ -222,6 +222,24 @@ class DispatcherCircuitTest {
         assertEquals(10, server.getRequestCount());
     }
 
+    @Test
+    void shouldPauseWhenATestEventProbeIsAnsweredGone() {
+        List<Message> failing = openCircuit();
+        engine.advance(RETRY_BASE);
+        engine.awaitAll(failing, DeliveryState.HELD);
+        engine.clock.advance(OPEN_WINDOW);
+        webhook.enqueue(410, 1);
+
+        AttemptOutcome outcome = engine.dispatcher.sendTestEvent("evt_1");
+
+        assertEquals(new AttemptOutcome(DeliveryState.FAILED, 410, 0L, GONE), outcome);
+        CircuitBreaker.Snapshot paused = engine.dispatcher.circuit();
+        assertEquals(State.OPEN, paused.state());
+        assertEquals(GONE, paused.pausedReason());
+        engine.dispatcher.resetCircuit();
+        engine.awaitAll(failing, DeliveryState.DELIVERED);
+    }
+
     /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
     private List<Message> openCircuit() {
         webhook.enqueue(500, Engine.FAILURE_THRESHOLD);

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,7 @@ final class Engine implements AutoCloseable {
     private Optional<URI> webhook = Optional.empty();
     private int concurrency = 1;
     private Duration timeout = Duration.ofSeconds(5);
+    private Executor attempts = threads;
     private int nextId = 1;
 
     Outbox outbox;
@@ -74,6 +76,12 @@ final class Engine implements AutoCloseable {
     /** WEBHOOK_TIMEOUT; a small body adds one second to it. */
     Engine timeout(Duration base) {
         timeout = base;
+        return this;
+    }
+
+    /** Runs the dispatcher's attempts (and its writes that hold deliveries); virtual threads unless told. */
+    Engine attempts(Executor executor) {
+        attempts = executor;
         return this;
     }
 
@@ -172,7 +180,7 @@ final class Engine implements AutoCloseable {
     private void execute(Runnable task) {
         maxBusy.accumulateAndGet(busy.incrementAndGet(), Math::max);
         try {
-            threads.execute(() -> {
+            attempts.execute(() -> {
                 try {
                     task.run();
                 } finally {

@@ -302,6 +302,10 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Caller holds the lock. One timer for the earliest of: the next retry, the next probe. */
     private void scheduleWake(Instant now) {
+        if (closed) {
+            // An attempt finishing after close may still move the circuit; the scheduler is gone by then.
+            return;
+        }
         Instant next = delayed.isEmpty() ? null : delayed.peek().dueAt();
         if (probeAt != null && !held.isEmpty() && (next == null || probeAt.isBefore(next))) {
             next = probeAt;

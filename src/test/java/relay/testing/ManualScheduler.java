@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A scheduler for one-shot timers driven by a fake clock: a timer runs when the test calls {@link #runDue()} after
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 public final class ManualScheduler extends ScheduledThreadPoolExecutor {
     private final InstantSource clock;
     private final ConcurrentLinkedQueue<Timer> timers = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger refused = new AtomicInteger();
 
     public ManualScheduler(InstantSource clock) {
         super(0);
@@ -30,6 +32,7 @@ public final class ManualScheduler extends ScheduledThreadPoolExecutor {
     @Override
     public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
         if (isShutdown()) {
+            refused.incrementAndGet();
             throw new RejectedExecutionException("the scheduler is shut down");
         }
         if (delay <= 0) {
@@ -47,6 +50,11 @@ public final class ManualScheduler extends ScheduledThreadPoolExecutor {
             timers.remove(due.get());
             due.get().run();
         }
+    }
+
+    /** How many timers were asked for after shutdown. */
+    public int refused() {
+        return refused.get();
     }
 
     private Optional<Timer> next() {

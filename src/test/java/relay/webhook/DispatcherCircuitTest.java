@@ -240,6 +240,24 @@ class DispatcherCircuitTest {
         engine.awaitAll(failing, DeliveryState.DELIVERED);
     }
 
+    @Test
+    void shouldArmNoTimerWhenAProbeFailsAfterTheEngineStopped() {
+        List<Message> failing = openCircuit();
+        engine.advance(RETRY_BASE);
+        engine.awaitAll(failing, DeliveryState.HELD);
+        webhook.hold();
+        webhook.enqueue(500, 1);
+        engine.advanceTo(T0.plus(OPEN_WINDOW));
+        webhook.awaitHeld(1);
+
+        engine.dispatcher.close(Duration.ZERO);
+        webhook.releaseAll();
+
+        Await.until("the late probe reopens the circuit", () -> engine.breaker.snapshot().consecutiveFailures() == 6);
+        engine.awaitSettled();
+        assertEquals(0, engine.timers.refused(), "no timer asked of the stopped scheduler");
+    }
+
     /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
     private List<Message> openCircuit() {
         webhook.enqueue(500, Engine.FAILURE_THRESHOLD);

@@ -44,6 +44,8 @@ public final class Dispatcher implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Dispatcher.class);
     /** How long an attempt that failed for a reason of ours (the store) waits before it is tried again. */
     private static final Duration INTERNAL_RETRY = Duration.ofSeconds(5);
+    private static final AttemptOutcome UNCONFIGURED =
+            new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
 
     private record Job(String messageId, long order, Instant dueAt) {
     }
@@ -133,8 +135,15 @@ public final class Dispatcher implements AutoCloseable {
         pump();
     }
 
-    /** Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held). */
+    /**
+     * Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held), or
+     * at once when no webhook is configured, since no attempt will come.
+     */
     public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
+        if (sender.isEmpty()) {
+            submit(message);
+            return CompletableFuture.completedFuture(UNCONFIGURED);
+        }
         CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
         lock.lock();
         try {
@@ -190,7 +199,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
     public AttemptOutcome sendTestEvent(String eventId) {
         if (sender.isEmpty()) {
-            return new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
+            return UNCONFIGURED;
         }
         if (breaker.tryAcquire() instanceof CircuitBreaker.Permit.Rejected rejected) {
             return new AttemptOutcome(DeliveryState.HELD, null, null, circuitOpenReason(rejected));

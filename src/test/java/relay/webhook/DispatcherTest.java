@@ -202,6 +202,15 @@ class DispatcherTest {
         assertEquals(0, server.getRequestCount());
     }
 
+    @Test
+    void shouldAnswerAWatchedSubmitAtOnceWithoutAWebhookUrl() throws Exception {
+        engine = new Engine(dataDir).start();
+
+        AttemptOutcome outcome = engine.dispatcher.submitAndWatch(engine.accept("hello")).get(10, TimeUnit.SECONDS);
+
+        assertEquals(new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set"), outcome);
+    }
+
     /** Moves the clock {@code due} and checks that the webhook still saw only {@code requests}. */
     private void assertNothingSentBefore(Instant due, int requests) {
         Instant justBefore = due.minusMillis(1);

@@ -163,7 +163,11 @@ public final class Outbox implements AutoCloseable {
 
     /** An attempt is starting; a delivery still sending after a restart was cut off mid-attempt. */
     public void markSending(String messageId) {
-        setState(List.of(messageId), DeliveryState.SENDING);
+        Objects.requireNonNull(messageId, "messageId");
+        write(session -> {
+            Updates.setState(session, messageId, DeliveryState.SENDING, clock.instant());
+            return null;
+        });
     }
 
     /**
@@ -181,22 +185,26 @@ public final class Outbox implements AutoCloseable {
         });
     }
 
-    /** Parks deliveries, e.g. while the circuit is open, in one write; their attempt counts stay. */
+    /**
+     * Parks deliveries, e.g. while the circuit is open, in one write; their attempt counts stay. One already
+     * delivered or failed is left as it is: its attempt ended after the decision to hold it.
+     */
     public void markHeld(Collection<String> messageIds) {
-        setState(messageIds, DeliveryState.HELD);
-    }
-
-    /** Puts deliveries back in line, e.g. released from held, in one write; their attempt counts stay. */
-    public void markQueued(Collection<String> messageIds) {
-        setState(messageIds, DeliveryState.QUEUED);
-    }
-
-    private void setState(Collection<String> messageIds, DeliveryState state) {
         List<String> ids = List.copyOf(messageIds);
         write(session -> {
-            for (String id : ids) {
-                Updates.setState(session, id, state, clock.instant());
-            }
+            Updates.hold(session, ids, clock.instant());
+            return null;
+        });
+    }
+
+    /**
+     * Puts held deliveries back in line, e.g. when the circuit closes, in one write; their attempt counts stay. One
+     * no longer held (re-queued, sent or finished meanwhile) is left as it is.
+     */
+    public void markQueued(Collection<String> messageIds) {
+        List<String> ids = List.copyOf(messageIds);
+        write(session -> {
+            Updates.release(session, ids, clock.instant());
             return null;
         });
     }

@@ -25,6 +25,11 @@ final class Updates {
     private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
+    private static final String HOLD = "UPDATE deliveries SET state = '" + DeliveryState.HELD.wireName() + "',"
+            + " updated_at = ? WHERE message_id = ? AND state NOT IN ('" + DeliveryState.DELIVERED.wireName() + "', '"
+            + DeliveryState.FAILED.wireName() + "')";
+    private static final String RELEASE = "UPDATE deliveries SET state = '" + QUEUED + "', updated_at = ?"
+            + " WHERE message_id = ? AND state = '" + DeliveryState.HELD.wireName() + "'";
     private static final String FINISH_ATTEMPT = "UPDATE deliveries"
             + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
     private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
@@ -109,6 +114,26 @@ final class Updates {
         update.setLong(2, now.toEpochMilli());
         update.setString(3, messageId);
         requireDelivery(update.executeUpdate(), messageId);
+    }
+
+    /** Holding is decided before it is written: an attempt that ended meanwhile keeps its outcome. */
+    static void hold(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
+        updateEach(session, HOLD, messageIds, now);
+    }
+
+    /** Only held deliveries are released: one re-queued or sent meanwhile is already past that. */
+    static void release(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
+        updateEach(session, RELEASE, messageIds, now);
+    }
+
+    private static void updateEach(SqlSession session, String sql, List<String> messageIds, Instant now)
+            throws SQLException {
+        PreparedStatement update = session.prepare(sql);
+        for (String id : messageIds) {
+            update.setLong(1, now.toEpochMilli());
+            update.setString(2, id);
+            update.executeUpdate();
+        }
     }
 
     static void recordAttempt(SqlSession session, Attempt attempt, DeliveryState next, Instant nextAttemptAt,

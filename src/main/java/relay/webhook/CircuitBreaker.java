@@ -165,6 +165,22 @@ public final class CircuitBreaker {
         }
     }
 
+    /**
+     * The probe granted by {@link #tryAcquire()} was never sent (the attempt failed inside the service, before the
+     * webhook): the circuit goes back to open with its window already over, so that the next caller probes instead
+     * of everyone waiting for an outcome that will not come.
+     */
+    public void cancelProbe() {
+        lock.lock();
+        try {
+            if (state == State.HALF_OPEN) {
+                moveTo(State.OPEN);
+            }
+        } finally {
+            unlockAndTell();
+        }
+    }
+
     /** Holds all delivery, without probes, until {@link #reset()}: the webhook said it is gone for good. */
     public void pause(String reason) {
         lock.lock();

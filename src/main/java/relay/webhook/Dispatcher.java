@@ -44,6 +44,8 @@ public final class Dispatcher implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Dispatcher.class);
     /** How long an attempt that failed for a reason of ours (the store) waits before it is tried again. */
     private static final Duration INTERNAL_RETRY = Duration.ofSeconds(5);
+    private static final AttemptOutcome UNCONFIGURED =
+            new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
 
     private record Job(String messageId, long order, Instant dueAt) {
     }
@@ -139,13 +141,13 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held). With
-     * no webhook configured it completes at once: the message waits as queued.
+     * Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held), or
+     * at once when no webhook is configured, since no attempt will come.
      */
     public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
         if (sender.isEmpty()) {
             submit(message);
-            return CompletableFuture.completedFuture(notConfigured());
+            return CompletableFuture.completedFuture(UNCONFIGURED);
         }
         CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
         lock.lock();
@@ -202,7 +204,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
     public AttemptOutcome sendTestEvent(String eventId) {
         if (sender.isEmpty()) {
-            return notConfigured();
+            return UNCONFIGURED;
         }
         if (breaker.tryAcquire() instanceof CircuitBreaker.Permit.Rejected rejected) {
             return new AttemptOutcome(DeliveryState.HELD, null, null, circuitOpenReason(rejected));
@@ -210,6 +212,10 @@ public final class Dispatcher implements AutoCloseable {
         AttemptResult result = sender.get().send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
         RetryPolicy.Decision decision = policy.decide(result, 0, 0, clock.instant());
         reportToBreaker(result, decision, eventId, 1);
+        if (decision instanceof RetryPolicy.Decision.Gone gone) {
+            // As for a message: a gone endpoint pauses delivery, and a test event sent as the probe must settle it.
+            breaker.pause(gone.reason());
+        }
         DeliveryState state = decision instanceof RetryPolicy.Decision.Delivered
                 ? DeliveryState.DELIVERED : DeliveryState.FAILED;
         return new AttemptOutcome(state, statusOf(result), result.duration().toMillis(), reasonOf(decision));
@@ -218,10 +224,6 @@ public final class Dispatcher implements AutoCloseable {
     /** How long one attempt for {@code message} may take: the webhook timeout plus its body's upload allowance. */
     public Duration attemptTimeout(Message message) {
         return sender.map(webhook -> webhook.timeoutFor(bodies.apply(message).length())).orElse(Duration.ZERO);
-    }
-
-    private static AttemptOutcome notConfigured() {
-        return new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
     }
 
     /** Checks what came due (after the clock moved) without waiting for the timer. */
@@ -266,7 +268,8 @@ public final class Dispatcher implements AutoCloseable {
         delayed.add(new Job(messageId, order, dueAt));
     }
 
-    private record Launch(Job job) {
+    /** A job let through by the circuit; {@code probe} when it is the one attempt that tests a half-open circuit. */
+    private record Launch(Job job, boolean probe) {
     }
 
     /** Starts as many due attempts as the concurrency bound and the circuit allow. */
@@ -283,12 +286,13 @@ public final class Dispatcher implements AutoCloseable {
                 due.add(delayed.poll());
             }
             while (inFlight < concurrency && !due.isEmpty()) {
-                if (breaker.tryAcquire() instanceof CircuitBreaker.Permit.Rejected rejected) {
-                    holdAllDue(toHold, rejected.retryAt(), now);
-                    break;
+                switch (breaker.tryAcquire()) {
+                    case CircuitBreaker.Permit.Granted granted -> {
+                        inFlight++;
+                        launches.add(new Launch(due.poll(), granted.probe()));
+                    }
+                    case CircuitBreaker.Permit.Rejected rejected -> holdAllDue(toHold, rejected.retryAt(), now);
                 }
-                inFlight++;
-                launches.add(new Launch(due.poll()));
             }
             scheduleWake(now);
         } finally {
@@ -298,7 +302,7 @@ public final class Dispatcher implements AutoCloseable {
             attempts.execute(() -> hold(toHold));
         }
         for (Launch launch : launches) {
-            attempts.execute(() -> attempt(launch.job()));
+            attempts.execute(() -> attempt(launch));
         }
     }
 
@@ -317,6 +321,10 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Caller holds the lock. One timer for the earliest of: the next retry, the next probe. */
     private void scheduleWake(Instant now) {
+        if (closed) {
+            // An attempt finishing after close may still move the circuit; the scheduler is gone by then.
+            return;
+        }
         Instant next = delayed.isEmpty() ? null : delayed.peek().dueAt();
         if (probeAt != null && !held.isEmpty() && (next == null || probeAt.isBefore(next))) {
             next = probeAt;
@@ -346,30 +354,45 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private void attempt(Job job) {
+    private void attempt(Launch launch) {
+        Job job = launch.job();
+        boolean sent = false;
         try {
             Optional<MessageStatus> found = outbox.message(job.messageId());
             if (found.isEmpty() || found.get().delivery().state().isFinal()) {
                 untrack(job.messageId());
                 return;
             }
-            send(job, found.get().message(), found.get().delivery().attempts() + 1);
+            Message message = found.get().message();
+            int number = found.get().delivery().attempts() + 1;
+            AttemptResult result = post(message, number);
+            sent = true;
+            conclude(job, message, number, result);
         } catch (RuntimeException e) {
             LOG.error("delivery.internal_error", "💥 Attempt for " + job.messageId() + " failed inside the service; "
                     + "trying again in " + INTERNAL_RETRY.toSeconds() + "s", e, "message_id", job.messageId());
             reschedule(job, clock.instant().plus(INTERNAL_RETRY));
         } finally {
+            if (launch.probe() && !sent) {
+                // A probe that never reached the webhook has no outcome to report: hand the probe on.
+                breaker.cancelProbe();
+            }
             finishAttempt();
         }
     }
 
-    private void send(Job job, Message message, int number) {
+    /** Marks the delivery as sending and makes the attempt; the webhook's trouble comes back as a result. */
+    private AttemptResult post(Message message, int number) {
         outbox.markSending(message.id());
         publish(message, new Delivery(message.id(), DeliveryState.SENDING, number - 1, null, null, clock.instant()));
         WebhookBody body = bodies.apply(message);
         WebhookSender webhook = sender.orElseThrow();
         logSending(message, number, body, webhook);
-        AttemptResult result = webhook.send(message.id(), body);
+        return webhook.send(message.id(), body);
+    }
+
+    /** Decides what follows the attempt, tells the circuit, records it, then tells listeners and waiters. */
+    private void conclude(Job job, Message message, int number, AttemptResult result) {
         int allowed = maxRetries.applyAsInt(message.kind());
         RetryPolicy.Decision decision = policy.decide(result, number - 1, allowed, clock.instant());
         reportToBreaker(result, decision, message.id(), number);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,8 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -29,9 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
+import relay.testing.Await;
 
 class GroupCommitTest {
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final Duration DEADLINE = Await.DEADLINE;
     private static final List<String> PHONES = List.of("+5511999990001", "+5511999990002", "+5511999990003",
             "+5511999990004");
 
@@ -84,7 +82,7 @@ class GroupCommitTest {
             NewMessage message = fixture.newMessage(PHONES.get(i % PHONES.size()), "hello " + i, null);
             accepts.add(submit(() -> outbox.accept(message)));
         }
-        awaitTrue(() -> outbox.queuedWrites() == 100);
+        Await.until("100 queued writes", () -> outbox.queuedWrites() == 100);
         long commitsBefore = outbox.commitCount();
 
         release.countDown();
@@ -101,16 +99,16 @@ class GroupCommitTest {
         NewMessage before = fixture.newMessage(PHONES.get(0), "before", null);
         NewMessage after = fixture.newMessage(PHONES.get(0), "after", null);
         CompletableFuture<Message> first = submit(() -> outbox.accept(before));
-        awaitTrue(() -> outbox.queuedWrites() == 1);
+        Await.until("1 queued write", () -> outbox.queuedWrites() == 1);
         CompletableFuture<Object> failing = submit(() -> outbox.write(session -> {
             PreparedStatement insert = session.prepare("INSERT INTO messages (id, phone, sequence, created_at)"
                     + " VALUES ('msg_partial', '+5511999990009', 1, 0)");
             insert.executeUpdate();
             throw new IllegalArgumentException("refused after writing");
         }));
-        awaitTrue(() -> outbox.queuedWrites() == 2);
+        Await.until("2 queued writes", () -> outbox.queuedWrites() == 2);
         CompletableFuture<Message> last = submit(() -> outbox.accept(after));
-        awaitTrue(() -> outbox.queuedWrites() == 3);
+        Await.until("3 queued writes", () -> outbox.queuedWrites() == 3);
         long commitsBefore = outbox.commitCount();
 
         release.countDown();
@@ -134,10 +132,10 @@ class GroupCommitTest {
             NewMessage message = fixture.newMessage(PHONES.getFirst(), "hello " + i, null);
             accepts.add(submit(() -> outbox.accept(message)));
         }
-        awaitTrue(() -> outbox.queuedWrites() == 10);
+        Await.until("10 queued writes", () -> outbox.queuedWrites() == 10);
 
         CompletableFuture<Void> closing = CompletableFuture.runAsync(outbox::close, threads);
-        awaitTrue(() -> outbox.queuedWrites() == 11); // the ten writes and the writer's stop signal behind them
+        Await.until("the ten writes and the writer's stop signal queued", () -> outbox.queuedWrites() == 11);
         release.countDown();
         join(closing);
 
@@ -190,16 +188,6 @@ class GroupCommitTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("condition not met within " + DEADLINE);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
         }
     }
 }

@@ -186,6 +186,37 @@ class OutboxTest {
     }
 
     @Test
+    void shouldLeaveAFinishedDeliveryAsItIsWhenHoldingIt() {
+        Message delivered = fixture.accept(outbox, ALICE, "delivered");
+        Message failed = fixture.accept(outbox, ALICE, "failed");
+        Message queued = fixture.accept(outbox, ALICE, "queued");
+        outbox.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        outbox.recordAttempt(fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
+
+        outbox.markHeld(List.of(delivered.id(), failed.id(), queued.id()));
+
+        assertEquals(DeliveryState.DELIVERED, outbox.delivery(delivered.id()).orElseThrow().state());
+        assertEquals(DeliveryState.FAILED, outbox.delivery(failed.id()).orElseThrow().state());
+        assertEquals(DeliveryState.HELD, outbox.delivery(queued.id()).orElseThrow().state());
+    }
+
+    @Test
+    void shouldReleaseOnlyHeldDeliveries() {
+        Message held = fixture.accept(outbox, ALICE, "held");
+        Message sending = fixture.accept(outbox, ALICE, "sending");
+        Message delivered = fixture.accept(outbox, ALICE, "delivered");
+        outbox.markHeld(List.of(held.id()));
+        outbox.markSending(sending.id());
+        outbox.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+
+        outbox.markQueued(List.of(held.id(), sending.id(), delivered.id()));
+
+        assertEquals(DeliveryState.QUEUED, outbox.delivery(held.id()).orElseThrow().state());
+        assertEquals(DeliveryState.SENDING, outbox.delivery(sending.id()).orElseThrow().state());
+        assertEquals(DeliveryState.DELIVERED, outbox.delivery(delivered.id()).orElseThrow().state());
+    }
+
+    @Test
     void shouldRequeueAFailedMessageKeepingItsHistory() {
         Message message = fixture.accept(outbox, ALICE, "hello");
         Attempt first = fixture.failedAttempt(message.id(), 1, 500);

@@ -143,6 +143,31 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void shouldLetTheNextCallerProbeWhenAProbeIsCancelled() {
+        fail(5);
+        clock.advance(WINDOW);
+        breaker.tryAcquire();
+
+        breaker.cancelProbe();
+
+        assertEquals(State.OPEN, breaker.snapshot().state());
+        assertEquals(T0.plus(WINDOW), breaker.snapshot().retryAt());
+        assertEquals(new Permit.Granted(true), breaker.tryAcquire());
+    }
+
+    @Test
+    void shouldIgnoreACancelledProbeOnceTheCircuitMovedOn() {
+        fail(5);
+        clock.advance(WINDOW);
+        breaker.tryAcquire();
+        breaker.onSuccess();
+
+        breaker.cancelProbe();
+
+        assertEquals(State.CLOSED, breaker.snapshot().state());
+    }
+
+    @Test
     void shouldCloseAtOnceOnReset() {
         fail(5);
 

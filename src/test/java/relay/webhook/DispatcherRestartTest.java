@@ -1,0 +1,105 @@
+package relay.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import relay.chat.Message;
+import relay.store.DeliveryState;
+import relay.store.NewMessage;
+
+/** The outbox is the truth: whatever a stopped engine left unfinished, the next one on the same folder finishes. */
+class DispatcherRestartTest {
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    @TempDir
+    Path dataDir;
+
+    private final ScriptedWebhook webhook = new ScriptedWebhook();
+    private Engine engine;
+
+    @BeforeEach
+    void start() throws IOException {
+        server.setDispatcher(webhook);
+        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(1).start();
+    }
+
+    @AfterEach
+    void stop() {
+        engine.close();
+    }
+
+    @Test
+    void shouldDeliverAnAttemptCutOffByAnAbruptStopAfterRestartWithTheSameIdAndBody() throws Exception {
+        webhook.hold();
+        Message message = engine.send("hello");
+        webhook.awaitHeld(1);
+
+        engine.restart();
+        webhook.releaseAll();
+
+        engine.await(message, DeliveryState.DELIVERED);
+        RecordedRequest cutOff = server.takeRequest(10, TimeUnit.SECONDS);
+        RecordedRequest again = server.takeRequest(10, TimeUnit.SECONDS);
+        assertEquals(message.id(), cutOff.getHeaders().get("webhook-id"));
+        assertEquals(message.id(), again.getHeaders().get("webhook-id"));
+        assertArrayEquals(cutOff.getBody().toByteArray(), again.getBody().toByteArray());
+        assertEquals(1, engine.delivery(message).attempts());
+    }
+
+    @Test
+    void shouldSendADeliveryLeftSendingWhenTheEngineStarts() throws Exception {
+        Message message = engine.accept("hello");
+        engine.outbox.markSending(message.id());
+
+        engine.restart();
+
+        engine.await(message, DeliveryState.DELIVERED);
+        assertEquals(List.of(message.id()), webhook.ids());
+    }
+
+    @Test
+    void shouldHonourAScheduledRetryAfterRestart() throws Exception {
+        webhook.enqueue(500, 1);
+        Message message = engine.send("hello");
+        Instant retryAt = engine.await(message, DeliveryState.RETRYING).nextAttemptAt();
+
+        engine.restart();
+        engine.advanceTo(retryAt.minusMillis(1));
+        assertEquals(1, server.getRequestCount(), "not before its time");
+        engine.advanceTo(retryAt);
+
+        engine.await(message, DeliveryState.DELIVERED, 2);
+        assertEquals(2, server.getRequestCount());
+    }
+
+    @Test
+    void shouldRescheduleUnfinishedDeliveriesOldestFirst() throws Exception {
+        Message newest = accept("msg_a", Engine.T0.plusSeconds(3));
+        Message oldest = accept("msg_b", Engine.T0.plusSeconds(1));
+        Message middle = accept("msg_c", Engine.T0.plusSeconds(2));
+        engine.outbox.markHeld(List.of(oldest.id()));
+        engine.outbox.markSending(middle.id());
+
+        engine.restart();
+
+        engine.awaitAll(List.of(newest, oldest, middle), DeliveryState.DELIVERED);
+        assertEquals(List.of(oldest.id(), middle.id(), newest.id()), webhook.ids());
+    }
+
+    private Message accept(String id, Instant createdAt) {
+        return engine.outbox.accept(new NewMessage(id, Engine.PHONE, "hello", null, createdAt));
+    }
+}

@@ -6,10 +6,12 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -70,6 +72,8 @@ public final class Dispatcher implements AutoCloseable {
     private final PriorityQueue<Job> due = new PriorityQueue<>(Comparator.comparingLong(Job::order));
     private final TreeMap<Long, String> held = new TreeMap<>();
     private final Map<String, Long> tracked = new HashMap<>();
+    /** Re-queued by the operator while their attempt was still finishing: due again once it has placed them. */
+    private final Set<String> requeuedInFlight = new HashSet<>();
     private final Map<String, List<CompletableFuture<AttemptOutcome>>> waiters = new HashMap<>();
     private long nextOrder;
     private int inFlight;
@@ -252,10 +256,22 @@ public final class Dispatcher implements AutoCloseable {
                 track(messageId, clock.instant());
             } else if (held.remove(order) != null || delayed.removeIf(job -> job.messageId().equals(messageId))) {
                 due.add(new Job(messageId, order, clock.instant()));
+            } else if (due.stream().noneMatch(job -> job.messageId().equals(messageId))) {
+                // The attempt that failed it has written its outcome but not yet let go of it.
+                requeuedInFlight.add(messageId);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Caller holds the lock. True when the message was re-queued meanwhile and has now been made due instead. */
+    private boolean dueAgainIfRequeued(String messageId, long order) {
+        if (!requeuedInFlight.remove(messageId)) {
+            return false;
+        }
+        due.add(new Job(messageId, order, clock.instant()));
+        return true;
     }
 
     /** Caller holds the lock. */
@@ -291,7 +307,13 @@ public final class Dispatcher implements AutoCloseable {
                         inFlight++;
                         launches.add(new Launch(due.poll(), granted.probe()));
                     }
-                    case CircuitBreaker.Permit.Rejected rejected -> holdAllDue(toHold, rejected.retryAt(), now);
+                    case CircuitBreaker.Permit.Rejected rejected -> {
+                        // Asking can tell this thread of a close made meanwhile, which released what was held
+                        // into due: holding it again would strand it behind a closed circuit. Ask once more.
+                        if (breaker.snapshot().state() != CircuitBreaker.State.CLOSED) {
+                            holdAllDue(toHold, rejected.retryAt(), now);
+                        }
+                    }
                 }
             }
             scheduleWake(now);
@@ -459,7 +481,9 @@ public final class Dispatcher implements AutoCloseable {
     private void reschedule(Job job, Instant at) {
         lock.lock();
         try {
-            delayed.add(new Job(job.messageId(), job.order(), at));
+            if (!dueAgainIfRequeued(job.messageId(), job.order())) {
+                delayed.add(new Job(job.messageId(), job.order(), at));
+            }
         } finally {
             lock.unlock();
         }
@@ -468,7 +492,9 @@ public final class Dispatcher implements AutoCloseable {
     private void holdOne(Job job) {
         lock.lock();
         try {
-            held.put(job.order(), job.messageId());
+            if (!dueAgainIfRequeued(job.messageId(), job.order())) {
+                held.put(job.order(), job.messageId());
+            }
         } finally {
             lock.unlock();
         }
@@ -477,7 +503,10 @@ public final class Dispatcher implements AutoCloseable {
     private void untrack(String messageId) {
         lock.lock();
         try {
-            tracked.remove(messageId);
+            Long order = tracked.get(messageId);
+            if (order == null || !dueAgainIfRequeued(messageId, order)) {
+                tracked.remove(messageId);
+            }
         } finally {
             lock.unlock();
         }

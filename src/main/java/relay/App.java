@@ -1,25 +1,27 @@
 package relay;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
+import relay.chat.Attachment;
 import relay.chat.ChatService;
 import relay.chat.Ids;
 import relay.chat.Message;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
-import relay.http.Router;
-import relay.http.StaticFiles;
+import relay.http.Api;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.Outbox;
+import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.Dispatcher;
 import relay.webhook.RetryPolicy;
@@ -36,43 +38,52 @@ public final class App implements AutoCloseable {
     private final Outbox outbox;
     private final Dispatcher dispatcher;
     private final ChatService chat;
+    private final Api api;
     private final WebServer server;
 
-    private App(Outbox outbox, Dispatcher dispatcher, ChatService chat, WebServer server) {
+    private App(Outbox outbox, Dispatcher dispatcher, ChatService chat, Api api, WebServer server) {
         this.outbox = outbox;
         this.dispatcher = dispatcher;
         this.chat = chat;
+        this.api = api;
         this.server = server;
     }
 
-    /** Opens the store, starts the engine on what it holds, then starts serving. */
+    /** Opens the store, binds the port, starts the engine on what the store holds, then starts serving. */
     public static App start(Config config) throws IOException {
         return start(config, InstantSource.system());
     }
 
     static App start(Config config, InstantSource clock) throws IOException {
         Outbox outbox = Outbox.open(config.dataDir(), clock);
+        WebServer server = null;
         try {
+            server = WebServer.bind(config.host(), config.port());
+            SecureRandom random = new SecureRandom();
+            AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
+            Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL
+                    ? links::urlFor : null;
             Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, outbox.files()::path,
-                    null);
+                    urlMode);
             CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
             Dispatcher dispatcher = new Dispatcher(outbox, sender(config, clock), breaker,
-                    new RetryPolicy(config.retryBase(), config.retryMax(), new SecureRandom()), bodies,
+                    new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies,
                     config::maxRetriesFor, config.concurrency(), clock, timer,
                     Executors.newVirtualThreadPerTaskExecutor());
-            ChatService chat = new ChatService(outbox, dispatcher, new PhoneNumbers(config.defaultRegion()),
-                    new Ids(clock, new SecureRandom()), config.maxAttachmentBytes(), bodies, clock);
-            Router router = new Router()
-                    .get("/healthz", request -> request.respondJson(outbox.isReachable() ? 200 : 503,
-                            Map.of("status", outbox.isReachable() ? "ok" : "store unreachable")))
-                    .fallback(new StaticFiles("web"));
-            WebServer server = WebServer.start(config.host(), config.port(), router);
-            App app = new App(outbox, dispatcher, chat, server);
-            app.announce(config);
+            PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
+            ChatService chat = new ChatService(outbox, dispatcher, phones, new Ids(clock, random),
+                    config.maxAttachmentBytes(), bodies, clock);
+            Api api = Api.create(chat, config, phones, links, clock);
+            App app = new App(outbox, dispatcher, chat, api, server);
             dispatcher.start();
+            server.serve(api.router());
+            app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.stop(Duration.ZERO);
+            }
             outbox.close();
             throw e;
         }
@@ -99,15 +110,28 @@ public final class App implements AutoCloseable {
                 + (config.webhookUrl().isPresent() ? config.maskedWebhookUrl() : "(not set)")
                 + ", data in " + config.dataDir().toAbsolutePath().normalize(),
                 "url", open, "webhook", config.maskedWebhookUrl(), "data_dir", config.dataDir().toAbsolutePath());
+        if (!isLoopback(config.host()) && config.appToken().isEmpty()) {
+            LOG.warn("security.open", "⚠️ Listening on " + config.host() + " without APP_TOKEN: anyone who can reach "
+                    + "this address can read and send messages. Set APP_TOKEN, or HOST=127.0.0.1");
+        }
         if (config.webhookUrl().isEmpty()) {
             LOG.warn("webhook.unconfigured", "⚠️ WEBHOOK_URL is not set: messages are accepted and wait as queued "
                     + "until the service is restarted with one");
         }
     }
 
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     /** Stops accepting, lets requests and attempts in flight finish within a bounded wait, then closes the store. */
     @Override
     public void close() {
+        api.close();
         server.stop(SHUTDOWN_GRACE);
         dispatcher.close(SHUTDOWN_GRACE);
         outbox.close();

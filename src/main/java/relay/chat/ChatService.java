@@ -2,15 +2,19 @@ package relay.chat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import relay.log.EventLog;
 import relay.store.Attempt;
 import relay.store.AttachmentFiles;
+import relay.store.AttemptMetrics;
+import relay.store.AttemptStats;
 import relay.store.Conversation;
 import relay.store.Delivery;
 import relay.store.DeliveryState;
@@ -18,6 +22,8 @@ import relay.store.MessageStatus;
 import relay.store.NewMessage;
 import relay.store.Outbox;
 import relay.webhook.AttemptOutcome;
+import relay.webhook.CircuitBreaker;
+import relay.webhook.DeliveryEvent;
 import relay.webhook.Dispatcher;
 import relay.webhook.WebhookBody;
 
@@ -118,10 +124,13 @@ public final class ChatService {
     }
 
     private UploadResult record(AttachmentFiles.Written.Stored stored, String filename) {
-        Optional<KindDetector.Detected> detected = detector.detect(stored.head(), filename);
+        Optional<KindDetector.Detected> detected = stored.size() == 0 ? Optional.empty()
+                : detector.detect(stored.head(), filename);
         if (detected.isEmpty()) {
             outbox.discardUnreferencedFile(stored.sha256());
-            return new UploadResult.Rejected(new ValidationError("unsupported_attachment_type",
+            return new UploadResult.Rejected(stored.size() == 0
+                    ? new ValidationError("empty_file", "The file is empty.", "file")
+                    : new ValidationError("unsupported_attachment_type",
                     "The file is not an image, PDF, document, audio or video this service can send.", "file"));
         }
         Attachment attachment = new Attachment(ids.newAttachmentId(), detected.get().kind(), filename,
@@ -130,6 +139,17 @@ public final class ChatService {
         LOG.info("attachment.stored", "📎 Attachment " + attachment.id() + ": " + attachment.kind().wireName() + " ("
                 + attachment.size() + " bytes)", "attachment_id", attachment.id(), "size", attachment.size());
         return new UploadResult.Uploaded(attachment);
+    }
+
+    /**
+     * Forgets an upload whose message was then refused (the one-call form upload), so a refused request leaves
+     * nothing stored; an attachment some message uses is kept.
+     */
+    public void discardUpload(Attachment attachment) {
+        if (outbox.discardAttachment(attachment.id())) {
+            LOG.info("attachment.discarded", "🗑️ Attachment " + attachment.id() + " discarded: its message was refused",
+                    "attachment_id", attachment.id());
+        }
     }
 
     public ValidationError tooLarge() {
@@ -178,7 +198,58 @@ public final class ChatService {
         return outbox.attachment(attachmentId);
     }
 
+    /** The attachment's bytes; the caller closes the stream. */
+    public InputStream openAttachment(Attachment attachment) throws IOException {
+        return outbox.files().open(attachment.sha256());
+    }
+
     public Map<DeliveryState, Long> counts() {
         return outbox.counts();
+    }
+
+    public AttemptMetrics metrics(List<Long> bucketMillis) {
+        return outbox.metrics(bucketMillis);
+    }
+
+    public AttemptStats stats() {
+        return outbox.stats();
+    }
+
+    /** The latest failed attempts, newest first; kept in the store, so they outlive a restart. */
+    public List<Attempt> recentFailures(int limit) {
+        return outbox.recentFailures(limit);
+    }
+
+    /** Every delivery change, and every newly accepted message (as queued). */
+    public void addDeliveryListener(Consumer<DeliveryEvent> listener) {
+        dispatcher.addListener(listener);
+    }
+
+    public void addCircuitListener(Consumer<CircuitBreaker.Snapshot> listener) {
+        dispatcher.addCircuitListener(listener);
+    }
+
+    public CircuitBreaker.Snapshot circuit() {
+        return dispatcher.circuit();
+    }
+
+    /** Closes the circuit at once, releasing every held delivery oldest first. */
+    public void resetCircuit() {
+        LOG.info("circuit.reset", "🔄 Circuit reset by the operator");
+        dispatcher.resetCircuit();
+    }
+
+    /** Sends a {@code webhook.test} event now, through the circuit like any attempt. */
+    public AttemptOutcome sendTestEvent() {
+        return dispatcher.sendTestEvent(ids.newEventId());
+    }
+
+    /** The longest a caller watching {@code message}'s first attempt should wait for it once it has started. */
+    public Duration attemptTimeout(Message message) {
+        return dispatcher.attemptTimeout(message);
+    }
+
+    public boolean isStoreReachable() {
+        return outbox.isReachable();
     }
 }

@@ -1,5 +1,7 @@
 package relay.chat;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 
 /**
@@ -31,6 +33,19 @@ public final class Filenames {
         name = trimDotsAndSpaces(name.replaceAll("\\s+", " "));
         name = capLength(name);
         return name.isEmpty() ? fallback : name;
+    }
+
+    /**
+     * A {@code Content-Disposition: attachment} value for a stored (already sanitised) name: an ASCII-only
+     * {@code filename} for old clients and the exact name as RFC 8187 {@code filename*}. Both are built from
+     * characters that cannot end the header or the parameter.
+     */
+    public static String contentDisposition(String name) {
+        String safe = sanitize(name, "attachment");
+        StringBuilder ascii = new StringBuilder();
+        safe.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7F && c != '\\' ? (char) c : '_'));
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''"
+                + URLEncoder.encode(safe, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String lastPathSegment(String name) {

@@ -34,6 +34,11 @@ public final class Ids {
         return "att_" + body();
     }
 
+    /** For events that are not messages, such as the settings page's test event. */
+    public String newEventId() {
+        return "evt_" + body();
+    }
+
     /** Checked before any lookup, so a hostile id never reaches a query or a file path. */
     public static boolean isMessageId(String s) {
         return s != null && MESSAGE_ID.matcher(s).matches();

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import relay.chat.MessageKind;
@@ -61,6 +62,40 @@ public record Config(
     /** The webhook URL with its path and query masked, safe for logs and status; null when none is set. */
     public String maskedWebhookUrl() {
         return webhookUrl.map(Masking::maskUrl).orElse(null);
+    }
+
+    /**
+     * The value in force for {@code key} as the settings page shows it: secrets as a mask, the webhook URL masked,
+     * unset optional values as null.
+     */
+    public String shownValue(Key key) {
+        return switch (key) {
+            case WEBHOOK_URL -> maskedWebhookUrl();
+            case WEBHOOK_TIMEOUT -> String.valueOf(webhookTimeout.toSeconds());
+            case WEBHOOK_MAX_RETRIES -> String.valueOf(maxRetries);
+            case WEBHOOK_MAX_RETRIES_TEXT, WEBHOOK_MAX_RETRIES_IMAGE, WEBHOOK_MAX_RETRIES_PDF,
+                 WEBHOOK_MAX_RETRIES_DOCUMENT, WEBHOOK_MAX_RETRIES_AUDIO, WEBHOOK_MAX_RETRIES_VIDEO ->
+                    String.valueOf(maxRetriesFor(MessageKind.valueOf(key.name().substring(
+                            Key.WEBHOOK_MAX_RETRIES.name().length() + 1))));
+            case WEBHOOK_RETRY_BASE_SECONDS -> String.valueOf(retryBase.toSeconds());
+            case WEBHOOK_RETRY_MAX_SECONDS -> String.valueOf(retryMax.toSeconds());
+            case CIRCUIT_FAILURE_THRESHOLD -> String.valueOf(circuitFailureThreshold);
+            case CIRCUIT_OPEN_SECONDS -> String.valueOf(circuitOpen.toSeconds());
+            case WEBHOOK_SECRET -> webhookSecret.map(Secret::toString).orElse(null);
+            case WEBHOOK_USER_AGENT -> userAgent;
+            case WEBHOOK_CONCURRENCY -> String.valueOf(concurrency);
+            case WEBHOOK_ATTACHMENTS -> attachments.name().toLowerCase(Locale.ROOT);
+            case WEBHOOK_UPLOAD_RATE_KBPS -> String.valueOf(uploadRateKbps);
+            case HOST -> host;
+            case PORT -> String.valueOf(port);
+            case PUBLIC_BASE_URL -> publicBaseUrl.map(URI::toString).orElse(null);
+            case DATA_DIR -> dataDir.toString();
+            case MAX_ATTACHMENT_MB -> String.valueOf(maxAttachmentMb);
+            case DEFAULT_REGION -> defaultRegion;
+            case APP_TOKEN -> appToken.map(Secret::toString).orElse(null);
+            case LOG_FORMAT -> logFormat.name().toLowerCase(Locale.ROOT);
+            case DEMO_RECEIVER -> String.valueOf(demoReceiver);
+        };
     }
 
     /** The base of links handed to others, given the port actually bound (PORT=0 picks a free one). */

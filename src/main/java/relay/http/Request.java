@@ -6,8 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,6 +54,26 @@ public final class Request {
         return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name));
     }
 
+    /** The body's media type without parameters, lower case; empty when the client sent no Content-Type. */
+    public String mediaType() {
+        String type = header("Content-Type").orElse("");
+        int semicolon = type.indexOf(';');
+        return (semicolon < 0 ? type : type.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    public boolean hasMediaType(String type) {
+        return mediaType().equals(type);
+    }
+
+    /** A flag in the query: present as {@code true} (or bare, {@code ?wait}); anything but true/false is refused. */
+    public boolean flag(String name) {
+        return switch (query(name).map(v -> v.toLowerCase(Locale.ROOT)).orElse("false")) {
+            case "true", "" -> true;
+            case "false" -> false;
+            default -> throw new ApiException(400, "invalid_query", name + " must be true or false", name);
+        };
+    }
+
     /** The body read whole, refused with 413 once it passes {@code limit} bytes (also by its declared length). */
     public byte[] body(int limit) throws IOException {
         long declared = declaredLength();
@@ -80,6 +104,25 @@ public final class Request {
         } catch (NumberFormatException e) {
             throw new ApiException(400, "invalid_content_length", "Content-Length is not a number");
         }
+    }
+
+    /** Strict UTF-8: malformed input is refused rather than silently replaced. */
+    static String decodeUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ApiException(400, "invalid_encoding", "The body is not valid UTF-8");
+        }
+    }
+
+    /** An answer without a body, such as 204. */
+    public void respondEmpty(int status) throws IOException {
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(status, -1);
     }
 
     public void respondJson(int status, Object body) throws IOException {

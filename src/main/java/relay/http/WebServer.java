@@ -1,5 +1,6 @@
 package relay.http;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,14 +18,27 @@ public final class WebServer {
         this.executor = executor;
     }
 
-    /** Binds and starts; a port already in use surfaces as {@link java.net.BindException}. */
-    public static WebServer start(String host, int port, Router router) throws IOException {
+    /**
+     * Binds the port without serving yet, so the address actually bound (PORT=0 picks one) is known while the rest
+     * is wired; a port already in use surfaces here as {@link java.net.BindException}.
+     */
+    public static WebServer bind(String host, int port) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 256);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
-        server.createContext("/", router);
-        server.start();
         return new WebServer(server, executor);
+    }
+
+    /** Binds and serves {@code handler} at once. */
+    public static WebServer start(String host, int port, HttpHandler handler) throws IOException {
+        WebServer server = bind(host, port);
+        server.serve(handler);
+        return server;
+    }
+
+    public void serve(HttpHandler handler) {
+        server.createContext("/", handler);
+        server.start();
     }
 
     public int port() {

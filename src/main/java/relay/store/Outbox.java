@@ -231,6 +231,17 @@ public final class Outbox implements AutoCloseable {
         return write(session -> Updates.discardUnreferencedFile(session, sha256, files));
     }
 
+    /**
+     * Removes an attachment that no message uses (its upload belonged to a request that was then refused), and its
+     * file unless other attachments share the content.
+     *
+     * @return whether the attachment was removed
+     */
+    public boolean discardAttachment(String attachmentId) {
+        Objects.requireNonNull(attachmentId, "attachmentId");
+        return write(session -> Updates.discardAttachment(session, attachmentId, files));
+    }
+
     <T> T write(SqlTask<T> task) {
         return writer.execute(task);
     }
@@ -281,6 +292,15 @@ public final class Outbox implements AutoCloseable {
 
     public AttemptStats stats() {
         return read(Queries::stats);
+    }
+
+    /**
+     * Totals for monitoring: attempts by outcome, how many took at most each of {@code bucketMillis}, and accepted
+     * messages; one read, so the numbers agree with each other.
+     */
+    public AttemptMetrics metrics(List<Long> bucketMillis) {
+        List<Long> buckets = List.copyOf(bucketMillis);
+        return read(session -> Queries.metrics(session, buckets));
     }
 
     /** The latest failed attempts, newest first. */

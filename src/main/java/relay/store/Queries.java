@@ -3,6 +3,7 @@ package relay.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -145,6 +146,28 @@ final class Queries {
             long succeeded = row.getLong(2);
             return new AttemptStats(attempts, succeeded, attempts - succeeded, Rows.instant(row, 3),
                     Rows.instant(row, 4));
+        }
+    }
+
+    static AttemptMetrics metrics(SqlSession session, List<Long> bucketMillis) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT (SELECT COUNT(*) FROM messages), COUNT(*),"
+                + " COALESCE(SUM(succeeded), 0), COALESCE(SUM(succeeded = 0 AND status_code IS NOT NULL), 0),"
+                + " COALESCE(SUM(status_code IS NULL), 0), COALESCE(SUM(duration_ms), 0)");
+        for (int i = 0; i < bucketMillis.size(); i++) {
+            sql.append(", COALESCE(SUM(duration_ms <= ?), 0)");
+        }
+        PreparedStatement query = session.prepare(sql.append(" FROM attempts").toString());
+        for (int i = 0; i < bucketMillis.size(); i++) {
+            query.setLong(i + 1, bucketMillis.get(i));
+        }
+        try (ResultSet row = query.executeQuery()) {
+            row.next();
+            List<Long> counts = new ArrayList<>();
+            for (int i = 0; i < bucketMillis.size(); i++) {
+                counts.add(row.getLong(7 + i));
+            }
+            return new AttemptMetrics(row.getLong(1), row.getLong(3), row.getLong(4), row.getLong(5),
+                    row.getLong(6), bucketMillis, counts);
         }
     }
 

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import relay.chat.Attachment;
 import relay.chat.Message;
 
@@ -41,6 +42,8 @@ final class Updates {
     private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
             + "'";
     private static final String SHA256_REFERENCED = "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1";
+    private static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
+            + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
     private Updates() {
     }
@@ -157,6 +160,22 @@ final class Updates {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Forgets an attachment no message refers to, and its file when no other attachment shares the content. */
+    static boolean discardAttachment(SqlSession session, String attachmentId, AttachmentFiles files)
+            throws SQLException {
+        Optional<Attachment> attachment = Queries.attachment(session, attachmentId);
+        if (attachment.isEmpty()) {
+            return false;
+        }
+        PreparedStatement delete = session.prepare(DELETE_UNSENT_ATTACHMENT);
+        delete.setString(1, attachmentId);
+        if (delete.executeUpdate() == 0) {
+            return false;
+        }
+        discardUnreferencedFile(session, attachment.get().sha256(), files);
+        return true;
     }
 
     private static boolean exists(SqlSession session, String sql, String key) throws SQLException {

@@ -126,6 +126,11 @@ public final class Dispatcher implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Tells {@code listener} of every change of the circuit, in order. */
+    public void addCircuitListener(Consumer<CircuitBreaker.Snapshot> listener) {
+        breaker.addListener(listener);
+    }
+
     /** Announces a just-accepted message and starts its immediate attempt; returns at once. */
     public void submit(Message message) {
         publish(message, new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, message.createdAt()));
@@ -133,8 +138,15 @@ public final class Dispatcher implements AutoCloseable {
         pump();
     }
 
-    /** Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held). */
+    /**
+     * Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held). With
+     * no webhook configured it completes at once: the message waits as queued.
+     */
     public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
+        if (sender.isEmpty()) {
+            submit(message);
+            return CompletableFuture.completedFuture(notConfigured());
+        }
         CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
         lock.lock();
         try {
@@ -190,7 +202,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
     public AttemptOutcome sendTestEvent(String eventId) {
         if (sender.isEmpty()) {
-            return new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
+            return notConfigured();
         }
         if (breaker.tryAcquire() instanceof CircuitBreaker.Permit.Rejected rejected) {
             return new AttemptOutcome(DeliveryState.HELD, null, null, circuitOpenReason(rejected));
@@ -201,6 +213,15 @@ public final class Dispatcher implements AutoCloseable {
         DeliveryState state = decision instanceof RetryPolicy.Decision.Delivered
                 ? DeliveryState.DELIVERED : DeliveryState.FAILED;
         return new AttemptOutcome(state, statusOf(result), result.duration().toMillis(), reasonOf(decision));
+    }
+
+    /** How long one attempt for {@code message} may take: the webhook timeout plus its body's upload allowance. */
+    public Duration attemptTimeout(Message message) {
+        return sender.map(webhook -> webhook.timeoutFor(bodies.apply(message).length())).orElse(Duration.ZERO);
+    }
+
+    private static AttemptOutcome notConfigured() {
+        return new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
     }
 
     /** Checks what came due (after the clock moved) without waiting for the timer. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -39,35 +40,66 @@ public final class Signer {
 
     /** Signs the body as it streams from {@link WebhookBody#open()}, so an attachment is never held in memory. */
     public String sign(String msgId, long timestampSeconds, WebhookBody body) throws IOException {
-        Mac mac = start(msgId, timestampSeconds);
+        Signing signing = start(msgId, timestampSeconds);
         byte[] buffer = new byte[64 * 1024];
         try (InputStream in = body.open()) {
             for (int n; (n = in.read(buffer)) != -1; ) {
-                mac.update(buffer, 0, n);
+                signing.update(buffer, 0, n);
             }
         }
-        return finish(mac);
+        return signing.signature();
     }
 
     public String sign(String msgId, long timestampSeconds, byte[] body) {
-        Mac mac = start(msgId, timestampSeconds);
-        mac.update(body);
-        return finish(mac);
+        Signing signing = start(msgId, timestampSeconds);
+        signing.update(body, 0, body.length);
+        return signing.signature();
     }
 
-    private Mac start(String msgId, long timestampSeconds) {
+    /** Starts a signature to be fed the body as it passes by, e.g. while a receiver reads a request. */
+    public Signing start(String msgId, long timestampSeconds) {
         try {
             // A Mac is not thread-safe: one per signature.
             Mac mac = Mac.getInstance(ALGORITHM);
             mac.init(key);
             mac.update((msgId + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
-            return mac;
+            return new Signing(mac);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
     }
 
-    private static String finish(Mac mac) {
-        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
+    /**
+     * Whether a {@code webhook-signature} header holds {@code expected}: the header may list several space-separated
+     * signatures (during secret rotation), any of which may match. Compared in constant time.
+     */
+    public static boolean headerContains(String header, String expected) {
+        if (header == null) {
+            return false;
+        }
+        boolean found = false;
+        for (String candidate : header.trim().split("\\s+")) {
+            found |= MessageDigest.isEqual(candidate.getBytes(StandardCharsets.US_ASCII),
+                    expected.getBytes(StandardCharsets.US_ASCII));
+        }
+        return found;
+    }
+
+    /** One signature in progress. */
+    public static final class Signing {
+        private final Mac mac;
+
+        private Signing(Mac mac) {
+            this.mac = mac;
+        }
+
+        public void update(byte[] bytes, int offset, int length) {
+            mac.update(bytes, offset, length);
+        }
+
+        /** {@code v1,} and the base64 HMAC; ends this signing. */
+        public String signature() {
+            return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
+        }
     }
 }

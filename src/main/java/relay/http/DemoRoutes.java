@@ -1,0 +1,59 @@
+package relay.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import relay.demo.DemoReceiver;
+
+/**
+ * The built-in demo receiver's routes: {@code POST /demo/webhook} takes webhooks (open, as a receiver is),
+ * {@code GET /demo/webhook} lists what arrived and {@code POST /demo/webhook/mode} switches how it answers.
+ */
+final class DemoRoutes {
+    private final DemoReceiver receiver;
+
+    DemoRoutes(DemoReceiver receiver) {
+        this.receiver = receiver;
+    }
+
+    Router register(Router router) {
+        return router
+                .post("/demo/webhook", this::receive)
+                .get("/demo/webhook", request -> request.respondJson(200, Map.of(
+                        "mode", receiver.mode().wireName(), "received", receiver.received())))
+                .post("/demo/webhook/mode", this::switchMode);
+    }
+
+    private void receive(Request request) throws IOException {
+        Map<String, String> headers = new HashMap<>();
+        request.exchange().getRequestHeaders().forEach((name, values) ->
+                headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
+        DemoReceiver.Answer answer;
+        try {
+            answer = receiver.receive(headers, request.exchange().getRequestBody());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "shutting_down", "The server is stopping");
+        }
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        request.exchange().getResponseHeaders().set("Content-Type", "application/json");
+        request.exchange().sendResponseHeaders(answer.status(), body.length);
+        try (OutputStream out = request.exchange().getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private void switchMode(Request request) throws IOException {
+        String name = JsonBody.read(request, Set.of("mode")).string("mode");
+        DemoReceiver.Mode mode = DemoReceiver.Mode.fromWireName(name).orElseThrow(() -> new ApiException(400,
+                "invalid_mode", "mode must be one of " + String.join(", ",
+                List.of("healthy", "failing", "slow", "gone")), "mode"));
+        receiver.setMode(mode);
+        request.respondJson(200, Map.of("mode", mode.wireName()));
+    }
+}

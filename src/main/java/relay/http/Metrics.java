@@ -1,0 +1,90 @@
+package relay.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import relay.chat.ChatService;
+import relay.store.AttemptMetrics;
+import relay.store.DeliveryState;
+import relay.webhook.CircuitBreaker;
+
+/**
+ * {@code GET /metrics} in the Prometheus text format. Counters are read from the outbox, so they survive restarts
+ * and agree with the status page; nothing is counted twice in memory.
+ */
+final class Metrics implements Handler {
+    /** Upper bounds of the attempt duration histogram, in milliseconds. */
+    private static final List<Long> BUCKETS_MS = List.of(10L, 25L, 50L, 100L, 250L, 500L, 1000L, 2500L, 5000L,
+            10000L, 30000L, 60000L);
+
+    private final ChatService chat;
+
+    Metrics(ChatService chat) {
+        this.chat = chat;
+    }
+
+    @Override
+    public void handle(Request request) throws IOException {
+        byte[] body = render().getBytes(StandardCharsets.UTF_8);
+        var headers = request.exchange().getResponseHeaders();
+        headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        headers.set("Cache-Control", "no-store");
+        request.exchange().sendResponseHeaders(200, body.length);
+        try (OutputStream out = request.exchange().getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    String render() {
+        AttemptMetrics m = chat.metrics(BUCKETS_MS);
+        StringBuilder out = new StringBuilder();
+        family(out, "relay_messages_accepted_total", "counter", "Messages accepted into the outbox.");
+        sample(out, "relay_messages_accepted_total", "", m.messages());
+        family(out, "relay_webhook_attempts_total", "counter", "Webhook attempts by result.");
+        sample(out, "relay_webhook_attempts_total", "{result=\"success\"}", m.succeeded());
+        sample(out, "relay_webhook_attempts_total", "{result=\"http_error\"}", m.httpErrors());
+        sample(out, "relay_webhook_attempts_total", "{result=\"network_error\"}", m.networkErrors());
+        histogram(out, m);
+        family(out, "relay_deliveries", "gauge", "Deliveries by state: queue depth and final outcomes.");
+        for (Map.Entry<DeliveryState, Long> e : chat.counts().entrySet()) {
+            sample(out, "relay_deliveries", "{state=\"" + e.getKey().wireName() + "\"}", e.getValue());
+        }
+        CircuitBreaker.Snapshot circuit = chat.circuit();
+        family(out, "relay_circuit_state", "gauge", "1 for the circuit's current state.");
+        for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
+            sample(out, "relay_circuit_state", "{state=\"" + state.name().toLowerCase(Locale.ROOT) + "\"}",
+                    state == circuit.state() ? 1 : 0);
+        }
+        family(out, "relay_circuit_consecutive_failures", "gauge", "Consecutive failed attempts counted by the circuit.");
+        sample(out, "relay_circuit_consecutive_failures", "", circuit.consecutiveFailures());
+        return out.toString();
+    }
+
+    private static void histogram(StringBuilder out, AttemptMetrics m) {
+        String name = "relay_webhook_attempt_duration_seconds";
+        family(out, name, "histogram", "How long webhook attempts took.");
+        for (int i = 0; i < m.bucketMillis().size(); i++) {
+            sample(out, name + "_bucket", "{le=\"" + seconds(m.bucketMillis().get(i)) + "\"}", m.bucketCounts().get(i));
+        }
+        sample(out, name + "_bucket", "{le=\"+Inf\"}", m.attempts());
+        out.append(name).append("_sum ").append(seconds(m.totalDurationMillis())).append('\n');
+        sample(out, name + "_count", "", m.attempts());
+    }
+
+    private static void family(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String labels, long value) {
+        out.append(name).append(labels).append(' ').append(value).append('\n');
+    }
+
+    private static String seconds(long millis) {
+        return BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+    }
+}

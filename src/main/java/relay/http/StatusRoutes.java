@@ -1,0 +1,119 @@
+package relay.http;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import relay.chat.ChatService;
+import relay.chat.MessageKind;
+import relay.config.Config;
+import relay.config.Key;
+import relay.config.Source;
+import relay.store.Attempt;
+import relay.store.AttemptStats;
+import relay.webhook.AttemptOutcome;
+
+/**
+ * What the operator checks and does about delivery: the seed's {@code GET /chat/webhook-status} and
+ * {@code POST /chat/reset-webhook-circuit}, a test event, the configuration in force, and health.
+ */
+final class StatusRoutes {
+    private static final int RECENT_FAILURES = 20;
+
+    private final ChatService chat;
+    private final Config config;
+    private final Views views;
+
+    StatusRoutes(ChatService chat, Config config, Views views) {
+        this.chat = chat;
+        this.config = config;
+        this.views = views;
+    }
+
+    record WebhookView(String url, boolean configured, long timeoutSeconds, Map<String, Integer> maxRetries,
+                       int concurrency, String attachments, boolean demoReceiver, String warning) {
+    }
+
+    record StatsView(long attempts, long delivered, long failed, Double successRate, String lastSuccessAt,
+                     String lastFailureAt) {
+    }
+
+    record FailureView(String at, String messageId, int attempt, Integer statusCode, String error) {
+    }
+
+    record StatusView(Views.CircuitView circuit, WebhookView webhook, Map<String, Long> queue, StatsView stats,
+                      List<FailureView> recentFailures) {
+    }
+
+    record SettingView(String key, String value, String source, boolean secret) {
+    }
+
+    Router register(Router router) {
+        return router
+                .get("/healthz", this::health)
+                .get("/chat/webhook-status", request -> request.respondJson(200, status()))
+                .post("/chat/reset-webhook-circuit", request -> {
+                    chat.resetCircuit();
+                    request.respondJson(200, status());
+                })
+                .post("/chat/webhook-test", request -> request.respondJson(200, testEvent()))
+                .get("/chat/config", request -> request.respondJson(200, Map.of("settings", settings())));
+    }
+
+    private void health(Request request) throws IOException {
+        boolean reachable = chat.isStoreReachable();
+        request.respondJson(reachable ? 200 : 503, Map.of("status", reachable ? "ok" : "degraded",
+                "store", reachable ? "reachable" : "unreachable"));
+    }
+
+    StatusView status() {
+        return new StatusView(views.circuit(chat.circuit()), webhook(), Views.states(chat.counts()), stats(),
+                chat.recentFailures(RECENT_FAILURES).stream().map(StatusRoutes::failure).toList());
+    }
+
+    private WebhookView webhook() {
+        Map<String, Integer> retries = new LinkedHashMap<>();
+        retries.put("default", config.maxRetries());
+        for (MessageKind kind : MessageKind.values()) {
+            retries.put(kind.wireName(), config.maxRetriesFor(kind));
+        }
+        boolean configured = config.webhookUrl().isPresent();
+        return new WebhookView(config.maskedWebhookUrl(), configured, config.webhookTimeout().toSeconds(), retries,
+                config.concurrency(), config.shownValue(Key.WEBHOOK_ATTACHMENTS),
+                config.demoReceiver(), configured ? null
+                : "WEBHOOK_URL is not set: messages are accepted and wait as queued until the service is restarted "
+                + "with one");
+    }
+
+    private StatsView stats() {
+        AttemptStats s = chat.stats();
+        Double rate = s.attempts() == 0 ? null : (double) s.succeeded() / s.attempts();
+        return new StatsView(s.attempts(), s.succeeded(), s.failed(), rate, Views.iso(s.lastSuccessAt()),
+                Views.iso(s.lastFailureAt()));
+    }
+
+    private static FailureView failure(Attempt a) {
+        return new FailureView(Views.iso(a.startedAt()), a.messageId(), a.number(), a.statusCode(), a.error());
+    }
+
+    private Map<String, Object> testEvent() {
+        AttemptOutcome outcome = chat.sendTestEvent();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", outcome.state().wireName());
+        answer.put("status_code", outcome.statusCode());
+        answer.put("duration_ms", outcome.durationMs());
+        answer.put("error", outcome.error());
+        return answer;
+    }
+
+    /** Every key with its value in force (secrets as a mask, the webhook URL masked) and where it came from. */
+    private List<SettingView> settings() {
+        List<SettingView> settings = new ArrayList<>();
+        for (Key key : Key.values()) {
+            Source source = config.sources().getOrDefault(key, Source.DEFAULT);
+            settings.add(new SettingView(key.name(), config.shownValue(key), source.label(), key.isSecret()));
+        }
+        return settings;
+    }
+}

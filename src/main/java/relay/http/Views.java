@@ -1,0 +1,137 @@
+package relay.http;
+
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import relay.chat.Attachment;
+import relay.chat.Message;
+import relay.chat.MessageKind;
+import relay.chat.PhoneNumbers;
+import relay.store.Attempt;
+import relay.store.Conversation;
+import relay.store.Delivery;
+import relay.store.DeliveryState;
+import relay.store.MessageStatus;
+import relay.webhook.AttemptOutcome;
+import relay.webhook.CircuitBreaker;
+import relay.webhook.DeliveryEvent;
+
+/**
+ * The JSON shapes of the API, as records written in snake_case by {@link Json#MAPPER}. Times are ISO-8601 UTC
+ * strings, so every client reads them the same way.
+ */
+final class Views {
+    private final PhoneNumbers phones;
+    private final ToIntFunction<MessageKind> maxRetries;
+    private final InstantSource clock;
+
+    Views(PhoneNumbers phones, ToIntFunction<MessageKind> maxRetries, InstantSource clock) {
+        this.phones = phones;
+        this.maxRetries = maxRetries;
+        this.clock = clock;
+    }
+
+    record AttachmentView(String id, String kind, String filename, String mimeType, long size, String sha256,
+                          String url) {
+        static AttachmentView of(Attachment a) {
+            return new AttachmentView(a.id(), a.kind().wireName(), a.filename(), a.mimeType(), a.size(), a.sha256(),
+                    "/chat/attachments/" + a.id());
+        }
+    }
+
+    record MessageView(String id, String phone, String phoneDisplay, long sequence, String kind, String text,
+                       String createdAt, AttachmentView attachment, String status, int attempts, int maxAttempts,
+                       String nextAttemptAt, String lastError, String updatedAt) {
+    }
+
+    record AttemptView(int number, String startedAt, long durationMs, Integer statusCode, String error,
+                       String responseSnippet) {
+        static AttemptView of(Attempt a) {
+            return new AttemptView(a.number(), iso(a.startedAt()), a.durationMillis(), a.statusCode(), a.error(),
+                    a.responseSnippet());
+        }
+    }
+
+    record MessageDetail(@JsonUnwrapped MessageView message, List<AttemptView> history) {
+    }
+
+    record FirstAttempt(String status, Integer statusCode, Long durationMs, String error) {
+        static FirstAttempt of(AttemptOutcome outcome) {
+            return new FirstAttempt(outcome.state().wireName(), outcome.statusCode(), outcome.durationMs(),
+                    outcome.error());
+        }
+    }
+
+    record Watched(@JsonUnwrapped MessageView message, FirstAttempt firstAttempt) {
+    }
+
+    record ConversationView(String phone, String phoneDisplay, MessageView lastMessage, Map<String, Long> summary,
+                            long total) {
+    }
+
+    /** The live event of a delivery change: enough to update a bubble without fetching the message. */
+    record DeliveryChange(String id, String phone, String status, int attempts, int maxAttempts, String nextAttemptAt,
+                          String lastError, String updatedAt) {
+        static DeliveryChange of(DeliveryEvent e) {
+            Delivery d = e.delivery();
+            return new DeliveryChange(e.messageId(), e.phone(), d.state().wireName(), d.attempts(), e.maxAttempts(),
+                    iso(d.nextAttemptAt()), d.lastError(), iso(d.updatedAt()));
+        }
+    }
+
+    record CircuitView(String state, int consecutiveFailures, int failureThreshold, long openSeconds, String openedAt,
+                       String retryAt, Long secondsUntilRetry, String pausedReason) {
+    }
+
+    MessageView message(MessageStatus status) {
+        Message m = status.message();
+        Delivery d = status.delivery();
+        return new MessageView(m.id(), m.phone(), phones.display(m.phone()), m.sequence(), m.kind().wireName(),
+                m.text(), iso(m.createdAt()), m.attachment() == null ? null : AttachmentView.of(m.attachment()),
+                d.state().wireName(), d.attempts(), maxAttempts(m.kind()), iso(d.nextAttemptAt()), d.lastError(),
+                iso(d.updatedAt()));
+    }
+
+    MessageDetail detail(MessageStatus status, List<Attempt> history) {
+        return new MessageDetail(message(status), history.stream().map(AttemptView::of).toList());
+    }
+
+    ConversationView conversation(Conversation c) {
+        return new ConversationView(c.phone(), phones.display(c.phone()), message(c.last()), states(c.summary()),
+                c.total());
+    }
+
+    CircuitView circuit(CircuitBreaker.Snapshot s) {
+        Long untilRetry = s.retryAt() == null ? null
+                : Math.max(0, Duration.between(clock.instant(), s.retryAt()).toSeconds());
+        return new CircuitView(s.state().name().toLowerCase(Locale.ROOT), s.consecutiveFailures(),
+                s.failureThreshold(), s.openDuration().toSeconds(), iso(s.openedAt()), iso(s.retryAt()), untilRetry,
+                s.pausedReason());
+    }
+
+    /** The immediate attempt plus the background retries this kind of message is allowed. */
+    int maxAttempts(MessageKind kind) {
+        return 1 + maxRetries.applyAsInt(kind);
+    }
+
+    /** Every state by its wire name, in the order of the states. */
+    static Map<String, Long> states(Map<DeliveryState, Long> counts) {
+        Map<String, Long> named = new LinkedHashMap<>();
+        for (DeliveryState state : DeliveryState.values()) {
+            named.put(state.wireName(), counts.getOrDefault(state, 0L));
+        }
+        return named;
+    }
+
+    /** Milliseconds are enough for people and match what the store keeps. */
+    static String iso(Instant instant) {
+        return instant == null ? null : instant.truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+}

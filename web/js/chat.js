@@ -50,6 +50,8 @@ const state = {
 // conversations and are shown after the server's messages of their thread.
 const outgoing = new Map();
 let localCounter = 0;
+// Delivery changes of messages not shown yet, by id: a message's events can overtake the answer to its POST.
+const early = new Map();
 // The display the phone check gave for a chat that has no message yet.
 let newChat = null;
 
@@ -321,6 +323,7 @@ function upsertServerView(view) {
   }
   const item = { key: view.id, local: false, view, upload: null, error: null };
   addItem(item);
+  takeEarlyEvent(item);
   return item;
 }
 
@@ -478,8 +481,10 @@ function retryLine(item) {
     if (item.view !== view) return false;
     const parts = [];
     if (view.status === 'held') parts.push(t('status.heldShort'));
-    if (view.max_attempts) parts.push(t('status.attemptOf', { n: view.attempts, max: view.max_attempts }));
-    const seconds = secondsUntil(view.next_attempt_at);
+    if (view.max_attempts && view.attempts > 0) parts.push(t('status.attemptOf', { n: view.attempts, max: view.max_attempts }));
+    // A held message waits for the circuit's probe rather than for a time of its own.
+    const at = view.status === 'held' && state.circuit?.state === 'open' ? state.circuit.retry_at : view.next_attempt_at;
+    const seconds = secondsUntil(at);
     if (seconds != null) parts.push(seconds > 0 ? t('status.nextIn', { s: seconds }) : t('status.tryingNow'));
     line.textContent = parts.join(' · ');
     line.dataset.seconds = seconds == null ? '' : String(seconds);
@@ -673,6 +678,7 @@ function accepted(item, view) {
     const stick = isNearBottom();
     place(item);
     if (stick) scrollToBottom();
+    takeEarlyEvent(item);
   }
   refreshConversations();
 }
@@ -733,17 +739,37 @@ function onMessageEvent(event) {
   if (event.phone !== state.phone) return;
   const item = state.items.get(event.id);
   if (item) {
-    if (isNewer(event, item.view)) {
-      item.view = { ...item.view, ...event };
-      renderItem(item);
-      if (event.status === 'failed') announce(t('announce.failed'));
-    }
+    applyEvent(item, event);
     return;
   }
-  // Usually our own message whose POST answer is on its way: give it a moment to arrive first.
+  // Usually our own message whose POST answer is on its way: keep the newest change until it arrives,
+  // and fetch the message if it does not come soon (sent from another tab or client).
+  const kept = early.get(event.id);
+  if (!kept || isNewer(event, kept)) early.set(event.id, event);
   setTimeout(() => {
-    if (event.phone === state.phone && !state.items.has(event.id)) fetchNew(event.id);
+    const newest = early.get(event.id);
+    if (!newest) return;
+    early.delete(event.id);
+    if (newest.phone !== state.phone) return;
+    const known = state.items.get(event.id);
+    if (known) applyEvent(known, newest);
+    else fetchNew(event.id);
   }, 400);
+}
+
+function applyEvent(item, event) {
+  if (!isNewer(event, item.view)) return;
+  item.view = { ...item.view, ...event };
+  renderItem(item);
+  if (event.status === 'failed') announce(t('announce.failed'));
+}
+
+/** A change that arrived before the message's bubble had its id. */
+function takeEarlyEvent(item) {
+  const event = early.get(item.key);
+  if (!event) return;
+  early.delete(item.key);
+  applyEvent(item, event);
 }
 
 async function fetchNew(id) {
@@ -773,8 +799,11 @@ function renderCircuit() {
     el.dataset.state = c.state;
     el.className = `circuit-indicator ${c.state === 'open' ? 'is-open' : 'is-half-open'}`;
     const text = c.state === 'open' ? t('circuit.indicatorOpen') : t('circuit.indicatorHalfOpen');
-    el.textContent = `${c.state === 'open' ? '🔴' : '🟡'} ${text}`;
-    el.title = t('circuit.indicatorTitle');
+    const icon = c.state === 'open' ? '🔴' : '🟡';
+    // The list's header is narrow: there the dot alone, its words in the title and for screen readers.
+    el.textContent = el.dataset.compact ? icon : `${icon} ${text}`;
+    el.title = `${text}. ${t('circuit.indicatorTitle')}`;
+    el.setAttribute('aria-label', el.title);
   }
 }
 

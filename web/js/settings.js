@@ -136,7 +136,7 @@ function renderQueue() {
   fill(els.queue, STATES.map((name) => h('li', { class: `queue-item s-${name}`, testid: `queue-${name}`,
     dataset: { count: String(queue[name] ?? 0) } },
   h('span', { class: 'queue-count', text: `${QUEUE_ICONS[name]} ${formatNumber(queue[name] ?? 0)}` }),
-  h('span', { class: 'queue-label muted small', text: t(`status.${name}`) }))));
+  h('span', { class: 'queue-label muted small', text: t(`queue.${name}`) }))));
   const failed = queue.failed ?? 0;
   els.redeliver.textContent = t('actions.redeliverFailed', { n: failed });
   els.redeliver.disabled = failed === 0;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
@@ -17,12 +18,15 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.devtools.DevTools;
+import org.openqa.selenium.devtools.v156.emulation.Emulation;
+import org.openqa.selenium.devtools.v156.network.Network;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -68,12 +72,33 @@ final class Browser implements AutoCloseable {
                 .build();
         try {
             ChromeDriver driver = new ChromeDriver(service, options);
-            driver.manage().window().setSize(new Dimension(WIDTH, HEIGHT));
-            return new Browser(driver, profile);
+            Browser browser = new Browser(driver, profile);
+            browser.setViewport(WIDTH, HEIGHT);
+            return browser;
         } catch (RuntimeException e) {
             deleteTree(profile);
             throw e;
         }
+    }
+
+    /** Sizes the window so the page itself (not the window with its frame) is width × height. */
+    void setViewport(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+        long extraWidth = ((Number) script("return window.outerWidth - window.innerWidth")).longValue();
+        long extraHeight = ((Number) script("return window.outerHeight - window.innerHeight")).longValue();
+        driver.manage().window().setSize(new Dimension(width + (int) extraWidth, height + (int) extraHeight));
+    }
+
+    /** Makes the page see a phone's screen (a window cannot be made that narrow), as DevTools' device mode does. */
+    void emulatePhone(int width, int height) {
+        devTools().send(Emulation.setDeviceMetricsOverride(width, height, 2, true, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+    }
+
+    void stopEmulatingPhone() {
+        devTools().send(Emulation.clearDeviceMetricsOverride());
     }
 
     WebDriver driver() {
@@ -94,9 +119,19 @@ final class Browser implements AutoCloseable {
 
     /** Waits (polling every 50 ms, so short-lived states are seen) until the condition gives a value or true. */
     <T> T waitUntil(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT, Duration.ofMillis(50))
-                .ignoring(StaleElementReferenceException.class)
-                .until(condition);
+        try {
+            return new WebDriverWait(driver, WAIT, Duration.ofMillis(50))
+                    .ignoring(StaleElementReferenceException.class)
+                    .until(condition);
+        } catch (TimeoutException e) {
+            try {
+                e.addSuppressed(new AssertionError("the page at that moment: " + screenshot("timeout-"
+                        + System.nanoTime() + ".png").toAbsolutePath()));
+            } catch (IOException | RuntimeException ignored) {
+                // the timeout is what matters
+            }
+            throw e;
+        }
     }
 
     /** Waits until the page has shown the server's data once (it marks its body with data-loaded). */
@@ -115,6 +150,20 @@ final class Browser implements AutoCloseable {
             devTools.createSession();
         }
         return devTools;
+    }
+
+    /** Limits how fast the page may upload (bytes per second), through the DevTools network emulation. */
+    void throttleUploads(long bytesPerSecond) {
+        devTools().send(Network.enable(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty()));
+        devTools().send(Network.emulateNetworkConditions(false, 0, -1, bytesPerSecond, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    void stopThrottling() {
+        devTools().send(Network.emulateNetworkConditions(false, 0, -1, -1, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+        devTools().send(Network.disable());
     }
 
     /** The browser console's errors since the last call (console.error, uncaught exceptions, CSP refusals, failed loads). */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -26,14 +28,19 @@ import relay.config.ConfigLoader;
  * each test scripts. Small delays keep retries and the circuit quick.
  */
 final class RunningRelay implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Webhook bodies carry whole files as base64: far longer strings than Jackson's default limit. */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     final MockWebServer webhook;
-    final App app;
+    private final Map<String, String> values;
+    private App app;
 
-    private RunningRelay(MockWebServer webhook, App app) {
+    private RunningRelay(MockWebServer webhook, Map<String, String> values, App app) {
         this.webhook = webhook;
+        this.values = values;
         this.app = app;
     }
 
@@ -53,11 +60,21 @@ final class RunningRelay implements AutoCloseable {
                 "CIRCUIT_OPEN_SECONDS", "30"));
         values.putAll(overrides);
         try {
-            return new RunningRelay(webhook, App.start(ConfigLoader.fromValues(values)));
+            return new RunningRelay(webhook, values, App.start(ConfigLoader.fromValues(values)));
         } catch (IOException | RuntimeException e) {
             webhook.close();
             throw e;
         }
+    }
+
+    /** Stops the app (as a restart would), keeping its port and data for {@link #startAgain()}. */
+    void stopApp() {
+        values.put("PORT", String.valueOf(app.port()));
+        app.close();
+    }
+
+    void startAgain() throws IOException {
+        app = App.start(ConfigLoader.fromValues(values));
     }
 
     String url(String path) {

@@ -167,9 +167,18 @@ async function openNewChat(event) {
 
 // ---------------------------------------------------------------- the thread
 
+/** #phone=…&message=… — decoded by hand: URLSearchParams would read the "+" of "+5511…" as a space. */
 function routeFromHash() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  return { phone: params.get('phone'), message: params.get('message') };
+  const params = {};
+  for (const part of location.hash.slice(1).split('&')) {
+    const [key, value = ''] = part.split('=');
+    try {
+      params[decodeURIComponent(key)] = decodeURIComponent(value);
+    } catch {
+      // a malformed part is ignored
+    }
+  }
+  return { phone: params.phone || null, message: params.message || null };
 }
 
 async function openFromHash() {
@@ -295,6 +304,8 @@ async function loadOlder() {
 }
 
 function highlight(item) {
+  // Shown once: a later reload (after a reconnect) must not jump back to it.
+  history.replaceState(null, '', `#phone=${encodeURIComponent(state.phone)}`);
   item.el.scrollIntoView({ block: 'center' });
   item.el.classList.add('highlight');
   item.el.focus({ preventScroll: true });

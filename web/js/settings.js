@@ -123,8 +123,9 @@ function renderFacts() {
     fact(t('circuit.failures'), t('circuit.failuresOf', { n: c.consecutive_failures, max: c.failure_threshold }),
       'circuit-failures'),
     fact(t('circuit.openFor'), t('circuit.seconds', { s: c.open_seconds }), 'circuit-open-seconds'),
-    fact(t('stats.successRate'), `${rate} (${t('stats.attempts', { n: s.stats.attempts, ok: s.stats.delivered,
-      failed: s.stats.failed })})`, 'success-rate'),
+    fact(t('stats.successRate'), s.stats.attempts === 0 ? t('stats.noAttempts')
+      : `${rate} (${t('stats.attempts', { n: s.stats.attempts, ok: s.stats.delivered, failed: s.stats.failed })})`,
+    'success-rate'),
     timeFact(t('stats.lastSuccess'), s.stats.last_success_at, 'last-success'),
     timeFact(t('stats.lastFailure'), s.stats.last_failure_at, 'last-failure'),
     fact(t('webhook.url'), s.webhook?.url ?? t('common.notSet'), 'webhook-url'),
@@ -316,6 +317,7 @@ els.test.addEventListener('click', testWebhook);
 els.redeliver.addEventListener('click', redeliverFailed);
 for (const button of els.modes) button.addEventListener('click', () => setDemoMode(button.dataset.mode));
 everySecond(tickCountdown);
+renderQueue();
 setInterval(() => {
   if (!document.hidden) refreshStatus();
 }, POLL_MS);

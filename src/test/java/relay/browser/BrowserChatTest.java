@@ -183,7 +183,7 @@ class BrowserChatTest {
         relay.answer(200);
         byte[] big = pdf(50 * 1024 * 1024);
         Path file = Files.write(dir.resolve("big-scan.pdf"), big);
-        page.open(relay.url("/#phone=" + java.net.URLEncoder.encode(E164, StandardCharsets.UTF_8)));
+        page.open(relay.url("/#phone=" + E164));
         browser.waitUntil(d -> DISPLAY.equals(d.findElement(testId("thread-title")).getText()));
         // Uploads to loopback are near instant: slow this one down so there is an "during" to act in.
         browser.throttleUploads(8 * 1024 * 1024);
@@ -326,7 +326,6 @@ class BrowserChatTest {
                       .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > innerWidth + 0.5)
                       .map((e) => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right);
                     """), "nothing is wider than the screen");
-            browser.screenshot("chat-phone.png");
             back.click();
             browser.waitUntil(d -> sidebar.isDisplayed() && !d.findElement(testId("pane")).isDisplayed());
         } finally {

@@ -54,7 +54,8 @@ public final class App implements AutoCloseable {
         return start(config, InstantSource.system());
     }
 
-    static App start(Config config, InstantSource clock) throws IOException {
+    /** With an injected clock, for tests that move time by hand. */
+    public static App start(Config config, InstantSource clock) throws IOException {
         Outbox outbox = Outbox.open(config.dataDir(), clock);
         WebServer server = null;
         try {

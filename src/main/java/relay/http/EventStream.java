@@ -74,6 +74,9 @@ public final class EventStream implements Handler {
         headers.set("Content-Type", "text/event-stream; charset=utf-8");
         headers.set("Cache-Control", "no-store");
         headers.set("X-Accel-Buffering", "no");
+        // A stream that ends (dropped, or the server stopping) takes its connection with it, so a client that
+        // stopped reading is really disconnected rather than kept alive for a next request it will not send.
+        headers.set("Connection", "close");
         request.exchange().sendResponseHeaders(200, 0);
         Client client = new Client();
         clients.add(client);

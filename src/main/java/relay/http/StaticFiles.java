@@ -57,13 +57,13 @@ public final class StaticFiles implements Handler {
 
     @Override
     public void handle(Request request) throws IOException {
+        Asset asset = mapToName(request.exchange().getRequestURI().getRawPath())
+                .flatMap(this::asset)
+                .orElseThrow(Router::notFound);
         if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
             request.exchange().getResponseHeaders().set("Allow", "GET, HEAD");
             throw new ApiException(405, "method_not_allowed", request.method() + " is not allowed here; use GET");
         }
-        Asset asset = mapToName(request.exchange().getRequestURI().getRawPath())
-                .flatMap(this::asset)
-                .orElseThrow(Router::notFound);
         serve(request, asset);
     }
 

@@ -1,0 +1,177 @@
+package relay.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import relay.App;
+import relay.config.ConfigLoader;
+
+/**
+ * The whole service in this JVM on a free loopback port, with a real data folder, driven over real HTTP: what the
+ * API and browser tests stand on.
+ */
+public final class RunningApp implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    private final App app;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RunningApp(App app) {
+        this.app = app;
+    }
+
+    /** @param settings configuration keys beyond PORT=0 and DATA_DIR, which are set here */
+    public static RunningApp start(Path dataDir, Map<String, String> settings) throws IOException {
+        return start(dataDir, settings, InstantSource.system());
+    }
+
+    public static RunningApp start(Path dataDir, Map<String, String> settings, InstantSource clock) throws IOException {
+        Map<String, String> values = new HashMap<>(Map.of("PORT", "0", "DATA_DIR", dataDir.toString(),
+                "DEMO_RECEIVER", "false"));
+        values.putAll(settings);
+        return new RunningApp(App.start(ConfigLoader.fromValues(values), clock));
+    }
+
+    public App app() {
+        return app;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(uri(path)).timeout(DEADLINE);
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<byte[]> getBytes(String path) {
+        try {
+            return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    public HttpResponse<String> postJson(String path, String json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build());
+    }
+
+    public HttpResponse<String> post(String path) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** Uploads raw bytes as {@code POST /chat/attachments} does it. */
+    public HttpResponse<String> upload(byte[] bytes, String contentType, String encodedFilename) {
+        return send(request("/chat/attachments").header("Content-Type", contentType)
+                .header("X-Filename", encodedFilename).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    /** Sends a text message and returns its id. */
+    public String sendText(String phone, String text) {
+        HttpResponse<String> response = postJson("/chat/messages",
+                JSON.createObjectNode().put("phone", phone).put("text", text).toString());
+        if (response.statusCode() != 202) {
+            fail("send refused: " + response.statusCode() + " " + response.body());
+        }
+        return json(response).path("id").asText();
+    }
+
+    /** Polls the message until its view satisfies {@code condition}, failing after a deadline. */
+    public JsonNode awaitMessage(String id, Predicate<JsonNode> condition) {
+        Instant deadline = Instant.now().plus(DEADLINE);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = json(get("/chat/messages/" + id));
+            if (condition.test(last)) {
+                return last;
+            }
+            pause();
+        }
+        return fail("message " + id + " never reached the expected state; last seen: " + last);
+    }
+
+    public JsonNode awaitStatus(String id, String status) {
+        return awaitMessage(id, view -> status.equals(view.path("status").asText()));
+    }
+
+    /** Polls {@code GET path} until its JSON satisfies {@code condition}. */
+    public JsonNode await(String path, Predicate<JsonNode> condition) {
+        Instant deadline = Instant.now().plus(DEADLINE);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = json(get(path));
+            if (condition.test(last)) {
+                return last;
+            }
+            pause();
+        }
+        return fail(path + " never reached the expected state; last seen: " + last);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the service before the client: a client hanging up while the server stops can leave the JDK server
+     * counting a request that never comes, and waiting its whole grace period for it.
+     */
+    @Override
+    public void close() {
+        app.close();
+        client.close();
+    }
+}

@@ -334,7 +334,7 @@ function stored() {
 }
 
 /** The language for this browser: a saved choice, else the first pt* or en* of navigator.languages. */
-export function pickLanguage(saved = stored(), languages = navigator.languages ?? [navigator.language]) {
+function pickLanguage(saved = stored(), languages = navigator.languages ?? [navigator.language]) {
   if (saved && DICTIONARIES[saved]) return saved;
   for (const language of languages ?? []) {
     const lower = String(language).toLowerCase();

@@ -63,7 +63,7 @@ function setOffline(offline) {
 }
 
 /** Shows the sign-in box; resolves once the server accepted a token. One box at a time. */
-export function signIn() {
+function signIn() {
   if (signingIn) return signingIn;
   signingIn = new Promise((resolve) => {
     const input = h('input', { id: 'signin-token', type: 'password', autocomplete: 'current-password',

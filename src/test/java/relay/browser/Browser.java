@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -27,6 +28,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.devtools.DevTools;
 import org.openqa.selenium.devtools.v156.emulation.Emulation;
 import org.openqa.selenium.devtools.v156.network.Network;
+import org.openqa.selenium.devtools.v156.network.model.NetworkConditions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -63,7 +65,7 @@ final class Browser implements AutoCloseable {
                 "--user-data-dir=" + profile);
         options.setExperimentalOption("prefs", Map.of("intl.accept_languages", language));
         LoggingPreferences logging = new LoggingPreferences();
-        logging.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        logging.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logging);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -156,20 +158,22 @@ final class Browser implements AutoCloseable {
     void throttleUploads(long bytesPerSecond) {
         devTools().send(Network.enable(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty()));
-        devTools().send(Network.emulateNetworkConditions(false, 0, -1, bytesPerSecond, Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty()));
+        // An empty URL pattern matches every request of the page.
+        NetworkConditions slowUploads = new NetworkConditions("", 0, -1, bytesPerSecond, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        devTools().send(Network.emulateNetworkConditionsByRule(Optional.of(false), Optional.empty(),
+                List.of(slowUploads)));
     }
 
     void stopThrottling() {
-        devTools().send(Network.emulateNetworkConditions(false, 0, -1, -1, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty()));
+        devTools().send(Network.emulateNetworkConditionsByRule(Optional.of(false), Optional.empty(), List.of()));
         devTools().send(Network.disable());
     }
 
     /** The browser console's errors since the last call (console.error, uncaught exceptions, CSP refusals, failed loads). */
     List<String> consoleErrors() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage)
                 .toList();
     }

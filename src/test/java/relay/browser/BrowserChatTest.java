@@ -7,14 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static relay.browser.Browser.testId;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -227,7 +234,7 @@ class BrowserChatTest {
     }
 
     static String sha256(byte[] bytes) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test
@@ -288,17 +295,17 @@ class BrowserChatTest {
     }
 
     private static void writePicture(Path file) throws IOException {
-        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(320, 180,
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = image.createGraphics();
-        g.setPaint(new java.awt.GradientPaint(0, 0, new java.awt.Color(0x25d366), 320, 180, new java.awt.Color(0x128c7e)));
+        BufferedImage image = new BufferedImage(320, 180,
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(0x25d366), 320, 180, new Color(0x128c7e)));
         g.fillRect(0, 0, 320, 180);
-        g.setColor(new java.awt.Color(0xc8a165));
+        g.setColor(new Color(0xc8a165));
         g.fillRect(110, 60, 100, 80);
-        g.setColor(new java.awt.Color(0x8b6b3d));
+        g.setColor(new Color(0x8b6b3d));
         g.fillRect(155, 60, 10, 80);
         g.dispose();
-        javax.imageio.ImageIO.write(image, "png", file.toFile());
+        ImageIO.write(image, "png", file.toFile());
     }
 
     @Test

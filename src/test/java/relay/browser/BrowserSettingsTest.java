@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static relay.browser.Browser.testId;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.RecordedRequest;
@@ -20,7 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import relay.testing.RunningApp;
 
 /** The settings page (circuit monitor, actions, failures, configuration, demo receiver) in a real browser. */
 @Tag("browser")
@@ -71,9 +71,9 @@ class BrowserSettingsTest {
         relay.answer(500);
         relay.answer(500);
 
-        String first = relay.sendText(PHONE, "first").get("id").asText();
+        String first = relay.sendText(PHONE, "first");
         relay.takeWebhookRequest();
-        String second = relay.sendText(PHONE, "second").get("id").asText();
+        String second = relay.sendText(PHONE, "second");
         relay.takeWebhookRequest();
 
         assertTrue(circuitIs("open").getText().startsWith("🔴"));
@@ -95,7 +95,7 @@ class BrowserSettingsTest {
         assertTrue(link.getAttribute("href").endsWith("/#message=" + second), link.getAttribute("href"));
         assertTrue(newest.getText().contains("HTTP 500"), newest.getText());
         assertTrue(rows.get(1).getText().contains(first), rows.get(1).getText());
-        String when = newest.findElement(org.openqa.selenium.By.tagName("time")).getAttribute("title");
+        String when = newest.findElement(By.tagName("time")).getAttribute("title");
         assertTrue(when.matches("(now|\\d+ seconds? ago)"), when);
         browser.screenshot("settings.png");
 
@@ -113,7 +113,7 @@ class BrowserSettingsTest {
     void shouldResendAllFailedAndReportATestEvent() throws Exception {
         start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
         relay.answer(500);
-        String id = relay.sendText(PHONE, "lost").get("id").asText();
+        String id = relay.sendText(PHONE, "lost");
         relay.takeWebhookRequest();
         WebElement resendAll = browser.waitUntil(d -> {
             WebElement e = d.findElement(testId("redeliver-failed"));
@@ -145,19 +145,19 @@ class BrowserSettingsTest {
 
     @Test
     void shouldShowTheConfigurationInForceWithSecretsMaskedAndWhereEachValueCameFrom() throws Exception {
-        start(Map.of("WEBHOOK_SECRET", "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32])));
+        start(Map.of("WEBHOOK_SECRET", "whsec_" + Base64.getEncoder().encodeToString(new byte[32])));
 
         WebElement table = browser.find("config-table");
         WebElement secret = browser.waitUntil(d -> table.findElement(
-                org.openqa.selenium.By.cssSelector("[data-testid='config-row'][data-key='WEBHOOK_SECRET']")));
+                By.cssSelector("[data-testid='config-row'][data-key='WEBHOOK_SECRET']")));
         assertEquals("********", secret.findElement(testId("config-value")).getText());
         assertEquals("environment", secret.findElement(testId("config-source")).getText());
         WebElement region = table.findElement(
-                org.openqa.selenium.By.cssSelector("[data-testid='config-row'][data-key='DEFAULT_REGION']"));
+                By.cssSelector("[data-testid='config-row'][data-key='DEFAULT_REGION']"));
         assertEquals("BR", region.findElement(testId("config-value")).getText());
         assertEquals("default", region.findElement(testId("config-source")).getText());
         WebElement token = table.findElement(
-                org.openqa.selenium.By.cssSelector("[data-testid='config-row'][data-key='APP_TOKEN']"));
+                By.cssSelector("[data-testid='config-row'][data-key='APP_TOKEN']"));
         assertEquals("(not set)", token.findElement(testId("config-value")).getText());
         browser.assertNoConsoleErrors();
     }
@@ -180,21 +180,18 @@ class BrowserSettingsTest {
         assertEquals("—", row.findElement(testId("demo-signature")).getText());
         browser.find("demo-mode-healthy").click();
         browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-healthy")).getAttribute("aria-pressed")));
-        JsonNode mode = RunningRelay.JSON.readTree(HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(relay.url("/demo/webhook"))).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
-        assertEquals("healthy", mode.get("mode").asText());
+        assertEquals("healthy", RunningApp.json(relay.app().get("/demo/webhook")).get("mode").asText());
         browser.assertNoConsoleErrors();
     }
 
     /** A webhook as the relay would send it, posted straight to the demo receiver. */
-    private HttpResponse<String> postToDemoReceiver(String id) throws IOException, InterruptedException {
+    private HttpResponse<String> postToDemoReceiver(String id) {
         String body = "{\"type\":\"message\",\"timestamp\":\"2026-11-27T15:00:00Z\",\"data\":{\"id\":\"" + id
                 + "\",\"phone\":\"" + PHONE + "\",\"sequence\":1,\"text\":\"hi\"}}";
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(relay.url("/demo/webhook")))
+        return relay.app().send(relay.app().request("/demo/webhook")
                 .header("Content-Type", "application/json").header("webhook-id", id)
                 .header("webhook-timestamp", "1795791600")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     @Test
@@ -204,14 +201,14 @@ class BrowserSettingsTest {
         relay.sendText(PHONE, "this one arrived");
         relay.takeWebhookRequest();
         relay.answer(500);
-        String id = relay.sendText(PHONE, "this one failed").get("id").asText();
+        String id = relay.sendText(PHONE, "this one failed");
         relay.takeWebhookRequest();
 
         browser.waitUntil(d -> d.findElement(testId("failure-row")).findElement(testId("message-link"))).click();
 
         browser.waitUntil(d -> "(11) 98765-4321".equals(d.findElement(testId("thread-title")).getText()));
         WebElement bubble = browser.waitUntil(d -> d.findElement(
-                org.openqa.selenium.By.cssSelector("[data-testid='message'][data-id='" + id + "']")));
+                By.cssSelector("[data-testid='message'][data-id='" + id + "']")));
         assertEquals("failed", bubble.getAttribute("data-status"));
         assertTrue(bubble.getAttribute("class").contains("highlight"));
         assertTrue(browser.driver().getCurrentUrl().contains("phone=%2B5511987654321"), browser.driver().getCurrentUrl());

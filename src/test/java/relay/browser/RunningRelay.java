@@ -1,6 +1,5 @@
 package relay.browser;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -9,10 +8,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,72 +15,79 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import relay.App;
-import relay.config.ConfigLoader;
+import relay.testing.RunningApp;
 
 /**
- * The real app on a free loopback port with a real data folder, delivering to a MockWebServer whose answers
- * each test scripts. Small delays keep retries and the circuit quick.
+ * The real app ({@link RunningApp}) delivering to a MockWebServer whose answers each test scripts, with small
+ * delays so retries and the circuit are quick, and the demo receiver on as in a default install.
  */
 final class RunningRelay implements AutoCloseable {
     /** Webhook bodies carry whole files as base64: far longer strings than Jackson's default limit. */
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build());
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     final MockWebServer webhook;
-    private final Map<String, String> values;
-    private App app;
+    private final Path dataDir;
+    private final Map<String, String> settings;
+    private RunningApp app;
 
-    private RunningRelay(MockWebServer webhook, Map<String, String> values, App app) {
+    private RunningRelay(MockWebServer webhook, Path dataDir, Map<String, String> settings, RunningApp app) {
         this.webhook = webhook;
-        this.values = values;
+        this.dataDir = dataDir;
+        this.settings = settings;
         this.app = app;
     }
 
     static RunningRelay start(Path dataDir, Map<String, String> overrides) throws IOException {
         MockWebServer webhook = new MockWebServer();
         webhook.start();
-        Map<String, String> values = new HashMap<>(Map.of(
-                "HOST", "127.0.0.1",
-                "PORT", "0",
-                "DATA_DIR", dataDir.toString(),
+        Map<String, String> settings = new HashMap<>(Map.of(
                 "WEBHOOK_URL", webhook.url("/hook").toString(),
                 "WEBHOOK_TIMEOUT", "5",
                 "WEBHOOK_MAX_RETRIES", "1",
                 "WEBHOOK_RETRY_BASE_SECONDS", "1",
                 "WEBHOOK_RETRY_MAX_SECONDS", "1",
                 "CIRCUIT_FAILURE_THRESHOLD", "5",
-                "CIRCUIT_OPEN_SECONDS", "30"));
-        values.putAll(overrides);
+                "CIRCUIT_OPEN_SECONDS", "30",
+                "DEMO_RECEIVER", "true"));
+        settings.putAll(overrides);
         try {
-            return new RunningRelay(webhook, values, App.start(ConfigLoader.fromValues(values)));
+            return new RunningRelay(webhook, dataDir, settings, RunningApp.start(dataDir, settings));
         } catch (IOException | RuntimeException e) {
             webhook.close();
             throw e;
         }
     }
 
+    RunningApp app() {
+        return app;
+    }
+
     /** Stops the app (as a restart would), keeping its port and data for {@link #startAgain()}. */
     void stopApp() {
-        values.put("PORT", String.valueOf(app.port()));
+        settings.put("PORT", String.valueOf(app.port()));
         app.close();
     }
 
     void startAgain() throws IOException {
-        app = App.start(ConfigLoader.fromValues(values));
+        app = RunningApp.start(dataDir, settings);
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + app.port() + path;
+        return app.uri(path).toString();
+    }
+
+    /** Sends a text message through the API, as another client would; returns its id. */
+    String sendText(String phone, String text) {
+        return app.sendText(phone, text);
     }
 
     void answer(int code) {
         webhook.enqueue(new MockResponse.Builder().code(code).build());
     }
 
-    /** A 503 asking to wait: the retry then comes after exactly WEBHOOK_RETRY_MAX_SECONDS (Retry-After is capped). */
+    /** A 503 asking to wait: the retry then comes after exactly that long (up to WEBHOOK_RETRY_MAX_SECONDS). */
     void answerUnavailable(int retryAfterSeconds) {
         webhook.enqueue(new MockResponse.Builder().code(503)
                 .addHeader("Retry-After", String.valueOf(retryAfterSeconds)).build());
@@ -106,19 +108,9 @@ final class RunningRelay implements AutoCloseable {
         return JSON.readTree(request.getBody().toByteArray()).path("data");
     }
 
-    /** Sends a text message through the API, as another client would. */
-    JsonNode sendText(String phone, String text) throws IOException, InterruptedException {
-        String body = JSON.createObjectNode().put("phone", phone).put("text", text).toString();
-        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url("/chat/messages")))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, response.statusCode(), response.body());
-        return JSON.readTree(response.body());
-    }
-
+    /** The webhook first: an attempt still waiting on it then ends at once instead of holding up the app's stop. */
     @Override
     public void close() throws IOException {
-        // The webhook first: an attempt still waiting on it then ends at once instead of holding up the app's stop.
         try {
             webhook.close();
         } finally {

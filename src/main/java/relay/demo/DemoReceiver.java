@@ -283,8 +283,11 @@ public final class DemoReceiver {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            int b = super.read();
+            if (b >= 0) {
+                signing.ifPresent(s -> s.update(new byte[] {(byte) b}, 0, 1));
+            }
+            return b;
         }
 
         @Override

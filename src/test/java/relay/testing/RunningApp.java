@@ -144,7 +144,11 @@ public final class RunningApp implements AutoCloseable {
 
     /** Polls {@code GET path} until its JSON satisfies {@code condition}. */
     public JsonNode await(String path, Predicate<JsonNode> condition) {
-        Instant deadline = Instant.now().plus(DEADLINE);
+        return await(path, condition, DEADLINE);
+    }
+
+    public JsonNode await(String path, Predicate<JsonNode> condition, Duration within) {
+        Instant deadline = Instant.now().plus(within);
         JsonNode last = null;
         while (Instant.now().isBefore(deadline)) {
             last = json(get(path));

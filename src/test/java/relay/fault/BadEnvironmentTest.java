@@ -1,0 +1,107 @@
+package relay.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static relay.testing.RunningApp.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import relay.AppProcess;
+import relay.testing.RunningApp;
+import relay.testing.StubResolver;
+
+/**
+ * A hostile environment gets a clear message, never a stack trace alone: start-up problems stop the service with
+ * exit code 2 and one line saying what to fix; an endpoint nobody answers opens the circuit with the reason recorded.
+ * (A port already in use is covered by {@code MainProcessTest}.)
+ */
+class BadEnvironmentTest {
+    @TempDir
+    Path dir;
+
+    private int exitCodeFor(Map<String, String> env, String expectedLine) throws Exception {
+        try (AppProcess app = AppProcess.start(dir, env)) {
+            int code = app.awaitExit();
+            assertTrue(app.output().contains(expectedLine), app.output());
+            assertFalse(app.output().contains("\tat "), "no stack trace: " + app.output());
+            return code;
+        }
+    }
+
+    @Test
+    void shouldStopWithAClearLineWhenDataDirIsNotWritable() throws Exception {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r-x------")));
+        // Permissions do not bind root; a folder the kernel refuses to create does.
+        Path dataDir = Files.isWritable(readOnly) ? Path.of("/sys/chat-webhook-relay-data") : readOnly.resolve("data");
+
+        int code = exitCodeFor(Map.of("PORT", "0", "DATA_DIR", dataDir.toString()),
+                "start-up error: DATA_DIR " + dataDir + " is not writable");
+
+        assertEquals(2, code);
+    }
+
+    @Test
+    void shouldStopWithAClearLineWhenChatDbIsCorrupt() throws Exception {
+        Path dataDir = Files.createDirectory(dir.resolve("data"));
+        Files.writeString(dataDir.resolve("chat.db"), "this is not a database, it was overwritten by mistake\n");
+
+        int code = exitCodeFor(Map.of("PORT", "0", "DATA_DIR", dataDir.toString()),
+                "start-up error: chat.db is not a valid database: " + dataDir.resolve("chat.db"));
+
+        assertEquals(2, code);
+    }
+
+    @Test
+    void shouldOpenTheCircuitAndRecordWhyWhenNothingListensAtTheWebhook() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        try (RunningApp app = startFailingFast(dir, "http://127.0.0.1:" + closedPort + "/webhook")) {
+            JsonNode status = openCircuitAfterTwoMessages(app);
+
+            assertEquals("connection refused by 127.0.0.1:" + closedPort,
+                    status.path("recent_failures").get(0).path("error").asText());
+        }
+    }
+
+    /** The seed's own test, {@code https://url-inexistente.com/webhook}, answered by a resolver stub, not real DNS. */
+    @Test
+    void shouldOpenTheCircuitAndRecordTheDnsErrorForAHostThatDoesNotResolve() throws Exception {
+        try (RunningApp app = startFailingFast(dir, "https://url-inexistente.com/webhook")) {
+            JsonNode status = openCircuitAfterTwoMessages(app);
+
+            assertEquals("unknown host url-inexistente.com",
+                    status.path("recent_failures").get(0).path("error").asText());
+            assertTrue(StubResolver.refused().contains("url-inexistente.com"), "the stub answered the lookup");
+            assertEquals("https://url-inexistente.com/…", status.path("webhook").path("url").asText());
+        }
+    }
+
+    private static RunningApp startFailingFast(Path dir, String webhookUrl) throws IOException {
+        return RunningApp.start(dir.resolve("data"), Map.of("WEBHOOK_URL", webhookUrl, "WEBHOOK_MAX_RETRIES", "0",
+                "CIRCUIT_FAILURE_THRESHOLD", "2"));
+    }
+
+    private static JsonNode openCircuitAfterTwoMessages(RunningApp app) {
+        app.awaitStatus(app.sendText("+5511999999999", "one"), "failed");
+        app.awaitStatus(app.sendText("+5511999999999", "two"), "failed");
+        JsonNode status = app.await("/chat/webhook-status",
+                s -> s.path("circuit").path("state").asText().equals("open"));
+        String held = app.sendText("+5511999999999", "three");
+        assertEquals("held", app.awaitStatus(held, "held").path("status").asText());
+        assertEquals(2, json(app.get("/chat/webhook-status")).path("stats").path("attempts").asInt(),
+                "nothing is attempted while the circuit is open");
+        return status;
+    }
+}

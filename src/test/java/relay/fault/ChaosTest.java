@@ -1,0 +1,102 @@
+package relay.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static relay.testing.RunningApp.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import relay.testing.ChaosReceiver;
+import relay.testing.ChaosReceiver.Behaviour;
+import relay.testing.RunningApp;
+import relay.webhook.CircuitBreaker;
+
+/**
+ * A receiver that misbehaves in every way a real one does — 500s with gzip bodies, 429 and 503 with Retry-After,
+ * connection resets, stalls past the timeout — yet every message ends delivered, the circuit opens and closes as
+ * designed, and the status endpoint's counters add up to what the receiver saw.
+ */
+class ChaosTest {
+    private static final int MESSAGES = 80;
+    /** Each message fails at most this many times, so the retries allowed always suffice. */
+    private static final int MAX_FAILURES_PER_MESSAGE = 3;
+    private static final String CHAOS_BODY = "{\"error\":\"chaos\"}";
+
+    @TempDir
+    Path dir;
+
+    private final Random random = new Random();
+    private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+
+    private Behaviour misbehave(ChaosReceiver.Received request) {
+        AtomicInteger left = failuresLeft.computeIfAbsent(request.webhookId(),
+                id -> new AtomicInteger(random.nextInt(MAX_FAILURES_PER_MESSAGE + 1)));
+        if (left.getAndDecrement() <= 0) {
+            return new Behaviour.Answer(200, Map.of(), "{\"ok\":true}", random.nextBoolean());
+        }
+        return switch (random.nextInt(5)) {
+            case 0 -> new Behaviour.Answer(500, Map.of(), CHAOS_BODY, true);
+            case 1 -> new Behaviour.Answer(429, Map.of("Retry-After", "1"), "slow down", false);
+            case 2 -> new Behaviour.Answer(503, Map.of("Retry-After", "1"), "maintenance", false);
+            case 3 -> new Behaviour.Reset();
+            default -> new Behaviour.Stall(Duration.ofMillis(1500));
+        };
+    }
+
+    @Test
+    void shouldDeliverEverythingThroughChaosWithCountersThatAddUp() throws Exception {
+        try (ChaosReceiver receiver = new ChaosReceiver(this::misbehave);
+             RunningApp app = RunningApp.start(dir, Map.of("WEBHOOK_URL", receiver.url("/hook"),
+                     "WEBHOOK_TIMEOUT", "1", "WEBHOOK_MAX_RETRIES", "6", "WEBHOOK_RETRY_BASE_SECONDS", "1",
+                     "WEBHOOK_RETRY_MAX_SECONDS", "2", "CIRCUIT_FAILURE_THRESHOLD", "4", "CIRCUIT_OPEN_SECONDS", "1"))) {
+            List<CircuitBreaker.State> circuit = new CopyOnWriteArrayList<>();
+            app.app().chat().addCircuitListener(snapshot -> circuit.add(snapshot.state()));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < MESSAGES; i++) {
+                ids.add(app.sendText("+5511999999999", "chaos " + i));
+            }
+
+            JsonNode status = app.await("/chat/webhook-status",
+                    s -> s.path("queue").path("delivered").asInt() == MESSAGES
+                            && s.path("circuit").path("state").asText().equals("closed"), Duration.ofSeconds(90));
+
+            assertEquals(0, status.path("queue").path("failed").asInt());
+            assertTrue(circuit.contains(CircuitBreaker.State.OPEN), "the circuit opened: " + circuit);
+            assertTrue(circuit.contains(CircuitBreaker.State.HALF_OPEN), "it was probed: " + circuit);
+            assertEquals(CircuitBreaker.State.CLOSED, circuit.getLast(), "and closed again: " + circuit);
+            JsonNode stats = status.path("stats");
+            assertEquals(receiver.received().size(), stats.path("attempts").asInt(), "attempts = requests received");
+            assertEquals(receiver.answered(200), stats.path("delivered").asInt(), "successes = 200s sent");
+            assertEquals(MESSAGES, receiver.answered(200), "each message acknowledged once");
+            assertEquals(stats.path("attempts").asInt() - MESSAGES, stats.path("failed").asInt());
+            assertGzipBodiesWereDecoded(app, ids, receiver);
+        }
+    }
+
+    /** A 500 answered with a gzip body shows in the attempt history as the plain text. */
+    private static void assertGzipBodiesWereDecoded(RunningApp app, List<String> ids, ChaosReceiver receiver) {
+        if (receiver.answered(500) == 0) {
+            return;
+        }
+        boolean seen = false;
+        for (String id : ids) {
+            for (JsonNode attempt : json(app.get("/chat/messages/" + id)).path("history")) {
+                if (attempt.path("status_code").asInt() == 500) {
+                    assertEquals(CHAOS_BODY, attempt.path("response_snippet").asText());
+                    seen = true;
+                }
+            }
+        }
+        assertTrue(seen, "a 500 attempt is in some history");
+    }
+}

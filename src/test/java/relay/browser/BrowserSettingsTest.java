@@ -1,0 +1,218 @@
+package relay.browser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static relay.browser.Browser.testId;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import relay.testing.RunningApp;
+
+/** The settings page (circuit monitor, actions, failures, configuration, demo receiver) in a real browser. */
+@Tag("browser")
+class BrowserSettingsTest {
+    private static final String PHONE = "+5511987654321";
+
+    private static Browser browser;
+    @TempDir
+    Path dir;
+    private RunningRelay relay;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        browser = Browser.start("en-US");
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        browser.close();
+    }
+
+    private void start(Map<String, String> overrides) throws IOException {
+        relay = RunningRelay.start(dir.resolve("data"), overrides);
+        browser.consoleErrors();
+        browser.open(relay.url("/settings"));
+        browser.waitUntilLoaded();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        browser.open("about:blank");
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    private WebElement circuitIs(String state) {
+        return browser.waitUntil(d -> {
+            WebElement e = d.findElement(testId("circuit-state"));
+            return state.equals(e.getAttribute("data-state")) ? e : null;
+        });
+    }
+
+    @Test
+    void shouldShowTheCircuitOpeningWithItsCountdownAndCloseItOnReset() throws Exception {
+        start(Map.of("CIRCUIT_FAILURE_THRESHOLD", "2", "WEBHOOK_MAX_RETRIES", "0", "CIRCUIT_OPEN_SECONDS", "60"));
+        assertTrue(circuitIs("closed").getText().startsWith("🟢"));
+        relay.answer(500);
+        relay.answer(500);
+
+        String first = relay.sendText(PHONE, "first");
+        relay.takeWebhookRequest();
+        String second = relay.sendText(PHONE, "second");
+        relay.takeWebhookRequest();
+
+        assertTrue(circuitIs("open").getText().startsWith("🔴"));
+        WebElement countdown = browser.find("circuit-countdown");
+        browser.waitUntil(d -> countdown.isDisplayed() && countdown.getText().matches("Next probe in \\d+s"));
+        int seconds = Integer.parseInt(countdown.getAttribute("data-seconds"));
+        assertTrue(seconds > 0 && seconds <= 60, "counts down from the open time: " + seconds);
+        browser.waitUntil(d -> Integer.parseInt(countdown.getAttribute("data-seconds")) < seconds);
+        assertEquals("2 of 2", browser.find("circuit-failures").getText());
+        browser.waitUntil(d -> "2".equals(d.findElement(testId("queue-failed")).getAttribute("data-count")));
+        assertEquals("Resend all failed (2)", browser.find("redeliver-failed").getText());
+        List<WebElement> rows = browser.waitUntil(d -> {
+            List<WebElement> found = d.findElements(testId("failure-row"));
+            return found.size() == 2 ? found : null;
+        });
+        WebElement newest = rows.getFirst();
+        WebElement link = newest.findElement(testId("message-link"));
+        assertEquals(second, link.getText());
+        assertTrue(link.getAttribute("href").endsWith("/#message=" + second), link.getAttribute("href"));
+        assertTrue(newest.getText().contains("HTTP 500"), newest.getText());
+        assertTrue(rows.get(1).getText().contains(first), rows.get(1).getText());
+        String when = newest.findElement(By.tagName("time")).getAttribute("title");
+        assertTrue(when.matches("(now|\\d+ seconds? ago)"), when);
+        browser.screenshot("settings.png");
+
+        browser.find("reset-circuit").click();
+
+        assertTrue(circuitIs("closed").getText().startsWith("🟢"));
+        browser.waitUntil(d -> !d.findElement(testId("circuit-countdown")).isDisplayed());
+        browser.waitUntil(d -> d.findElement(testId("action-result")).getText().startsWith("Circuit reset"));
+        assertEquals("0 of 2", browser.find("circuit-failures").getText());
+        relay.assertNoMoreWebhookRequests();
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldResendAllFailedAndReportATestEvent() throws Exception {
+        start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
+        relay.answer(500);
+        String id = relay.sendText(PHONE, "lost");
+        relay.takeWebhookRequest();
+        WebElement resendAll = browser.waitUntil(d -> {
+            WebElement e = d.findElement(testId("redeliver-failed"));
+            return e.getText().equals("Resend all failed (1)") && e.isEnabled() ? e : null;
+        });
+
+        relay.answer(200);
+        resendAll.click();
+
+        browser.waitUntil(d -> d.findElement(testId("action-result")).getText().equals("1 message queued again."));
+        RecordedRequest again = relay.takeWebhookRequest();
+        assertEquals(id, again.getHeaders().get("webhook-id"));
+        browser.waitUntil(d -> "1".equals(d.findElement(testId("queue-delivered")).getAttribute("data-count")));
+        browser.waitUntil(d -> !d.findElement(testId("redeliver-failed")).isEnabled());
+
+        relay.answer(200);
+        browser.find("test-webhook").click();
+
+        WebElement result = browser.waitUntil(d -> {
+            WebElement e = d.findElement(testId("action-result"));
+            return e.getText().startsWith("✓ Test event delivered — HTTP 200") ? e : null;
+        });
+        assertTrue(result.getText().matches(".* · \\d+ ms"), result.getText());
+        assertEquals("webhook.test", RunningRelay.JSON.readTree(relay.takeWebhookRequest().getBody().toByteArray())
+                .get("type").asText());
+        relay.assertNoMoreWebhookRequests();
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldShowTheConfigurationInForceWithSecretsMaskedAndWhereEachValueCameFrom() throws Exception {
+        start(Map.of("WEBHOOK_SECRET", "whsec_" + Base64.getEncoder().encodeToString(new byte[32])));
+
+        WebElement table = browser.find("config-table");
+        WebElement secret = browser.waitUntil(d -> table.findElement(
+                By.cssSelector("[data-testid='config-row'][data-key='WEBHOOK_SECRET']")));
+        assertEquals("********", secret.findElement(testId("config-value")).getText());
+        assertEquals("environment", secret.findElement(testId("config-source")).getText());
+        WebElement region = table.findElement(
+                By.cssSelector("[data-testid='config-row'][data-key='DEFAULT_REGION']"));
+        assertEquals("BR", region.findElement(testId("config-value")).getText());
+        assertEquals("default", region.findElement(testId("config-source")).getText());
+        WebElement token = table.findElement(
+                By.cssSelector("[data-testid='config-row'][data-key='APP_TOKEN']"));
+        assertEquals("(not set)", token.findElement(testId("config-value")).getText());
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldListWhatTheDemoReceiverGetsLiveAndSwitchItsMode() throws Exception {
+        start(Map.of());
+        WebElement panel = browser.find("demo-panel");
+        browser.waitUntil(d -> panel.isDisplayed());
+        assertEquals("true", browser.find("demo-mode-healthy").getAttribute("aria-pressed"));
+
+        browser.find("demo-mode-failing").click();
+
+        browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-failing")).getAttribute("aria-pressed")));
+        assertEquals("false", browser.find("demo-mode-healthy").getAttribute("aria-pressed"));
+        assertEquals(503, postToDemoReceiver("msg_01jdemo0000000000000000001").statusCode());
+        WebElement row = browser.waitUntil(d -> d.findElement(testId("demo-row")));
+        assertTrue(row.getText().contains("msg_01jdemo0000000000000000001"), row.getText());
+        assertTrue(row.getText().contains("503"), row.getText());
+        assertEquals("—", row.findElement(testId("demo-signature")).getText());
+        browser.find("demo-mode-healthy").click();
+        browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-healthy")).getAttribute("aria-pressed")));
+        assertEquals("healthy", RunningApp.json(relay.app().get("/demo/webhook")).get("mode").asText());
+        browser.assertNoConsoleErrors();
+    }
+
+    /** A webhook as the relay would send it, posted straight to the demo receiver. */
+    private HttpResponse<String> postToDemoReceiver(String id) {
+        String body = "{\"type\":\"message\",\"timestamp\":\"2026-11-27T15:00:00Z\",\"data\":{\"id\":\"" + id
+                + "\",\"phone\":\"" + PHONE + "\",\"sequence\":1,\"text\":\"hi\"}}";
+        return relay.app().send(relay.app().request("/demo/webhook")
+                .header("Content-Type", "application/json").header("webhook-id", id)
+                .header("webhook-timestamp", "1795791600")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    @Test
+    void shouldLinkAFailureToItsMessageInTheChat() throws Exception {
+        start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
+        relay.answer(200);
+        relay.sendText(PHONE, "this one arrived");
+        relay.takeWebhookRequest();
+        relay.answer(500);
+        String id = relay.sendText(PHONE, "this one failed");
+        relay.takeWebhookRequest();
+
+        browser.waitUntil(d -> d.findElement(testId("failure-row")).findElement(testId("message-link"))).click();
+
+        browser.waitUntil(d -> "(11) 98765-4321".equals(d.findElement(testId("thread-title")).getText()));
+        WebElement bubble = browser.waitUntil(d -> d.findElement(
+                By.cssSelector("[data-testid='message'][data-id='" + id + "']")));
+        assertEquals("failed", bubble.getAttribute("data-status"));
+        assertTrue(bubble.getAttribute("class").contains("highlight"));
+        assertTrue(browser.driver().getCurrentUrl().contains("phone=%2B5511987654321"), browser.driver().getCurrentUrl());
+        relay.assertNoMoreWebhookRequests();
+        browser.assertNoConsoleErrors();
+    }
+}

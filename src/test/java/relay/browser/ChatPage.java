@@ -1,0 +1,116 @@
+package relay.browser;
+
+import static relay.browser.Browser.testId;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+/** What the chat page offers a test, in the words of the page: start a chat, type, attach, read bubbles. */
+final class ChatPage {
+    private final Browser browser;
+
+    ChatPage(Browser browser) {
+        this.browser = browser;
+    }
+
+    /** Opens the page and waits until it has loaded its conversations. */
+    ChatPage open(String url) {
+        browser.open(url);
+        browser.waitUntilLoaded();
+        return this;
+    }
+
+    /** Types a phone number in "new chat", waits for it to be accepted, and opens the conversation. */
+    void startChat(String phone, String expectedDisplay) {
+        WebElement input = browser.find("new-chat-phone");
+        input.clear();
+        input.sendKeys(phone);
+        browser.waitUntil(d -> "valid".equals(d.findElement(testId("new-chat-hint")).getAttribute("data-state")));
+        input.sendKeys(Keys.ENTER);
+        browser.waitUntil(d -> expectedDisplay.equals(d.findElement(testId("thread-title")).getText()));
+    }
+
+    WebElement composer() {
+        return browser.find("composer-text");
+    }
+
+    void sendText(String text) {
+        composer().sendKeys(text, Keys.ENTER);
+    }
+
+    void attach(Path file) {
+        browser.find("file-input").sendKeys(file.toAbsolutePath().toString());
+        browser.waitUntil(d -> !d.findElements(testId("staged-file")).isEmpty());
+    }
+
+    void pressSend() {
+        browser.find("send-button").click();
+    }
+
+    List<WebElement> bubbles() {
+        return browser.driver().findElements(testId("message"));
+    }
+
+    /** The bubble whose text, or attachment name, is exactly this. */
+    WebElement bubble(String textOrFilename) {
+        return browser.waitUntil(d -> bubbles().stream()
+                .filter(b -> b.findElements(By.cssSelector("[data-testid='message-text'],[data-testid='attachment-name']"))
+                        .stream().anyMatch(e -> e.getText().equals(textOrFilename)))
+                .findFirst().orElse(null));
+    }
+
+    String status(WebElement bubble) {
+        return bubble.getAttribute("data-status");
+    }
+
+    /** Waits until the bubble shows the status; returns it fresh (bubbles are updated in place). */
+    WebElement waitForStatus(String textOrFilename, String status) {
+        return browser.waitUntil(d -> {
+            WebElement bubble = bubble(textOrFilename);
+            return status.equals(status(bubble)) ? bubble : null;
+        });
+    }
+
+    String mark(WebElement bubble) {
+        return bubble.findElement(testId("mark")).getText();
+    }
+
+    /**
+     * Records every state each bubble shows from now on (with its retry line), so a state that lasts a moment
+     * is still seen by the test. The observer runs in the page; it is test code, not part of the page.
+     */
+    void recordStatuses() {
+        browser.script("""
+                const log = window.__statusLog = [];
+                const record = (el) => {
+                  if (!(el instanceof HTMLElement) || el.dataset.testid !== 'message') return;
+                  const info = el.querySelector('[data-testid="retry-info"]');
+                  log.push({ id: el.dataset.id, status: el.dataset.status, info: info ? info.textContent : '' });
+                };
+                new MutationObserver((mutations) => {
+                  for (const m of mutations) {
+                    if (m.type === 'attributes') record(m.target);
+                    for (const n of m.addedNodes) record(n);
+                  }
+                }).observe(document.getElementById('messages'),
+                  { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+                """);
+    }
+
+    /** The states recorded for one message, in order, with repeats collapsed. */
+    @SuppressWarnings("unchecked")
+    List<Map<String, String>> recordedStatuses(String messageId) {
+        return (List<Map<String, String>>) browser.script("""
+                const out = [];
+                for (const e of window.__statusLog.filter((e) => e.id === arguments[0])) {
+                  const last = out[out.length - 1];
+                  if (!last || last.status !== e.status || (e.info && last.info !== e.info)) out.push(e);
+                }
+                return out;
+                """, messageId);
+    }
+}

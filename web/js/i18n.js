@@ -1,0 +1,450 @@
+// English and Brazilian Portuguese. The language comes from a choice saved in localStorage, else from
+// navigator.languages (the first pt* or en* wins), else English. Static labels carry data-i18n* attributes;
+// code asks t(key, params). A value may be {one, other} for plurals (chosen by params.n).
+
+const STORAGE_KEY = 'relay.lang';
+
+export const LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'pt-BR', name: 'Português (Brasil)' },
+];
+
+const en = {
+  'app.title': 'Chat Webhook Relay',
+  'lang.label': 'Language',
+  'nav.settings': 'Settings and webhook status',
+  'nav.chat': 'Back to the chat',
+  'banner.offline': 'Offline — reconnecting…',
+  'common.never': 'never',
+  'common.notSet': '(not set)',
+
+  'signin.title': 'Sign in',
+  'signin.hint': 'This relay is protected. Enter the access token (APP_TOKEN) to continue.',
+  'signin.token': 'Access token',
+  'signin.submit': 'Sign in',
+  'signin.wrong': 'That token is not right.',
+
+  'chat.skip': 'Skip to the message box',
+  'chat.back': 'Back to the conversations',
+  'chat.placeholder': 'Pick a conversation or start a new chat.',
+  'chat.older': 'Load older messages',
+  'chat.drop': 'Drop files to attach them',
+  'newChat.label': 'New chat: phone number',
+  'newChat.placeholder': 'e.g. (11) 99999-9999',
+  'newChat.open': 'Open',
+  'conv.label': 'Conversations',
+  'conv.empty': 'No conversations yet.',
+  'conv.new': 'New chat',
+  'conv.summary': '{delivered} delivered, {failed} failed, {pending} pending',
+
+  'composer.label': 'Message',
+  'composer.placeholder': 'Type a message',
+  'composer.help': 'Enter sends, Shift+Enter starts a new line.',
+  'composer.attach': 'Attach files',
+  'composer.send': 'Send',
+  'composer.removeFile': 'Remove {name}',
+  'chip.download': 'Download {name}',
+  'upload.label': 'Upload progress',
+  'upload.progress': 'Uploading {percent}% ({loaded} of {total})',
+  'upload.cancel': 'Cancel',
+  'message.retry': 'Try again',
+  'message.dismiss': 'Dismiss',
+  'message.resend': 'Resend',
+
+  'status.queued': 'Queued',
+  'status.sending': 'Sending',
+  'status.retrying': 'Retrying',
+  'status.held': 'Held: the webhook circuit is open',
+  'status.heldShort': 'held, circuit open',
+  'status.delivered': 'Delivered',
+  'status.failed': 'Failed',
+  'status.unsent': 'Not sent',
+  'status.unknown': 'Unknown',
+  'status.attemptOf': 'attempt {n} of {max}',
+  'status.nextIn': 'next try in {s}s',
+  'status.tryingNow': 'trying now…',
+  'status.noReason': 'no reason given',
+  'status.failedDetail': 'Failed after {attempts} of {max} attempts: {reason}',
+  'announce.failed': 'A message failed to reach the webhook.',
+  'announce.resent': 'Message queued again.',
+
+  'circuit.indicatorOpen': 'Webhook paused',
+  'circuit.indicatorHalfOpen': 'Webhook being tested',
+  'circuit.indicatorTitle': 'Open the settings page for details',
+
+  'settings.title': 'Settings',
+  'circuit.title': 'Webhook circuit',
+  'circuit.closed': 'Closed — delivering',
+  'circuit.halfOpen': 'Half-open — probing the webhook',
+  'circuit.open': 'Open — deliveries paused',
+  'circuit.unknown': 'Unknown',
+  'circuit.nextProbe': 'Next probe in {s}s',
+  'circuit.probing': 'Probing now…',
+  'circuit.failures': 'Consecutive failures',
+  'circuit.failuresOf': '{n} of {max}',
+  'circuit.openFor': 'Stays open for',
+  'circuit.seconds': '{s} s',
+  'circuit.openedAt': 'Opened at',
+  'stats.successRate': 'Success rate',
+  'stats.attempts': { one: '{n} attempt: {ok} ok, {failed} failed', other: '{n} attempts: {ok} ok, {failed} failed' },
+  'stats.noAttempts': 'no attempts yet',
+  'stats.lastSuccess': 'Last success',
+  'stats.lastFailure': 'Last failure',
+  'webhook.url': 'Webhook',
+  'queue.title': 'Messages by state',
+  'queue.queued': 'Queued',
+  'queue.sending': 'Sending',
+  'queue.retrying': 'Retrying',
+  'queue.held': 'Held',
+  'queue.failed': 'Failed',
+  'queue.delivered': 'Delivered',
+  'actions.reset': '🔄 Reset circuit',
+  'actions.test': 'Send test event',
+  'actions.redeliverFailed': 'Resend all failed ({n})',
+  'actions.working': 'Working…',
+  'actions.resetDone': 'Circuit reset: deliveries resume.',
+  'actions.requeued': { one: '{n} message queued again.', other: '{n} messages queued again.' },
+  'actions.ms': '{ms} ms',
+  'test.delivered': 'Test event delivered',
+  'test.failed': 'Test event failed',
+  'test.held': 'Test event held: the circuit is open',
+  'test.queued': 'Test event queued',
+  'failures.title': 'Recent failures',
+  'failures.when': 'When',
+  'failures.message': 'Message',
+  'failures.attempt': 'Attempt',
+  'failures.result': 'Status or error',
+  'failures.none': 'No failures. 🎉',
+  'config.title': 'Configuration in force',
+  'config.hint': 'Read-only. Edit .env or the environment and restart to change it.',
+  'config.key': 'Setting',
+  'config.value': 'Value',
+  'config.source': 'From',
+  'source.file': '.env',
+  'source.environment': 'environment',
+  'source.default': 'default',
+  'demo.title': 'Demo receiver',
+  'demo.hint': 'The built-in test webhook. Switch its mode to watch retries and the circuit breaker at work.',
+  'demo.mode': 'Mode',
+  'demo.healthy': 'Healthy',
+  'demo.failing': 'Failing',
+  'demo.slow': 'Slow',
+  'demo.gone': 'Gone',
+  'demo.received': 'Received',
+  'demo.what': 'What',
+  'demo.signature': 'Signature',
+  'demo.sha': 'SHA-256',
+  'demo.answered': 'Answer',
+  'demo.none': 'Nothing received yet.',
+  'demo.duplicate': 'duplicate',
+  'demo.sig.valid': 'Valid signature',
+  'demo.sig.invalid': 'Invalid signature',
+  'demo.sig.unsigned': 'Not signed',
+  'demo.shaState.true': 'File matches its SHA-256',
+  'demo.shaState.false': 'File does not match its SHA-256',
+  'demo.shaState.null': 'No file',
+
+  'error.unexpected': 'Something went wrong.',
+  'error.network': 'The server cannot be reached. Check your connection and try again.',
+  'error.upload_failed': 'The upload was interrupted (the file may be too large, or the connection dropped).',
+  'error.phone_required': 'Enter a phone number.',
+  'error.invalid_phone': 'This is not a valid phone number.',
+  'error.empty_message': 'Type a message or attach a file.',
+  'error.text_too_long': 'The message is too long.',
+  'error.text_too_long_n': 'The message is too long: {n} characters, at most {max}.',
+  'error.text_has_nul': 'The message contains a character that cannot be sent.',
+  'error.attachment_too_large': 'The file is too large.',
+  'error.file_too_large': '{name} is too large: at most {max}.',
+  'error.body_too_large': 'The request is too large.',
+  'error.unsupported_attachment_type': 'This kind of file cannot be sent: only images, PDFs, documents, audio and video.',
+  'error.unknown_attachment': 'The uploaded file is gone: attach it again.',
+  'error.message_not_found': 'This message no longer exists.',
+  'error.already_delivered': 'Already delivered.',
+  'error.delivery_in_progress': 'A delivery attempt is in progress.',
+  'error.unauthorized': 'Please sign in.',
+  'error.invalid_token': 'That token is not right.',
+  'error.cross_origin': 'Refused: the request came from another site.',
+};
+
+const ptBR = {
+  'app.title': 'Chat Webhook Relay',
+  'lang.label': 'Idioma',
+  'nav.settings': 'Configurações e status do webhook',
+  'nav.chat': 'Voltar ao chat',
+  'banner.offline': 'Sem conexão — reconectando…',
+  'common.never': 'nunca',
+  'common.notSet': '(não definido)',
+
+  'signin.title': 'Entrar',
+  'signin.hint': 'Este relay é protegido. Informe o token de acesso (APP_TOKEN) para continuar.',
+  'signin.token': 'Token de acesso',
+  'signin.submit': 'Entrar',
+  'signin.wrong': 'Token incorreto.',
+
+  'chat.skip': 'Ir para a caixa de mensagem',
+  'chat.back': 'Voltar às conversas',
+  'chat.placeholder': 'Escolha uma conversa ou inicie um novo chat.',
+  'chat.older': 'Carregar mensagens anteriores',
+  'chat.drop': 'Solte os arquivos para anexá-los',
+  'newChat.label': 'Novo chat: telefone',
+  'newChat.placeholder': 'ex.: (11) 99999-9999',
+  'newChat.open': 'Abrir',
+  'conv.label': 'Conversas',
+  'conv.empty': 'Nenhuma conversa ainda.',
+  'conv.new': 'Novo chat',
+  'conv.summary': '{delivered} entregues, {failed} com falha, {pending} pendentes',
+
+  'composer.label': 'Mensagem',
+  'composer.placeholder': 'Digite uma mensagem',
+  'composer.help': 'Enter envia, Shift+Enter começa uma nova linha.',
+  'composer.attach': 'Anexar arquivos',
+  'composer.send': 'Enviar',
+  'composer.removeFile': 'Remover {name}',
+  'chip.download': 'Baixar {name}',
+  'upload.label': 'Progresso do envio',
+  'upload.progress': 'Enviando {percent}% ({loaded} de {total})',
+  'upload.cancel': 'Cancelar',
+  'message.retry': 'Tentar de novo',
+  'message.dismiss': 'Descartar',
+  'message.resend': 'Reenviar',
+
+  'status.queued': 'Na fila',
+  'status.sending': 'Enviando',
+  'status.retrying': 'Tentando de novo',
+  'status.held': 'Retida: o circuito do webhook está aberto',
+  'status.heldShort': 'retida, circuito aberto',
+  'status.delivered': 'Entregue',
+  'status.failed': 'Falhou',
+  'status.unsent': 'Não enviada',
+  'status.unknown': 'Desconhecido',
+  'status.attemptOf': 'tentativa {n} de {max}',
+  'status.nextIn': 'próxima em {s}s',
+  'status.tryingNow': 'tentando agora…',
+  'status.noReason': 'motivo não informado',
+  'status.failedDetail': 'Falhou após {attempts} de {max} tentativas: {reason}',
+  'announce.failed': 'Uma mensagem não chegou ao webhook.',
+  'announce.resent': 'Mensagem colocada na fila de novo.',
+
+  'circuit.indicatorOpen': 'Webhook pausado',
+  'circuit.indicatorHalfOpen': 'Webhook em teste',
+  'circuit.indicatorTitle': 'Abra as configurações para ver os detalhes',
+
+  'settings.title': 'Configurações',
+  'circuit.title': 'Circuito do webhook',
+  'circuit.closed': 'Fechado — entregando',
+  'circuit.halfOpen': 'Meio-aberto — testando o webhook',
+  'circuit.open': 'Aberto — entregas pausadas',
+  'circuit.unknown': 'Desconhecido',
+  'circuit.nextProbe': 'Próximo teste em {s}s',
+  'circuit.probing': 'Testando agora…',
+  'circuit.failures': 'Falhas seguidas',
+  'circuit.failuresOf': '{n} de {max}',
+  'circuit.openFor': 'Fica aberto por',
+  'circuit.seconds': '{s} s',
+  'circuit.openedAt': 'Aberto em',
+  'stats.successRate': 'Taxa de sucesso',
+  'stats.attempts': { one: '{n} tentativa: {ok} ok, {failed} com falha', other: '{n} tentativas: {ok} ok, {failed} com falha' },
+  'stats.noAttempts': 'nenhuma tentativa ainda',
+  'stats.lastSuccess': 'Último sucesso',
+  'stats.lastFailure': 'Última falha',
+  'webhook.url': 'Webhook',
+  'queue.title': 'Mensagens por estado',
+  'queue.queued': 'Na fila',
+  'queue.sending': 'Enviando',
+  'queue.retrying': 'Nova tentativa',
+  'queue.held': 'Retidas',
+  'queue.failed': 'Com falha',
+  'queue.delivered': 'Entregues',
+  'actions.reset': '🔄 Reiniciar circuito',
+  'actions.test': 'Enviar evento de teste',
+  'actions.redeliverFailed': 'Reenviar todas com falha ({n})',
+  'actions.working': 'Processando…',
+  'actions.resetDone': 'Circuito reiniciado: as entregas continuam.',
+  'actions.requeued': { one: '{n} mensagem colocada na fila de novo.', other: '{n} mensagens colocadas na fila de novo.' },
+  'actions.ms': '{ms} ms',
+  'test.delivered': 'Evento de teste entregue',
+  'test.failed': 'Evento de teste falhou',
+  'test.held': 'Evento de teste retido: o circuito está aberto',
+  'test.queued': 'Evento de teste na fila',
+  'failures.title': 'Falhas recentes',
+  'failures.when': 'Quando',
+  'failures.message': 'Mensagem',
+  'failures.attempt': 'Tentativa',
+  'failures.result': 'Status ou erro',
+  'failures.none': 'Nenhuma falha. 🎉',
+  'config.title': 'Configuração em vigor',
+  'config.hint': 'Somente leitura. Edite o .env ou o ambiente e reinicie para mudar.',
+  'config.key': 'Chave',
+  'config.value': 'Valor',
+  'config.source': 'Origem',
+  'source.file': '.env',
+  'source.environment': 'ambiente',
+  'source.default': 'padrão',
+  'demo.title': 'Receptor de demonstração',
+  'demo.hint': 'O webhook de teste embutido. Mude o modo para ver as novas tentativas e o disjuntor em ação.',
+  'demo.mode': 'Modo',
+  'demo.healthy': 'Saudável',
+  'demo.failing': 'Falhando',
+  'demo.slow': 'Lento',
+  'demo.gone': 'Removido',
+  'demo.received': 'Recebido',
+  'demo.what': 'O quê',
+  'demo.signature': 'Assinatura',
+  'demo.sha': 'SHA-256',
+  'demo.answered': 'Resposta',
+  'demo.none': 'Nada recebido ainda.',
+  'demo.duplicate': 'duplicada',
+  'demo.sig.valid': 'Assinatura válida',
+  'demo.sig.invalid': 'Assinatura inválida',
+  'demo.sig.unsigned': 'Sem assinatura',
+  'demo.shaState.true': 'O arquivo confere com o SHA-256',
+  'demo.shaState.false': 'O arquivo não confere com o SHA-256',
+  'demo.shaState.null': 'Sem arquivo',
+
+  'error.unexpected': 'Algo deu errado.',
+  'error.network': 'Não foi possível falar com o servidor. Verifique a conexão e tente de novo.',
+  'error.upload_failed': 'O envio foi interrompido (o arquivo pode ser grande demais, ou a conexão caiu).',
+  'error.phone_required': 'Informe um número de telefone.',
+  'error.invalid_phone': 'Este não é um número de telefone válido.',
+  'error.empty_message': 'Digite uma mensagem ou anexe um arquivo.',
+  'error.text_too_long': 'A mensagem é longa demais.',
+  'error.text_too_long_n': 'A mensagem é longa demais: {n} caracteres, no máximo {max}.',
+  'error.text_has_nul': 'A mensagem contém um caractere que não pode ser enviado.',
+  'error.attachment_too_large': 'O arquivo é grande demais.',
+  'error.file_too_large': '{name} é grande demais: no máximo {max}.',
+  'error.body_too_large': 'A requisição é grande demais.',
+  'error.unsupported_attachment_type': 'Este tipo de arquivo não pode ser enviado: apenas imagens, PDFs, documentos, áudio e vídeo.',
+  'error.unknown_attachment': 'O arquivo enviado não existe mais: anexe-o de novo.',
+  'error.message_not_found': 'Esta mensagem não existe mais.',
+  'error.already_delivered': 'Já foi entregue.',
+  'error.delivery_in_progress': 'Uma tentativa de entrega está em andamento.',
+  'error.unauthorized': 'Entre para continuar.',
+  'error.invalid_token': 'Token incorreto.',
+  'error.cross_origin': 'Recusado: a requisição veio de outro site.',
+};
+
+const DICTIONARIES = { en, 'pt-BR': ptBR };
+
+function stored() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage may be blocked; the browser's languages still decide
+  }
+}
+
+/** The language for this browser: a saved choice, else the first pt* or en* of navigator.languages. */
+function pickLanguage(saved = stored(), languages = navigator.languages ?? [navigator.language]) {
+  if (saved && DICTIONARIES[saved]) return saved;
+  for (const language of languages ?? []) {
+    const lower = String(language).toLowerCase();
+    if (lower.startsWith('pt')) return 'pt-BR';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+let lang = pickLanguage();
+const listeners = new Set();
+document.documentElement.lang = lang;
+
+export function currentLang() {
+  return lang;
+}
+
+export function onLangChange(listener) {
+  listeners.add(listener);
+}
+
+/** Switches the language, remembers it, re-translates the static labels and tells the pages. */
+export function setLang(next) {
+  if (!DICTIONARIES[next] || next === lang) return;
+  lang = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // not remembered, still switched
+  }
+  document.documentElement.lang = lang;
+  applyI18n(document);
+  for (const listener of listeners) listener(lang);
+}
+
+export function has(key) {
+  return key in DICTIONARIES[lang] || key in en;
+}
+
+/** The text for key with {placeholders} filled from params; English, then the key itself, when missing. */
+export function t(key, params = {}) {
+  let value = DICTIONARIES[lang][key] ?? en[key] ?? key;
+  if (typeof value === 'object') {
+    const form = new Intl.PluralRules(lang).select(Number(params.n ?? 0));
+    value = value[form] ?? value.other;
+  }
+  return value.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+const ATTRIBUTES = [
+  ['data-i18n-title', 'title'],
+  ['data-i18n-placeholder', 'placeholder'],
+  ['data-i18n-aria-label', 'aria-label'],
+];
+
+/** Translates the static labels under root: data-i18n (text), data-i18n-title, -placeholder, -aria-label. */
+export function applyI18n(root) {
+  for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const [data, attribute] of ATTRIBUTES) {
+    for (const node of root.querySelectorAll(`[${data}]`)) node.setAttribute(attribute, t(node.getAttribute(data)));
+  }
+  if (root === document) {
+    const title = document.body.classList.contains('settings-page') ? `${t('settings.title')} · ${t('app.title')}` : t('app.title');
+    document.title = title;
+  }
+}
+
+export function formatNumber(value, options = {}) {
+  return new Intl.NumberFormat(lang, options).format(value);
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB'];
+
+/** 1536 -> "1.5 KB" ("1,5 KB" in Portuguese), powers of 1024 as file managers show them. */
+export function formatSize(bytes) {
+  if (bytes == null || Number.isNaN(Number(bytes))) return '';
+  let value = Number(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${formatNumber(value, { maximumFractionDigits: unit === 0 || value >= 10 ? 0 : 1 })} ${UNITS[unit]}`;
+}
+
+/** Local date and time, e.g. "27/11/2026, 15:00:00". */
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso));
+}
+
+/** Local time of day for today's times, date and time for older ones. */
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  const today = new Date().toDateString() === date.toDateString();
+  return new Intl.DateTimeFormat(lang, today ? { timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' })
+    .format(date);
+}
+
+/** "3 minutes ago" / "há 3 minutos". */
+export function relativeTime(iso) {
+  if (!iso) return '';
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  const steps = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [4.35, 'week'], [12, 'month']];
+  let value = seconds;
+  for (const [size, unit] of steps) {
+    if (Math.abs(value) < size) return format.format(Math.round(value), unit);
+    value /= size;
+  }
+  return format.format(Math.round(value), 'year');
+}

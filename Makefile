@@ -38,10 +38,13 @@ run: $(JAR) .env
 	$(JDK)/bin/java -jar $(JAR)
 
 # Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite.
+# The emoji font only makes the delivery marks render in screenshots; the tests read text, not pixels.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  echo "Installing chromium and chromium-driver for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
+	    || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
+	  echo "Installing chromium, chromium-driver and an emoji font for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver fonts-noto-color-emoji; \
 	fi
 
 test: test-deps

@@ -7,46 +7,25 @@ import static relay.webhook.Engine.RETRY_BASE;
 import static relay.webhook.Engine.T0;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
 import relay.store.DeliveryState;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 
 /** The circuit as the dispatcher uses it: nothing reaches a failing webhook until one probe says it recovered. */
-class DispatcherCircuitTest {
+class DispatcherCircuitTest extends EngineTest {
     private static final String GONE = "HTTP 410 Gone: the endpoint was removed";
-
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
-    private Engine engine;
 
     @BeforeEach
     void start() throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(1).start();
-    }
-
-    @AfterEach
-    void stop() {
-        engine.close();
+        engine = engineForWebhook().concurrency(1).start();
     }
 
     @Test

@@ -4,46 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
 import relay.store.DeliveryState;
 import relay.testing.Await;
 
 /** At most {@code concurrency} attempts are in flight, oldest message first, however long the queue. */
-class DispatcherConcurrencyTest {
+class DispatcherConcurrencyTest extends EngineTest {
     private static final int CONCURRENCY = 2;
-
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
-    private Engine engine;
 
     @BeforeEach
     void start() throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(CONCURRENCY)
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        engine.close();
+        engine = engineForWebhook().concurrency(CONCURRENCY).start();
     }
 
     @Test

@@ -3,13 +3,8 @@ package relay.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
 import relay.store.DeliveryState;
 import relay.testing.ManualExecutor;
@@ -18,27 +13,12 @@ import relay.testing.ManualExecutor;
  * Orders that the dispatcher's tasks may run in under load, replayed one step at a time: its attempts and the writes
  * that hold deliveries run on the test's thread, only when and in the order the test says.
  */
-class DispatcherInterleavingTest {
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
+class DispatcherInterleavingTest extends EngineTest {
     private final ManualExecutor steps = new ManualExecutor();
-    private Engine engine;
 
     @BeforeEach
     void start() throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(2)
-                .attempts(steps).start();
-    }
-
-    @AfterEach
-    void stop() {
-        engine.close();
+        engine = engineForWebhook().concurrency(2).attempts(steps).start();
     }
 
     @Test

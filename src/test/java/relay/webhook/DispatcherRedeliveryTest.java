@@ -5,38 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
 import relay.store.Attempt;
 import relay.store.DeliveryState;
 import relay.testing.Await;
 
 /** Re-deliveries the operator asks for: a fresh delivery whose attempts count from 1 again. */
-class DispatcherRedeliveryTest {
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
-    private Engine engine;
-
+class DispatcherRedeliveryTest extends EngineTest {
     private void start(int concurrency) throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(concurrency)
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        engine.close();
+        engine = engineForWebhook().concurrency(concurrency).start();
     }
 
     @Test

@@ -4,41 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
 import relay.store.DeliveryState;
 import relay.store.NewMessage;
 
 /** The outbox is the truth: whatever a stopped engine left unfinished, the next one on the same folder finishes. */
-class DispatcherRestartTest {
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
-    private Engine engine;
-
+class DispatcherRestartTest extends EngineTest {
     @BeforeEach
     void start() throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).concurrency(1).start();
-    }
-
-    @AfterEach
-    void stop() {
-        engine.close();
+        engine = engineForWebhook().concurrency(1).start();
     }
 
     @Test

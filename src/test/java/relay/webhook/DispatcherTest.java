@@ -8,19 +8,14 @@ import static relay.webhook.Engine.MAX_RETRIES;
 import static relay.webhook.Engine.RETRY_BASE;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.SocketEffect;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import relay.chat.Message;
@@ -30,31 +25,13 @@ import relay.store.DeliveryState;
 import relay.testing.Await;
 
 /** What one message's attempts lead to: delivered, retried on schedule, or failed for good. */
-class DispatcherTest {
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    @TempDir
-    Path dataDir;
-
-    private final ScriptedWebhook webhook = new ScriptedWebhook();
-    private Engine engine;
-
+class DispatcherTest extends EngineTest {
     private void start(Duration timeout) throws IOException {
-        server.setDispatcher(webhook);
-        engine = new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri()).timeout(timeout)
-                .start();
+        engine = engineForWebhook().timeout(timeout).start();
     }
 
     private void start() throws IOException {
         start(Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void stop() {
-        if (engine != null) {
-            engine.close();
-        }
     }
 
     @Test

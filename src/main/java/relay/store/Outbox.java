@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Collection;
@@ -31,18 +32,22 @@ public final class Outbox implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Outbox.class);
     private static final String DATABASE = "chat.db";
     private static final int READERS = 4;
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
 
     private final AttachmentFiles files;
     private final SqlSession writerSession;
     private final GroupCommitWriter writer;
     private final ReadPool readers;
+    private final Checkpointer checkpointer;
     private final InstantSource clock;
 
-    private Outbox(AttachmentFiles files, SqlSession writerSession, ReadPool readers, InstantSource clock) {
+    private Outbox(AttachmentFiles files, SqlSession writerSession, ReadPool readers, Checkpointer checkpointer,
+                   InstantSource clock) {
         this.files = files;
         this.writerSession = writerSession;
         this.writer = new GroupCommitWriter(writerSession);
         this.readers = readers;
+        this.checkpointer = checkpointer;
         this.clock = clock;
     }
 
@@ -64,10 +69,11 @@ public final class Outbox implements AutoCloseable {
             writerSession = SqlSession.open(database);
             int migrations = configureWriter(writerSession);
             ReadPool readers = ReadPool.open(database, READERS);
+            Checkpointer checkpointer = Checkpointer.start(database, CHECKPOINT_INTERVAL);
             LOG.info("store.opened", "🗄️ Opened " + database + (migrations == 0 ? ""
                     : " and applied " + migrations + " schema migration(s)"),
                     "path", database, "migrations", migrations, "schema_version", Schema.CURRENT_VERSION);
-            return new Outbox(files, writerSession, readers, clock);
+            return new Outbox(files, writerSession, readers, checkpointer, clock);
         } catch (SQLException e) {
             closeQuietly(writerSession, e);
             throw describe(e, folder);
@@ -105,6 +111,8 @@ public final class Outbox implements AutoCloseable {
             }
         }
         session.runOnce("PRAGMA synchronous = FULL");
+        // Checkpoints run beside the writer (Checkpointer), never inside a commit callers are waiting on.
+        session.runOnce("PRAGMA wal_autocheckpoint = 0");
         session.runOnce("PRAGMA foreign_keys = ON");
         return Schema.migrate(session);
     }
@@ -350,10 +358,15 @@ public final class Outbox implements AutoCloseable {
         return writer.queuedWrites();
     }
 
+    Checkpointer.Progress checkpoint() {
+        return checkpointer.checkpoint();
+    }
+
     /** Lets queued writes commit, then closes every connection. Later calls throw IllegalStateException. */
     @Override
     public void close() {
         writer.close();
+        checkpointer.close();
         readers.close();
         try {
             writerSession.close();

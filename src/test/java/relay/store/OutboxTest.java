@@ -110,6 +110,22 @@ class OutboxTest {
     }
 
     @Test
+    void shouldCheckpointTheLogIntoTheDatabaseBesideTheWriter() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            fixture.accept(outbox, ALICE, "message " + i);
+        }
+        long logBefore = Files.size(dataDir.resolve("chat.db-wal"));
+
+        Checkpointer.Progress progress = outbox.checkpoint();
+
+        assertTrue(progress.logFrames() > 0, "commits went to the log, not into chat.db");
+        assertEquals(progress.logFrames(), progress.checkpointedFrames(), "an idle log is copied whole");
+        fixture.accept(outbox, ALICE, "after the checkpoint");
+        assertEquals(logBefore, Files.size(dataDir.resolve("chat.db-wal")), "the log starts over instead of growing");
+        assertEquals(51, outbox.counts().get(DeliveryState.QUEUED));
+    }
+
+    @Test
     void shouldListUnfinishedDeliveriesOldestFirst() {
         Instant t = OutboxFixture.START;
         // Accepted in another order than created, to show the order comes from created_at.

@@ -9,6 +9,7 @@ import relay.config.Config;
 import relay.config.ConfigLoader;
 import relay.log.EventLog;
 import relay.log.Logging;
+import relay.webhook.WebhookSender;
 
 /** Reads the configuration, starts the {@link App}, and stops it cleanly on SIGTERM or Ctrl-C. */
 public final class Main {
@@ -20,9 +21,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         Logging.keepHandlersUntilExit();
-        // The webhook request carries `Connection: close`, which the JDK client refuses unless this is set before
-        // its first use.
-        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+        WebhookSender.prepareJdkClient();
         Path envFile = Path.of(args.length > 1 && args[0].equals("--env") ? args[1] : ".env");
         Config config = switch (ConfigLoader.load(envFile, System.getenv())) {
             case ConfigLoader.Loaded loaded -> {

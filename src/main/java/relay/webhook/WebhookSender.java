@@ -46,6 +46,21 @@ public final class WebhookSender {
     private final InstantSource clock;
 
     /**
+     * Sets what the JDK HTTP client reads once, when it is first used, so call this before anything else touches it:
+     * <ul>
+     *   <li>{@code Connection: close} goes out only if the client allows that restricted header;</li>
+     *   <li>the client pools a connection unless the <em>response</em> says {@code Connection: close}, whatever the
+     *   request said, so a receiver that closes without saying so leaves a dead connection for the next attempt.
+     *   Allowing a POST to be retried lets the client resend it on a fresh connection when a pooled one turns out
+     *   closed before any answer — the only case it retries, and one where the receiver cannot have seen it.</li>
+     * </ul>
+     */
+    public static void prepareJdkClient() {
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+        System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
+    }
+
+    /**
      * A client for webhook attempts. HTTP/1.1 is pinned because the default HTTP/2 first tries an h2c upgrade, which
      * some receivers mishandle on a POST with a body; redirects are never followed, since a redirected POST would
      * re-send the message somewhere nobody configured.

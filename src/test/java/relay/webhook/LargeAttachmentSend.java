@@ -22,6 +22,7 @@ public final class LargeAttachmentSend {
     }
 
     public static void main(String[] args) throws IOException {
+        WebhookSender.prepareJdkClient();
         Path file = Path.of(args[0]);
         Instant now = Instant.now();
         Attachment attachment = new Attachment("att_big", MessageKind.VIDEO, "big.mp4", "video/mp4", Files.size(file),

@@ -67,7 +67,6 @@ class LargeAttachmentTest {
         Process child = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx32m",
-                "-Djdk.httpclient.allowRestrictedHeaders=connection",
                 "-cp", System.getProperty("java.class.path"),
                 LargeAttachmentSend.class.getName(),
                 file.toString(), sha256, url, SECRET)

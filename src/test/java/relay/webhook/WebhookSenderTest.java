@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -116,6 +119,62 @@ class WebhookSenderTest {
         assertEquals(302, response.statusCode());
         assertEquals(server.url("/elsewhere").toString(), response.headers().get("location").getFirst());
         assertEquals(1, server.getRequestCount(), "no request to the redirect target");
+    }
+
+    /**
+     * The JDK client pools a connection unless the response says {@code Connection: close}, whatever the request
+     * said; a receiver that closes without saying so leaves a dead connection for the next attempt to pick up.
+     */
+    @Test
+    void shouldSucceedAgainstAReceiverThatClosesAfterAnsweringWithoutSayingSo() throws Exception {
+        try (ServerSocket receiver = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> answerThenCloseLate(receiver));
+            WebhookSender sender = new WebhookSender(client, URI.create("http://127.0.0.1:" + receiver.getLocalPort()
+                    + "/hook"), USER_AGENT, Optional.empty(), Duration.ofSeconds(5), 1024, clock);
+
+            for (int i = 1; i <= 3; i++) {
+                AttemptResult result = sender.send("msg_" + i, testBody());
+
+                assertEquals(200, assertInstanceOf(AttemptResult.Response.class, result, result.toString())
+                        .statusCode());
+            }
+        }
+    }
+
+    /** Answers each connection's first request with a bare 200, then closes it a little later without a word. */
+    private static void answerThenCloseLate(ServerSocket receiver) {
+        while (!receiver.isClosed()) {
+            try {
+                Socket socket = receiver.accept();
+                Thread.ofVirtual().start(() -> {
+                    try (socket) {
+                        InputStream in = socket.getInputStream();
+                        String head = readHead(in);
+                        long length = Long.parseLong(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+                        in.readNBytes((int) length);
+                        socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(StandardCharsets.US_ASCII));
+                        Thread.sleep(300);
+                    } catch (IOException | InterruptedException e) {
+                        // the test is over
+                    }
+                });
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException();
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     @Test

@@ -5,8 +5,11 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Reads the phone numbers operators type and turns them into E.164, the only form stored and sent. */
@@ -19,8 +22,15 @@ public final class PhoneNumbers {
      */
     private static final Pattern TYPED_NUMBER = Pattern.compile("\\+?[0-9 \\u00A0().\\-]+");
 
+    /** Numbers remembered before the caches start over: a chat has far fewer phones than this. */
+    private static final int CACHED = 10_000;
+
     private final PhoneNumberUtil util = PhoneNumberUtil.getInstance();
     private final String defaultRegion;
+    // Parsing is a tenth of the CPU an accepted message costs, and every answer shows its phone again: the same
+    // few numbers are read over and over, so each is read once.
+    private final Map<String, Result> parsed = new ConcurrentHashMap<>();
+    private final Map<String, String> displayed = new ConcurrentHashMap<>();
 
     /** @param defaultRegion ISO 3166 region (e.g. {@code BR}) in which numbers written without + are read */
     public PhoneNumbers(String defaultRegion) {
@@ -43,6 +53,11 @@ public final class PhoneNumbers {
     }
 
     public Result parse(String raw) {
+        // Only what could be a number is remembered, so no client can fill the cache with long junk.
+        return raw == null || raw.length() > MAX_LENGTH ? parseTyped(raw) : cached(parsed, raw, this::parseTyped);
+    }
+
+    private Result parseTyped(String raw) {
         if (raw == null || raw.isBlank()) {
             return invalid("phone_required", "phone is required.");
         }
@@ -58,6 +73,17 @@ public final class PhoneNumbers {
      * international format for the others so their country is not lost. Anything unparsable is shown as stored.
      */
     public String display(String e164) {
+        return e164 == null ? null : cached(displayed, e164, this::format);
+    }
+
+    private static <T> T cached(Map<String, T> cache, String key, Function<String, T> compute) {
+        if (cache.size() >= CACHED) {
+            cache.clear();
+        }
+        return cache.computeIfAbsent(key, compute);
+    }
+
+    private String format(String e164) {
         return parseValid(e164)
                 .map(number -> util.format(number, isHome(number)
                         ? PhoneNumberFormat.NATIONAL : PhoneNumberFormat.INTERNATIONAL))

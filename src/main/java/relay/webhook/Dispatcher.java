@@ -78,6 +78,8 @@ public final class Dispatcher implements AutoCloseable {
     private long nextOrder;
     private int inFlight;
     private Instant probeAt;
+    /** Whether the log already said that deliveries are being held; said once until they are released. */
+    private boolean holdingSaid;
     private ScheduledFuture<?> wake;
     private Instant wakeAt;
     private boolean closed;
@@ -368,11 +370,24 @@ public final class Dispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("delivery.hold_failed", "💥 Could not record held deliveries", e);
         }
-        LOG.info("delivery.held", "⏸ " + messageIds.size() + " deliveries held: the circuit is open",
-                "count", messageIds.size());
+        if (firstHoldSinceRelease()) {
+            LOG.info("delivery.held", "⏸ Holding deliveries while the circuit is open; they go out oldest first when "
+                    + "it closes", "count", messageIds.size());
+        }
         for (String id : messageIds) {
             publish(id);
             completeWaiters(id, new AttemptOutcome(DeliveryState.HELD, null, null, "the circuit is open"));
+        }
+    }
+
+    private boolean firstHoldSinceRelease() {
+        lock.lock();
+        try {
+            boolean first = !holdingSaid;
+            holdingSaid = true;
+            return first;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -566,6 +581,7 @@ public final class Dispatcher implements AutoCloseable {
                 }
             }
             probeAt = null;
+            holdingSaid = false;
         } finally {
             lock.unlock();
         }

@@ -50,6 +50,8 @@ public final class Bench {
     private static final int FILE_BYTES = 25 * 1024 * 1024;
     /** How long a row waits for its deliveries before it reports what arrived; keeps the whole run to minutes. */
     private static final long DELIVERY_WAIT_SECONDS = 90;
+    /** Rounds of the large-file sends, for the jar and the raw client alike; the better round of each counts. */
+    private static final int ROUNDS = 2;
 
     private final Path java;
     private final Path jar;
@@ -336,7 +338,7 @@ public final class Bench {
     // ---- 3. 16 × 25 MB inline attachments under -Xmx128m -------------------------------------------------------------
 
     private void largeFiles() throws Exception {
-        int count = 16;
+        final int count = 16;
         Path dir = Files.createDirectories(root.resolve("files"));
         Path[] files = new Path[count];
         String[] sha = new String[count];
@@ -358,16 +360,33 @@ public final class Bench {
                     files[i], "application/pdf", "report-" + i + ".pdf").path("id").asText());
             data.put("api_upload_seconds", uploads.seconds());
             data.put("api_upload_mib_per_s", count * (double) FILE_BYTES / (1 << 20) / uploads.seconds());
-            long startEpoch = Receivers.epochNanos();
-            Load.run(count, count, (w, i) -> http.postJson(jar.uri("/chat/messages"), "{\"phone\":\"" + PHONE
-                    + "\",\"text\":\"file " + i + "\",\"attachment_id\":\"" + ids[i] + "\"}", 202));
-            queue = awaitQueue(jar, q -> q.path("delivered").asLong() + q.path("failed").asLong() >= count, 600);
-            JsonNode files16 = rx.stats(http).path("files");
-            okAtReceiver = files16.path("ok").asLong();
-            productSeconds = (files16.path("last_ok_epoch_nanos").asLong() - startEpoch) / 1e9;
-            productMbps = files16.path("bytes").asLong() / (double) (1 << 20) / productSeconds;
+            // Two rounds of the same 16 sends (new messages, same attachments); the better one counts, as for raw.
+            productMbps = 0;
+            productSeconds = 0;
+            okAtReceiver = 0;
+            queue = null;
+            List<Double> rounds = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                int settled = round * count;
+                rx.reset(http);
+                long startEpoch = Receivers.epochNanos();
+                Load.run(count, count, (w, i) -> http.postJson(jar.uri("/chat/messages"), "{\"phone\":\"" + PHONE
+                        + "\",\"text\":\"file " + i + "\",\"attachment_id\":\"" + ids[i] + "\"}", 202));
+                queue = awaitQueue(jar, q -> q.path("delivered").asLong() + q.path("failed").asLong() >= settled,
+                        300);
+                JsonNode files16 = rx.stats(http).path("files");
+                okAtReceiver += files16.path("ok").asLong();
+                double seconds = (files16.path("last_ok_epoch_nanos").asLong() - startEpoch) / 1e9;
+                double mbps = files16.path("bytes").asLong() / (double) (1 << 20) / seconds;
+                rounds.add(mbps);
+                if (mbps > productMbps) {
+                    productMbps = mbps;
+                    productSeconds = seconds;
+                }
+                data.put("receiver_round_" + round, files16);
+            }
+            data.put("product_mib_per_s_by_round", rounds);
             peakRss = jar.peakRssKib();
-            data.put("receiver", files16);
             data.put("queue", queue);
             data.put("jar_peak_rss_mib", peakRss / 1024);
             jar.stop();
@@ -379,25 +398,31 @@ public final class Bench {
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
             WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/files")), USER_AGENT,
                     Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
-            rx.reset(http);
             Instant now = Instant.now();
-            Load.Result raw = Load.run(count, count, (w, i) -> {
-                Attachment a = new Attachment("att_" + i, MessageKind.PDF, "report-" + i + ".pdf", "application/pdf",
-                        FILE_BYTES, sha[i], now);
-                Message m = new Message("msg_file_" + i, PHONE, i + 1, "file " + i, a, now);
-                requireOk(sender.send(m.id(), WebhookBody.forMessage(m, s -> files[i], null)));
-            });
-            rawMbps = rx.stats(http).path("files").path("bytes").asLong() / (double) (1 << 20) / raw.seconds();
-            data.put("raw_seconds", raw.seconds());
-            data.put("raw_mib_per_s", rawMbps);
+            rawMbps = 0;
+            List<Double> rounds = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                rx.reset(http);
+                Load.Result raw = Load.run(count, count, (w, i) -> {
+                    Attachment a = new Attachment("att_" + i, MessageKind.PDF, "report-" + i + ".pdf",
+                            "application/pdf", FILE_BYTES, sha[i], now);
+                    Message m = new Message("msg_file_" + i, PHONE, i + 1, "file " + i, a, now);
+                    requireOk(sender.send(m.id(), WebhookBody.forMessage(m, s -> files[i], null)));
+                });
+                double mbps = rx.stats(http).path("files").path("bytes").asLong() / (double) (1 << 20) / raw.seconds();
+                rounds.add(mbps);
+                rawMbps = Math.max(rawMbps, mbps);
+            }
+            data.put("raw_mib_per_s_by_round", rounds);
         }
         data.put("product_seconds", productSeconds);
         data.put("product_mib_per_s", productMbps);
         double ratio = rawMbps / productMbps;
-        boolean allDelivered = okAtReceiver == count && queue.path("delivered").asLong() == count;
+        boolean allDelivered = okAtReceiver == ROUNDS * count && queue.path("delivered").asLong() == ROUNDS * count;
         boolean met = allDelivered && oomLines == 0 && ratio <= 2;
-        report.add(new Report.Row("3", "16 × 25 MB inline PDFs at once, jar at -Xmx128m",
-                okAtReceiver + "/" + count + " delivered, SHA-256 checked; " + fmt(productSeconds, 1) + " s ("
+        report.add(new Report.Row("3", "16 × 25 MB inline PDFs at once, jar at -Xmx128m (best of " + ROUNDS
+                + " rounds, jar and raw alike)",
+                okAtReceiver + "/" + ROUNDS * count + " delivered, SHA-256 checked; " + fmt(productSeconds, 1) + " s ("
                         + fmt(productMbps, 0) + " MiB/s of JSON) vs raw " + fmt(rawMbps, 0) + " MiB/s; peak RSS "
                         + peakRss / 1024 + " MiB; " + oomLines + " OutOfMemoryError",
                 "all delivered, no OOM, raw/jar ≤ 2×", verdict(met),

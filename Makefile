@@ -50,5 +50,17 @@ test-deps:
 test: test-deps
 	JAVA_HOME=$(JDK) mvn -B -ntp test
 
+# The benchmark of docs/performance.md: the real jar as a child process, receivers in another JVM, one table
+# printed and written to target/bench/results.json and docs/performance.md. Takes a few minutes.
+# Some rows only: make bench BENCH_ARGS="--only 2,4" (the doc is then left alone). Options for the jar's JVM, e.g.
+# a flight recording: make bench BENCH_JVM='-Dbench.jarOptions=-XX:StartFlightRecording -Dbench.jfrDump=target/bench'
+BENCH_CP := target/bench-classpath.txt
+bench: $(JAR)
+	$(MVN) test-compile org.apache.maven.plugins:maven-dependency-plugin:3.11.0:build-classpath \
+	  -Dmdep.outputFile=$(BENCH_CP) -Dmdep.includeScope=test
+	$(JDK)/bin/java -Djdk.httpclient.allowRestrictedHeaders=connection $(BENCH_JVM) \
+	  -cp target/test-classes:target/classes:$$(cat $(BENCH_CP)) relay.bench.Bench \
+	  --java $(JDK)/bin/java --jar $(JAR) --out target/bench --doc docs/performance.md $(BENCH_ARGS)
+
 clean:
 	rm -rf target

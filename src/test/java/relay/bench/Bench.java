@@ -1,0 +1,674 @@
+package relay.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import relay.chat.Attachment;
+import relay.chat.Message;
+import relay.chat.MessageKind;
+import relay.webhook.AttemptResult;
+import relay.webhook.WebhookBody;
+import relay.webhook.WebhookSender;
+
+/**
+ * {@code make bench}: the real jar as a child process against receivers in another JVM, one row per question, each
+ * row's comparison measured side by side in the same run. Not a test: it asserts nothing and surefire does not run
+ * it. Arguments: {@code --java PATH --jar PATH --out DIR --doc FILE}, and {@code --only 1,5a} to run some rows
+ * (then the doc is left alone).
+ */
+public final class Bench {
+    private static final String USER_AGENT = "WhatsApp-Chat-Viewer-Webhook/1.0";
+    private static final String PHONE = "+5511999990000";
+    private static final int FILE_BYTES = 25 * 1024 * 1024;
+    /** How long a row waits for its deliveries before it reports what arrived; keeps the whole run to minutes. */
+    private static final long DELIVERY_WAIT_SECONDS = 90;
+    /** Rounds of the large-file sends, for the jar and the raw client alike; the better round of each counts. */
+    private static final int ROUNDS = 2;
+
+    private final Path java;
+    private final Path jar;
+    private final Path root;
+    private final Http http;
+    private final ReceiverProcess rx;
+    private final Report report;
+    private final List<Long> startupMillis = new ArrayList<>();
+
+    private Bench(Path java, Path jar, Path root, Http http, ReceiverProcess rx, Report report) {
+        this.java = java;
+        this.jar = jar;
+        this.root = root;
+        this.http = http;
+        this.rx = rx;
+        this.report = report;
+    }
+
+    public static void main(String[] args) throws Exception {
+        // The product's WebhookSender, reused for the raw ceiling, needs this before any HttpClient is used.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+        Map<String, String> opts = options(args);
+        Path java = Path.of(opts.getOrDefault("java", Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        Path jar = Path.of(opts.getOrDefault("jar", "target/chat-webhook.jar"));
+        Path out = Path.of(opts.getOrDefault("out", "target/bench"));
+        Path doc = Path.of(opts.getOrDefault("doc", "docs/performance.md"));
+        Files.createDirectories(out);
+        Report report = new Report(machine());
+        System.out.println("make bench: " + report.machineLine());
+        Path root = Files.createTempDirectory("relay-bench-");
+        // Each jar's output ends up in OUT/logs/NAME.log, for reading after the run.
+        System.setProperty("bench.logs", out.resolve("logs").toString());
+        try (Http http = new Http(); ReceiverProcess rx = ReceiverProcess.start(java, out.resolve("receivers.log"))) {
+            Bench bench = new Bench(java, jar, root, http, rx, report);
+            bench.run(opts.get("only"));
+        } finally {
+            deleteTree(root);
+        }
+        System.out.println();
+        System.out.print(report.table());
+        report.writeJson(out.resolve("results.json"));
+        System.out.println("\nWritten " + out.resolve("results.json"));
+        if (!opts.containsKey("only")) {
+            report.updateDoc(doc, "make bench");
+            System.out.println("Written " + doc);
+        }
+        System.exit(report.hasErrors() ? 1 : 0);
+    }
+
+    private void run(String only) {
+        Map<String, Scenario> rows = new LinkedHashMap<>();
+        rows.put("1", this::acceptLatency);
+        rows.put("2", this::throughput);
+        rows.put("3", this::largeFiles);
+        rows.put("4", this::backlog);
+        rows.put("5a", () -> flaky("5a", 3));
+        rows.put("5b", () -> flaky("5b", 10));
+        rows.put("6", this::startup);
+        List<String> chosen = only == null ? List.copyOf(rows.keySet()) : List.of(only.split(","));
+        rows.forEach((id, scenario) -> {
+            if (chosen.contains(id)) {
+                row(id, scenario);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Scenario {
+        void run() throws Exception;
+    }
+
+    /** A scenario that breaks becomes an error row; the others still run. */
+    private void row(String id, Scenario scenario) {
+        System.out.println("row " + id + " …");
+        long t0 = System.nanoTime();
+        try {
+            scenario.run();
+            System.out.println("  (row " + id + " took " + fmt((System.nanoTime() - t0) / 1e9, 0) + " s)");
+        } catch (Exception | Error e) {
+            e.printStackTrace(System.out);
+            report.add(new Report.Row(id, "scenario " + id, "could not run: " + e, "", Report.Verdict.ERROR, "",
+                    Map.of()));
+        }
+    }
+
+    // ---- 1. Accept latency, webhook hanging vs answering --------------------------------------------------------
+
+    private void acceptLatency() throws Exception {
+        int rounds = 4;
+        int perRound = 500;
+        int clients = 16;
+        int warm = 1_000;
+        try (JarProcess fast = start("accept-fast", Map.of("WEBHOOK_URL", rx.url("/fast")));
+             JarProcess hang = start("accept-hang", Map.of("WEBHOOK_URL", rx.hangUrl()))) {
+            postTexts(fast, warm, clients, 0);
+            postTexts(hang, warm, clients, 0);
+            List<Load.Result> fastRuns = new ArrayList<>();
+            List<Load.Result> hangRuns = new ArrayList<>();
+            // Alternating rounds, so noise from other work on the machine falls on both alike.
+            for (int r = 0; r < rounds; r++) {
+                fastRuns.add(postTexts(fast, perRound, clients, warm + r * perRound));
+                hangRuns.add(postTexts(hang, perRound, clients, warm + r * perRound));
+            }
+            Load.Result f = merge(fastRuns);
+            Load.Result h = merge(hangRuns);
+            JsonNode hangStatus = status(hang);
+            long hangConnections = rx.stats(http).path("hang").path("requests").asLong();
+            String target = "p99 ≤ 10 ms";
+            Map<String, Object> fd = latencyData(f);
+            fd.put("p99_ms_by_round", fastRuns.stream().map(r -> r.percentileMillis(0.99)).toList());
+            report.add(new Report.Row("1a", "Accept latency, webhook answers at once",
+                    latencies(f), target, verdict(f.percentileMillis(0.99) <= 10),
+                    gap(f.percentileMillis(0.99), 10, "ms") + rounds * perRound + " requests, " + clients
+                            + " clients, alternating with 1b", fd));
+            Map<String, Object> hd = latencyData(h);
+            hd.put("p99_ms_by_round", hangRuns.stream().map(r -> r.percentileMillis(0.99)).toList());
+            hd.put("circuit_after", hangStatus.path("circuit").path("state").asText());
+            hd.put("hung_connections", hangConnections);
+            hd.put("queue_after", hangStatus.path("queue"));
+            report.add(new Report.Row("1b", "Accept latency, webhook hangs (accepts, never answers)",
+                    latencies(h), target, verdict(h.percentileMillis(0.99) <= 10),
+                    gap(h.percentileMillis(0.99), 10, "ms") + hangConnections + " connections left hanging; circuit "
+                            + hangStatus.path("circuit").path("state").asText() + " at the end", hd));
+            double ratio = h.percentileMillis(0.99) / f.percentileMillis(0.99);
+            report.add(new Report.Row("1c", "p99 hanging / p99 answering", fmt(ratio, 2) + "×", "≤ 2×",
+                    verdict(ratio <= 2), "", Map.of("ratio", ratio)));
+        }
+    }
+
+    private static String latencies(Load.Result r) {
+        return "p50 " + fmt(r.percentileMillis(0.5), 1) + " / p99 " + fmt(r.percentileMillis(0.99), 1) + " / max "
+                + fmt(r.maxMillis(), 1) + " ms";
+    }
+
+    private static Map<String, Object> latencyData(Load.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("requests", r.latencyNanos().length);
+        m.put("p50_ms", r.percentileMillis(0.5));
+        m.put("p90_ms", r.percentileMillis(0.9));
+        m.put("p99_ms", r.percentileMillis(0.99));
+        m.put("max_ms", r.maxMillis());
+        return m;
+    }
+
+    // ---- 2. End-to-end throughput vs the raw client ---------------------------------------------------------------
+
+    private void throughput() throws Exception {
+        int n = 20_000;
+        int warm = 1_000;
+        int concurrency = 32;
+        Map<String, Object> data = new LinkedHashMap<>();
+        try (JarProcess jar = start("throughput", Map.of("WEBHOOK_URL", rx.url("/fast"),
+                "WEBHOOK_CONCURRENCY", Integer.toString(concurrency)))) {
+            rx.reset(http);
+            postTexts(jar, warm, concurrency, 0);
+            rx.awaitOk(http, jar, "fast", warm, 300);
+            awaitQueue(jar, q -> q.path("delivered").asLong() >= warm, 120);
+            rx.reset(http);
+            double cpu0 = jar.cpuSeconds();
+            long startEpoch = Receivers.epochNanos();
+            Load.Result accepted = postTexts(jar, n, concurrency, warm);
+            ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jar, "fast", n, DELIVERY_WAIT_SECONDS);
+            double cpu = jar.cpuSeconds() - cpu0;
+            JsonNode queue = arrivals.complete()
+                    ? awaitQueue(jar, q -> q.path("delivered").asLong() >= warm + n, 120) : status(jar).path("queue");
+            JsonNode attempts = status(jar).path("stats");
+            data.put("messages", n);
+            data.put("delivered_within_wait", arrivals.ok());
+            data.put("accepted_per_s", accepted.perSecond());
+            data.put("delivered_per_s", arrivals.ok() / ((arrivals.lastOkEpochNanos() - startEpoch) / 1e9));
+            data.put("accept_latency", latencyData(accepted));
+            data.put("jar_cpu_ms_per_message", cpu * 1000 / n);
+            data.put("receiver", rx.stats(http).path("fast"));
+            data.put("queue_after", queue);
+            data.put("attempt_stats", attempts);
+            data.put("spurious_failed_attempts", attempts.path("failed").asLong());
+            data.put("circuit_opened", jar.countLines("Circuit open"));
+            data.put("jar_peak_rss_mib", jar.peakRssKib() / 1024);
+        }
+        try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
+            WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/fast")), USER_AGENT,
+                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+            AtomicLong failures = new AtomicLong();
+            rx.reset(http);
+            rawTexts(sender, warm, concurrency, 0, failures);
+            rx.reset(http);
+            failures.set(0);
+            double cpu0 = ownCpuSeconds();
+            Load.Result raw = rawTexts(sender, n, concurrency, warm, failures);
+            data.put("raw_client_cpu_ms_per_message", (ownCpuSeconds() - cpu0) * 1000 / n);
+            data.put("raw_per_s", raw.perSecond());
+            data.put("raw_failed_attempts", failures.get());
+            data.put("raw_receiver", rx.stats(http).path("fast"));
+            // Not the product's client: the same requests without `Connection: close`, on kept-alive connections.
+            rx.reset(http);
+            rawKeepAlive(client, warm, concurrency, 0);
+            rx.reset(http);
+            Load.Result keepAlive = rawKeepAlive(client, n, concurrency, warm);
+            data.put("raw_keep_alive_per_s", keepAlive.perSecond());
+        }
+        double delivered = (double) data.get("delivered_per_s");
+        double raw = (double) data.get("raw_per_s");
+        double ratio = delivered / raw;
+        data.put("ratio", ratio);
+        long within = (long) data.get("delivered_within_wait");
+        report.add(new Report.Row("2", "Throughput, 20,000 texts at concurrency 32 (WEBHOOK_CONCURRENCY=32)",
+                fmt((double) data.get("accepted_per_s"), 0) + " accepted/s, " + fmt(delivered, 0)
+                        + " delivered/s" + (within < n ? " (" + within + " of " + n + " within the wait)" : "")
+                        + "; raw client " + fmt(raw, 0) + "/s; delivered/raw " + fmt(ratio, 2),
+                "delivered/raw ≥ 0.8", verdict(ratio >= 0.8),
+                (ratio >= 0.8 ? "" : "gap: " + fmt(0.8 / ratio, 1) + "× short of 0.8. ")
+                        + data.get("spurious_failed_attempts") + " attempts failed though the receiver never did, "
+                        + "circuit opened " + data.get("circuit_opened") + "×; CPU per message: jar "
+                        + fmt((double) data.get("jar_cpu_ms_per_message"), 2) + " ms, raw client "
+                        + fmt((double) data.get("raw_client_cpu_ms_per_message"), 2) + " ms; raw kept-alive "
+                        + "(no `Connection: close`): " + fmt((double) data.get("raw_keep_alive_per_s"), 0) + "/s",
+                data));
+    }
+
+    private static double ownCpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+    }
+
+    /**
+     * The same client code the jar uses, straight to the receiver: no store, no breaker, no dispatcher. A failed
+     * attempt is counted and sent again at once, as the jar would later.
+     */
+    private static Load.Result rawTexts(WebhookSender sender, int n, int concurrency, int offset, AtomicLong failures)
+            throws InterruptedException {
+        return Load.run(n, concurrency, (w, i) -> {
+            Message m = rawMessage(offset + i);
+            for (int attempt = 1; ; attempt++) {
+                AttemptResult result = sender.send(m.id(), WebhookBody.forMessage(m, sha -> null, null));
+                if (result instanceof AttemptResult.Response r && r.statusCode() / 100 == 2) {
+                    return;
+                }
+                failures.incrementAndGet();
+                if (attempt == 5) {
+                    requireOk(result);
+                }
+            }
+        });
+    }
+
+    private static Message rawMessage(int k) {
+        return new Message(String.format("msg_%026d", k), "+55119999900" + String.format("%02d", k % 16),
+                k / 16 + 1, "bench message " + k + ": the quick brown fox jumps over the lazy dog", null,
+                Instant.now());
+    }
+
+    /** The jar's request (same headers, same body) but without `Connection: close`, so connections are reused. */
+    private Load.Result rawKeepAlive(HttpClient client, int n, int concurrency, int offset)
+            throws InterruptedException {
+        URI url = URI.create(rx.url("/fast"));
+        return Load.run(n, concurrency, (w, i) -> {
+            Message m = rawMessage(offset + i);
+            WebhookBody body = WebhookBody.forMessage(m, sha -> null, null);
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json").header("Accept", "application/json")
+                    .header("Accept-Encoding", "gzip, deflate").header("User-Agent", USER_AGENT)
+                    .header("webhook-id", m.id())
+                    .header("webhook-timestamp", Long.toString(Instant.now().getEpochSecond()))
+                    .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+                        try {
+                            return body.open();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }), body.length())).build();
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("keep-alive send answered " + r.statusCode());
+            }
+        });
+    }
+
+    private static void requireOk(AttemptResult result) throws IOException {
+        if (!(result instanceof AttemptResult.Response r) || r.statusCode() / 100 != 2) {
+            throw new IOException("raw send failed: " + result);
+        }
+    }
+
+    // ---- 3. 16 × 25 MB inline attachments under -Xmx128m -------------------------------------------------------------
+
+    private void largeFiles() throws Exception {
+        final int count = 16;
+        Path dir = Files.createDirectories(root.resolve("files"));
+        Path[] files = new Path[count];
+        String[] sha = new String[count];
+        for (int i = 0; i < count; i++) {
+            files[i] = dir.resolve("report-" + i + ".pdf");
+            sha[i] = writePdf(files[i], i);
+        }
+        String[] ids = new String[count];
+        Map<String, Object> data = new LinkedHashMap<>();
+        long oomLines;
+        double productMbps;
+        double productSeconds;
+        long peakRss;
+        JsonNode queue;
+        long okAtReceiver;
+        try (JarProcess jar = start("large-files", Map.of("WEBHOOK_URL", rx.url("/files")), List.of("-Xmx128m"))) {
+            rx.reset(http);
+            Load.Result uploads = Load.run(count, count, (w, i) -> ids[i] = http.postFile(jar.uri("/chat/attachments"),
+                    files[i], "application/pdf", "report-" + i + ".pdf").path("id").asText());
+            data.put("api_upload_seconds", uploads.seconds());
+            data.put("api_upload_mib_per_s", count * (double) FILE_BYTES / (1 << 20) / uploads.seconds());
+            // Two rounds of the same 16 sends (new messages, same attachments); the better one counts, as for raw.
+            productMbps = 0;
+            productSeconds = 0;
+            okAtReceiver = 0;
+            queue = null;
+            List<Double> rounds = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                int settled = round * count;
+                rx.reset(http);
+                long startEpoch = Receivers.epochNanos();
+                Load.run(count, count, (w, i) -> http.postJson(jar.uri("/chat/messages"), "{\"phone\":\"" + PHONE
+                        + "\",\"text\":\"file " + i + "\",\"attachment_id\":\"" + ids[i] + "\"}", 202));
+                queue = awaitQueue(jar, q -> q.path("delivered").asLong() + q.path("failed").asLong() >= settled,
+                        300);
+                JsonNode files16 = rx.stats(http).path("files");
+                okAtReceiver += files16.path("ok").asLong();
+                double seconds = (files16.path("last_ok_epoch_nanos").asLong() - startEpoch) / 1e9;
+                double mbps = files16.path("bytes").asLong() / (double) (1 << 20) / seconds;
+                rounds.add(mbps);
+                if (mbps > productMbps) {
+                    productMbps = mbps;
+                    productSeconds = seconds;
+                }
+                data.put("receiver_round_" + round, files16);
+            }
+            data.put("product_mib_per_s_by_round", rounds);
+            peakRss = jar.peakRssKib();
+            data.put("queue", queue);
+            data.put("jar_peak_rss_mib", peakRss / 1024);
+            jar.stop();
+            oomLines = jar.countLines("OutOfMemoryError");
+            data.put("out_of_memory_lines", oomLines);
+        }
+        // The raw client sends the same 16 bodies, from the same files, at once.
+        double rawMbps;
+        try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
+            WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/files")), USER_AGENT,
+                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+            Instant now = Instant.now();
+            rawMbps = 0;
+            List<Double> rounds = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                rx.reset(http);
+                Load.Result raw = Load.run(count, count, (w, i) -> {
+                    Attachment a = new Attachment("att_" + i, MessageKind.PDF, "report-" + i + ".pdf",
+                            "application/pdf", FILE_BYTES, sha[i], now);
+                    Message m = new Message("msg_file_" + i, PHONE, i + 1, "file " + i, a, now);
+                    requireOk(sender.send(m.id(), WebhookBody.forMessage(m, s -> files[i], null)));
+                });
+                double mbps = rx.stats(http).path("files").path("bytes").asLong() / (double) (1 << 20) / raw.seconds();
+                rounds.add(mbps);
+                rawMbps = Math.max(rawMbps, mbps);
+            }
+            data.put("raw_mib_per_s_by_round", rounds);
+        }
+        data.put("product_seconds", productSeconds);
+        data.put("product_mib_per_s", productMbps);
+        double ratio = rawMbps / productMbps;
+        boolean allDelivered = okAtReceiver == ROUNDS * count && queue.path("delivered").asLong() == ROUNDS * count;
+        boolean met = allDelivered && oomLines == 0 && ratio <= 2;
+        report.add(new Report.Row("3", "16 × 25 MB inline PDFs at once, jar at -Xmx128m (best of " + ROUNDS
+                + " rounds, jar and raw alike)",
+                okAtReceiver + "/" + ROUNDS * count + " delivered, SHA-256 checked; " + fmt(productSeconds, 1) + " s ("
+                        + fmt(productMbps, 0) + " MiB/s of JSON) vs raw " + fmt(rawMbps, 0) + " MiB/s; peak RSS "
+                        + peakRss / 1024 + " MiB; " + oomLines + " OutOfMemoryError",
+                "all delivered, no OOM, raw/jar ≤ 2×", verdict(met),
+                "raw/jar " + fmt(ratio, 2) + "×; API upload of the 16 files " + fmt(uploads(data), 1) + " s", data));
+    }
+
+    private static double uploads(Map<String, Object> data) {
+        return (double) data.get("api_upload_seconds");
+    }
+
+    /** A file the relay takes for a PDF (its kind comes from the first bytes), random after that; returns SHA-256. */
+    private static String writePdf(Path file, int seed) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int written = 0; written < FILE_BYTES; written += chunk.length) {
+                random.nextBytes(chunk);
+                if (written == 0) {
+                    byte[] magic = "%PDF-1.4\n".getBytes(StandardCharsets.US_ASCII);
+                    System.arraycopy(magic, 0, chunk, 0, magic.length);
+                }
+                sha.update(chunk);
+                out.write(chunk);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    // ---- 4. Backlog released by a reset --------------------------------------------------------------------------
+
+    private void backlog() throws Exception {
+        int n = 10_000;
+        int concurrency = 16;
+        Map<String, Object> data = new LinkedHashMap<>();
+        rx.failing(http, true);
+        try (JarProcess jar = start("backlog", Map.of("WEBHOOK_URL", rx.url("/switch"),
+                "WEBHOOK_CONCURRENCY", Integer.toString(concurrency),
+                "CIRCUIT_FAILURE_THRESHOLD", "5", "CIRCUIT_OPEN_SECONDS", "3600"))) {
+            int opening = 0;
+            while (!status(jar).path("circuit").path("state").asText().equals("open")) {
+                if (opening >= 50) {
+                    throw new IllegalStateException("the circuit did not open after " + opening + " failures");
+                }
+                http.postJson(jar.uri("/chat/messages?wait=true"), Http.textMessage(opening++), 202);
+            }
+            Load.Result accepted = postTexts(jar, n, 32, opening);
+            int total = n + opening;
+            awaitQueue(jar, q -> q.path("held").asLong() == total, 120);
+            rx.failing(http, false);
+            rx.reset(http);
+            long startEpoch = Receivers.epochNanos();
+            http.postJson(jar.uri("/chat/reset-webhook-circuit"), "", 200);
+            ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jar, "switch", total, DELIVERY_WAIT_SECONDS);
+            JsonNode queue = arrivals.complete()
+                    ? awaitQueue(jar, q -> q.path("delivered").asLong() == total, 120) : status(jar).path("queue");
+            double drain = (arrivals.lastOkEpochNanos() - startEpoch) / 1e9;
+            data.put("delivered_within_wait", arrivals.ok());
+            data.put("circuit_reopened", jar.countLines("Circuit open") - 1);
+            int max = rx.stats(http).path("switch").path("max_concurrent").asInt();
+            data.put("held", total);
+            data.put("messages_to_open", opening);
+            data.put("accept_while_open", latencyData(accepted));
+            data.put("accepted_per_s_while_open", accepted.perSecond());
+            data.put("drain_seconds", drain);
+            data.put("drain_per_s", total / drain);
+            data.put("receiver_max_concurrent", max);
+            data.put("queue_after", queue);
+            report.add(new Report.Row("4", "Backlog: " + total + " held by an open circuit, then reset",
+                    (arrivals.complete() ? "drained in " + fmt(drain, 1) + " s (" + fmt(total / drain, 0) + "/s)"
+                            : "NOT drained: " + arrivals.ok() + " of " + total + " within " + DELIVERY_WAIT_SECONDS
+                            + " s, circuit re-opened " + data.get("circuit_reopened") + "×")
+                            + "; receiver saw at most " + max + " at once",
+                    "all delivered; max at once ≤ WEBHOOK_CONCURRENCY (" + concurrency + ")",
+                    verdict(arrivals.complete() && max <= concurrency), "accepted " + fmt(accepted.perSecond(), 0)
+                    + "/s while open, p99 " + fmt(accepted.percentileMillis(0.99), 1) + " ms", data));
+        } finally {
+            rx.failing(http, false);
+        }
+    }
+
+    // ---- 5. The seed's flaky endpoint -----------------------------------------------------------------------------
+
+    private void flaky(String id, int maxRetries) throws Exception {
+        int n = 1_000;
+        Map<String, Object> data = new LinkedHashMap<>();
+        try (JarProcess jar = start("flaky-" + maxRetries, Map.of("WEBHOOK_URL", rx.flakyUrl(),
+                "WEBHOOK_MAX_RETRIES", Integer.toString(maxRetries),
+                "WEBHOOK_RETRY_BASE_SECONDS", "1", "WEBHOOK_RETRY_MAX_SECONDS", "2",
+                "CIRCUIT_FAILURE_THRESHOLD", "100", "CIRCUIT_OPEN_SECONDS", "1",
+                "WEBHOOK_CONCURRENCY", "32"))) {
+            rx.reset(http);
+            long t0 = System.nanoTime();
+            postTexts(jar, n, 16, 0);
+            JsonNode queue = awaitQueue(jar, q -> q.path("delivered").asLong() + q.path("failed").asLong() >= n, 600);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonNode flaky = rx.stats(http).path("flaky");
+            long delivered = queue.path("delivered").asLong();
+            long failed = queue.path("failed").asLong();
+            long duplicates = flaky.path("duplicate_deliveries").asLong();
+            double expectedFailed = n * Math.pow(0.4, maxRetries + 1);
+            data.put("messages", n);
+            data.put("max_retries", maxRetries);
+            data.put("delivered", delivered);
+            data.put("failed", failed);
+            data.put("expected_failed_if_independent", expectedFailed);
+            data.put("seconds", seconds);
+            data.put("receiver", flaky);
+            data.put("circuit_opened", jar.countLines("Circuit open"));
+            boolean met = delivered == n && duplicates == 0;
+            report.add(new Report.Row(id, "Flaky endpoint (40% fail: 500, 503+Retry-After:1, reset, 2 s stall), "
+                    + n + " texts, WEBHOOK_MAX_RETRIES=" + maxRetries,
+                    fmt(100.0 * delivered / n, 1) + "% delivered (" + failed + " failed, " + fmt(expectedFailed, 1)
+                            + " expected = " + n + "×0.4^" + (maxRetries + 1) + "); " + duplicates
+                            + " duplicate deliveries; " + flaky.path("ids_seen_more_than_once").asLong()
+                            + " ids retried (" + flaky.path("requests").asLong() + " requests) in " + fmt(seconds, 0)
+                            + " s",
+                    "100% delivered, 0 duplicates", verdict(met),
+                    "CIRCUIT_FAILURE_THRESHOLD=100 for this row (at 40% failures 5 in a row come about once per 160 attempts and would open the circuit), "
+                            + "RETRY_BASE 1 s, RETRY_MAX 2 s, WEBHOOK_CONCURRENCY=32", data));
+        }
+    }
+
+    // ---- 6. Start-up ------------------------------------------------------------------------------------------------
+
+    private void startup() throws IOException {
+        List<Long> sorted = startupMillis.stream().sorted().toList();
+        long median = sorted.get(sorted.size() / 2);
+        long jarBytes = Files.size(jar);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("startups_ms", startupMillis);
+        data.put("median_ms", median);
+        data.put("jar_bytes", jarBytes);
+        report.add(new Report.Row("6", "Start-up: process start to first 200 from /healthz; jar size",
+                "median " + median + " ms (min " + sorted.getFirst() + ", max " + sorted.getLast() + ", "
+                        + sorted.size() + " starts); jar " + fmt(jarBytes / 1048576.0, 1) + " MiB",
+                "", Report.Verdict.INFO, "every start of this run, under the load of the run", data));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------------
+
+    private JarProcess start(String name, Map<String, String> settings) throws Exception {
+        return start(name, settings, List.of());
+    }
+
+    private JarProcess start(String name, Map<String, String> settings, List<String> jvmOptions) throws Exception {
+        List<String> options = new ArrayList<>(jvmOptions);
+        // For profiling by hand, e.g. -Dbench.jarOptions=-XX:StartFlightRecording=filename=/tmp/%p.jfr
+        String extra = System.getProperty("bench.jarOptions", "").strip();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        JarProcess p = JarProcess.start(name, java, jar, root, settings, options);
+        startupMillis.add(p.startup.toMillis());
+        return p;
+    }
+
+    /** {@code n} text messages from {@code concurrency} clients, each on its own kept-alive connection. */
+    private static Load.Result postTexts(JarProcess jar, int n, int concurrency, int offset)
+            throws InterruptedException {
+        LoadClient[] clients = new LoadClient[concurrency];
+        Arrays.setAll(clients, c -> new LoadClient(jar.port));
+        try {
+            return Load.run(n, concurrency, (w, i) -> {
+                int status = clients[w].postJson("/chat/messages", Http.textMessage(offset + i));
+                if (status != 202) {
+                    throw new IOException("POST /chat/messages answered " + status);
+                }
+            });
+        } finally {
+            Arrays.stream(clients).forEach(LoadClient::close);
+        }
+    }
+
+    private JsonNode status(JarProcess jar) throws IOException, InterruptedException {
+        return http.getJson(jar.uri("/chat/webhook-status"));
+    }
+
+    /** Polls the webhook status every 100 ms until its queue counts satisfy {@code done}; returns them. */
+    private JsonNode awaitQueue(JarProcess jar, Predicate<JsonNode> done, long timeoutSeconds)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (true) {
+            JsonNode queue = status(jar).path("queue");
+            if (done.test(queue)) {
+                return queue;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(jar.name + ": queue still " + queue + " after " + timeoutSeconds + " s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static Load.Result merge(List<Load.Result> runs) {
+        long[] all = runs.stream().flatMapToLong(r -> Arrays.stream(r.latencyNanos())).toArray();
+        return new Load.Result(all, runs.getFirst().startNanos(), runs.getLast().endNanos());
+    }
+
+    private static Report.Verdict verdict(boolean met) {
+        return met ? Report.Verdict.MET : Report.Verdict.MISSED;
+    }
+
+    private static String gap(double value, double target, String unit) {
+        return value <= target ? "" : "gap: " + fmt(value - target, 1) + " " + unit + " over (" + fmt(value / target, 1)
+                + "×); ";
+    }
+
+    static String fmt(double v, int decimals) {
+        return String.format(Locale.ROOT, "%,." + decimals + "f", v);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+                + Runtime.version());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        String load;
+        try {
+            load = String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+        } catch (IOException | RuntimeException e) {
+            load = "unknown";
+        }
+        m.put("load_average_at_start", load);
+        m.put("date", DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC)
+                .withNano(0)) + "Z");
+        return m;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --name value, got " + args[i]);
+            }
+            opts.put(args[i].substring(2), args[i + 1]);
+        }
+        return opts;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

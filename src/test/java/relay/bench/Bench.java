@@ -71,8 +71,8 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        // The product's WebhookSender, reused for the raw ceiling, needs this before any HttpClient is used.
-        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+        // The product's WebhookSender, reused for the raw ceiling, is set up exactly as the service sets it up.
+        WebhookSender.prepareJdkClient();
         Map<String, String> opts = options(args);
         Path java = Path.of(opts.getOrDefault("java", Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));

@@ -58,7 +58,7 @@ BENCH_CP := target/bench-classpath.txt
 bench: $(JAR)
 	$(MVN) test-compile org.apache.maven.plugins:maven-dependency-plugin:3.11.0:build-classpath \
 	  -Dmdep.outputFile=$(BENCH_CP) -Dmdep.includeScope=test
-	$(JDK)/bin/java -Djdk.httpclient.allowRestrictedHeaders=connection $(BENCH_JVM) \
+	$(JDK)/bin/java $(BENCH_JVM) \
 	  -cp target/test-classes:target/classes:$$(cat $(BENCH_CP)) relay.bench.Bench \
 	  --java $(JDK)/bin/java --jar $(JAR) --out target/bench --doc docs/performance.md $(BENCH_ARGS)
 

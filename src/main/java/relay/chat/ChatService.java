@@ -88,18 +88,18 @@ public final class ChatService {
         if (unsendable.isPresent()) {
             return new SendResult.Rejected(unsendable.get());
         }
+        DeliveryState initial = dispatcher.stateForNewMessage();
         Message message = outbox.accept(new NewMessage(ids.newMessageId(), valid.phone(), valid.text(),
-                valid.attachment() == null ? null : valid.attachment().id(), clock.instant()));
+                valid.attachment() == null ? null : valid.attachment().id(), clock.instant()), initial);
         LOG.info("message.accepted", "💬 Message " + message.id() + " for " + message.phone() + " accepted",
                 "message_id", message.id(), "phone", message.phone(), "kind", message.kind().wireName());
-        Delivery queued = new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, message.createdAt());
-        Optional<CompletableFuture<AttemptOutcome>> watch = Optional.empty();
-        if (watchFirstAttempt) {
-            watch = Optional.of(dispatcher.submitAndWatch(message));
-        } else {
-            dispatcher.submit(message);
+        if (!watchFirstAttempt) {
+            return new SendResult.Accepted(new MessageStatus(message, dispatcher.submit(message, initial)),
+                    Optional.empty());
         }
-        return new SendResult.Accepted(new MessageStatus(message, queued), watch);
+        Dispatcher.Watched watched = dispatcher.submitAndWatch(message, initial);
+        return new SendResult.Accepted(new MessageStatus(message, watched.delivery()),
+                Optional.of(watched.firstAttempt()));
     }
 
     /** The webhook JSON is built once before storing, so a message that cannot be sent is refused, not stored. */

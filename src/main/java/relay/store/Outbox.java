@@ -156,8 +156,19 @@ public final class Outbox implements AutoCloseable {
      * @throws IllegalArgumentException when the attachment is unknown or the id is taken
      */
     public Message accept(NewMessage message) {
+        return accept(message, DeliveryState.QUEUED);
+    }
+
+    /**
+     * Stores the message with the next sequence number of its phone, and its delivery as {@code initial}: queued, or
+     * held when the circuit is open, in the same transaction.
+     */
+    public Message accept(NewMessage message, DeliveryState initial) {
         Objects.requireNonNull(message, "message");
-        return write(session -> Updates.accept(session, message, clock.instant()));
+        if (initial != DeliveryState.QUEUED && initial != DeliveryState.HELD) {
+            throw new IllegalArgumentException("a new delivery is queued or held, not " + initial.wireName());
+        }
+        return write(session -> Updates.accept(session, message, initial, clock.instant()));
     }
 
     /** @throws IllegalArgumentException when its file is not (or no longer) under attachments/ */

@@ -21,7 +21,7 @@ final class Updates {
     private static final String INSERT_MESSAGE = "INSERT INTO messages"
             + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
     private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
-            + " VALUES (?, '" + QUEUED + "', 0, NULL, NULL, ?)";
+            + " VALUES (?, ?, 0, NULL, NULL, ?)";
     private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
@@ -53,7 +53,8 @@ final class Updates {
     private Updates() {
     }
 
-    static Message accept(SqlSession session, NewMessage message, Instant now) throws SQLException {
+    static Message accept(SqlSession session, NewMessage message, DeliveryState initial, Instant now)
+            throws SQLException {
         if (exists(session, MESSAGE_EXISTS, message.id())) {
             throw new IllegalArgumentException("message " + message.id() + " already exists");
         }
@@ -74,7 +75,8 @@ final class Updates {
 
         PreparedStatement delivery = session.prepare(INSERT_DELIVERY);
         delivery.setString(1, message.id());
-        delivery.setLong(2, now.toEpochMilli());
+        delivery.setString(2, initial.wireName());
+        delivery.setLong(3, now.toEpochMilli());
         delivery.executeUpdate();
         return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
     }

@@ -139,21 +139,45 @@ public final class Dispatcher implements AutoCloseable {
         breaker.addListener(listener);
     }
 
-    /** Announces a just-accepted message and starts its immediate attempt; returns at once. */
-    public void submit(Message message) {
-        publish(message, new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, message.createdAt()));
-        enqueueNow(message.id());
-        pump();
+    /**
+     * How a message accepted now is best stored: {@code held} while the circuit lets nothing through, so that it needs
+     * no second write to be held, else {@code queued}. Pass the state it was stored in to {@link #submit}.
+     */
+    public DeliveryState stateForNewMessage() {
+        return sender.isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
+                ? DeliveryState.HELD : DeliveryState.QUEUED;
+    }
+
+    /** Announces a message just accepted as queued and starts its immediate attempt; returns at once. */
+    public Delivery submit(Message message) {
+        return submit(message, DeliveryState.QUEUED);
     }
 
     /**
-     * Like {@link #submit}, with a future that completes when the message's first attempt ends (or it is held), or
-     * at once when no webhook is configured, since no attempt will come.
+     * Announces a just-accepted message stored as {@code stored} ({@link #stateForNewMessage}), and starts its
+     * immediate attempt or holds it; returns at once with where its delivery stands.
      */
-    public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
+    public Delivery submit(Message message, DeliveryState stored) {
+        DeliveryState state = stored == DeliveryState.HELD && !holdNew(message.id()) ? queueAfterAll(message.id())
+                : stored;
+        Delivery delivery = new Delivery(message.id(), state, 0, null, null, message.createdAt());
+        publish(message, delivery);
+        if (state == DeliveryState.HELD) {
+            completeWaiters(message.id(), new AttemptOutcome(DeliveryState.HELD, null, null, "the circuit is open"));
+        } else {
+            enqueueNow(message.id());
+            pump();
+        }
+        return delivery;
+    }
+
+    /**
+     * Like {@link #submit(Message, DeliveryState)}, with a future that completes when the message's first attempt
+     * ends (or it is held), or at once when no webhook is configured, since no attempt will come.
+     */
+    public Watched submitAndWatch(Message message, DeliveryState stored) {
         if (sender.isEmpty()) {
-            submit(message);
-            return CompletableFuture.completedFuture(UNCONFIGURED);
+            return new Watched(submit(message, stored), CompletableFuture.completedFuture(UNCONFIGURED));
         }
         CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
         lock.lock();
@@ -162,8 +186,42 @@ public final class Dispatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        submit(message);
-        return outcome;
+        return new Watched(submit(message, stored), outcome);
+    }
+
+    /** A submitted message's delivery, and its first attempt's outcome to come. */
+    public record Watched(Delivery delivery, CompletableFuture<AttemptOutcome> firstAttempt) {
+    }
+
+    public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
+        return submitAndWatch(message, DeliveryState.QUEUED).firstAttempt();
+    }
+
+    /**
+     * Holds a message stored as held, unless the circuit closed since it was stored. Decided under the lock, so a
+     * close either comes before (seen here) or releases it with the rest (its listener waits for the lock).
+     */
+    private boolean holdNew(String messageId) {
+        lock.lock();
+        try {
+            if (breaker.snapshot().state() == CircuitBreaker.State.CLOSED || tracked.containsKey(messageId)) {
+                return false;
+            }
+            long order = nextOrder++;
+            tracked.put(messageId, order);
+            held.put(order, messageId);
+            // The circuit's listener keeps probeAt; with something held now, the probe needs its timer.
+            scheduleWake(clock.instant());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The circuit closed between storing a message as held and submitting it: it goes in line like any other. */
+    private DeliveryState queueAfterAll(String messageId) {
+        outbox.markQueued(List.of(messageId));
+        return DeliveryState.QUEUED;
     }
 
     /** Re-queues a failed or held delivery (a delivered one only with {@code force}); false when not allowed. */

@@ -100,8 +100,9 @@ class StatusApiTest {
         app.await("/chat/webhook-status", s -> s.path("circuit").path("state").asText().equals("open"));
         int requestsBefore = webhook.getRequestCount();
 
-        String held = app.sendText(PHONE, "waits");
-        app.awaitStatus(held, "held");
+        JsonNode accepted = json(app.postJson("/chat/messages", "{\"phone\":\"" + PHONE + "\",\"text\":\"waits\"}"));
+        assertEquals("held", accepted.path("status").asText(), "stored as held from the start");
+        String held = accepted.path("id").asText();
         JsonNode open = json(app.get("/chat/webhook-status")).path("circuit");
         assertTrue(open.path("seconds_until_retry").asLong() > 0);
         assertEquals(requestsBefore, webhook.getRequestCount(), "nothing reaches the webhook while open");

@@ -238,6 +238,51 @@ class DispatcherCircuitTest extends EngineTest {
     }
 
     /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
+    @Test
+    void shouldStoreAMessageAcceptedWhileOpenAsHeldAndSendItOnceTheCircuitCloses() {
+        List<Message> failing = openCircuit();
+
+        Message fresh = engine.sendAsTheChatDoes("while the circuit is open");
+
+        assertEquals(DeliveryState.HELD, engine.delivery(fresh).state(), "held from the start, no second write");
+        assertEquals(0, engine.delivery(fresh).attempts());
+        engine.advance(RETRY_BASE);
+        engine.awaitAll(failing, DeliveryState.HELD);
+        engine.advanceTo(T0.plus(OPEN_WINDOW));
+        engine.awaitAll(failing, DeliveryState.DELIVERED);
+        engine.await(fresh, DeliveryState.DELIVERED, 1);
+        assertEquals(Engine.FAILURE_THRESHOLD * 2 + 1, server.getRequestCount(), "one probe, then each once more");
+    }
+
+    @Test
+    void shouldProbeWithAMessageHeldAtAcceptWhenTheWindowIsOverAndNothingElseWaits() {
+        webhook.enqueue(500, Engine.FAILURE_THRESHOLD);
+        for (int i = 1; i <= Engine.FAILURE_THRESHOLD; i++) {
+            engine.dispatcher.sendTestEvent("evt_" + i);
+        }
+        assertEquals(State.OPEN, engine.breaker.snapshot().state(), "opened by test events: no message waits");
+        engine.advanceTo(T0.plus(OPEN_WINDOW));
+
+        Message fresh = engine.sendAsTheChatDoes("the first message after the window");
+        engine.advance(Duration.ZERO);
+
+        engine.await(fresh, DeliveryState.DELIVERED, 1);
+        assertEquals(State.CLOSED, engine.breaker.snapshot().state(), "it was the probe, and its success closed it");
+        assertEquals(Engine.FAILURE_THRESHOLD + 1, server.getRequestCount());
+    }
+
+    @Test
+    void shouldQueueAMessageStoredAsHeldWhenTheCircuitClosedBeforeItWasHandedOver() {
+        openCircuit();
+        assertEquals(DeliveryState.HELD, engine.dispatcher.stateForNewMessage());
+        Message late = engine.acceptAs("stored while open", DeliveryState.HELD);
+        engine.dispatcher.resetCircuit();
+
+        assertEquals(DeliveryState.QUEUED, engine.dispatcher.submit(late, DeliveryState.HELD).state());
+
+        engine.await(late, DeliveryState.DELIVERED, 1);
+    }
+
     private List<Message> openCircuit() {
         webhook.enqueue(500, Engine.FAILURE_THRESHOLD);
         List<Message> failing = engine.send(Engine.FAILURE_THRESHOLD);

@@ -116,6 +116,19 @@ final class Engine implements AutoCloseable {
         return message;
     }
 
+    /** Stores the message in the state the dispatcher asks for, as the chat does, and hands it over. */
+    Message sendAsTheChatDoes(String text) {
+        DeliveryState initial = dispatcher.stateForNewMessage();
+        Message message = acceptAs(text, initial);
+        dispatcher.submit(message, initial);
+        return message;
+    }
+
+    Message acceptAs(String text, DeliveryState initial) {
+        return outbox.accept(new NewMessage(String.format("msg_%04d", nextId++), PHONE, text, null, clock.instant()),
+                initial);
+    }
+
     List<Message> send(int count) {
         return IntStream.rangeClosed(1, count).mapToObj(i -> send("message " + i)).toList();
     }

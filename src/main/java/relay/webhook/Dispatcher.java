@@ -193,6 +193,7 @@ public final class Dispatcher implements AutoCloseable {
     public record Watched(Delivery delivery, CompletableFuture<AttemptOutcome> firstAttempt) {
     }
 
+    /** {@link #submitAndWatch(Message, DeliveryState)} for a message stored as queued. */
     public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
         return submitAndWatch(message, DeliveryState.QUEUED).firstAttempt();
     }
@@ -204,7 +205,7 @@ public final class Dispatcher implements AutoCloseable {
     private boolean holdNew(String messageId) {
         lock.lock();
         try {
-            if (breaker.snapshot().state() == CircuitBreaker.State.CLOSED || tracked.containsKey(messageId)) {
+            if (breaker.snapshot().state() == CircuitBreaker.State.CLOSED) {
                 return false;
             }
             long order = nextOrder++;

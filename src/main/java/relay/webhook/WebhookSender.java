@@ -51,8 +51,10 @@ public final class WebhookSender {
      *   <li>{@code Connection: close} goes out only if the client allows that restricted header;</li>
      *   <li>the client pools a connection unless the <em>response</em> says {@code Connection: close}, whatever the
      *   request said, so a receiver that closes without saying so leaves a dead connection for the next attempt.
-     *   Allowing a POST to be retried lets the client resend it on a fresh connection when a pooled one turns out
-     *   closed before any answer — the only case it retries, and one where the receiver cannot have seen it.</li>
+     *   Allowing a POST to be retried lets the client resend a request, once and at once, on a fresh connection when
+     *   its connection closed before a single byte of answer — which covers that dead pooled connection, and also a
+     *   receiver that reset or dropped the request unanswered; such a resend is part of the same attempt, and
+     *   receivers de-duplicate by {@code webhook-id} in any case.</li>
      * </ul>
      */
     public static void prepareJdkClient() {

@@ -24,7 +24,9 @@ import relay.webhook.CircuitBreaker;
 /**
  * A receiver that misbehaves in every way a real one does — 500s with gzip bodies, 429 and 503 with Retry-After,
  * connection resets, stalls past the timeout — yet every message ends delivered, the circuit opens and closes as
- * designed, and the status endpoint's counters add up to what the receiver saw.
+ * designed, and the status endpoint's counters add up to what the receiver saw: every attempt reached it, every
+ * extra request it got answered a request that got no byte back (which the HTTP client resends once, at once), and
+ * its 200s are the successful attempts, one per message.
  */
 class ChaosTest {
     private static final int MESSAGES = 80;
@@ -75,7 +77,12 @@ class ChaosTest {
             assertTrue(circuit.contains(CircuitBreaker.State.HALF_OPEN), "it was probed: " + circuit);
             assertEquals(CircuitBreaker.State.CLOSED, circuit.getLast(), "and closed again: " + circuit);
             JsonNode stats = status.path("stats");
-            assertEquals(receiver.received().size(), stats.path("attempts").asInt(), "attempts = requests received");
+            // A request that got no byte back is sent once more at once by the HTTP client, within its attempt.
+            int attempts = stats.path("attempts").asInt();
+            assertTrue(receiver.received().size() >= attempts, "each attempt reached the receiver");
+            assertTrue(receiver.received().size() <= attempts + receiver.unanswered(),
+                    receiver.received().size() + " requests for " + attempts + " attempts and "
+                            + receiver.unanswered() + " unanswered");
             assertEquals(receiver.answered(200), stats.path("delivered").asInt(), "successes = 200s sent");
             assertEquals(MESSAGES, receiver.answered(200), "each message acknowledged once");
             assertEquals(stats.path("attempts").asInt() - MESSAGES, stats.path("failed").asInt());

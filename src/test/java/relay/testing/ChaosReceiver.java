@@ -58,6 +58,7 @@ public final class ChaosReceiver implements AutoCloseable {
     private final Function<Received, Behaviour> behaviour;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<Integer, AtomicInteger> answeredByStatus = new ConcurrentHashMap<>();
+    private final AtomicInteger unanswered = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger maxOpen = new AtomicInteger();
     private final Thread acceptor;
@@ -80,6 +81,11 @@ public final class ChaosReceiver implements AutoCloseable {
     /** How many requests were answered with {@code status}. */
     public int answered(int status) {
         return answeredByStatus.getOrDefault(status, new AtomicInteger()).get();
+    }
+
+    /** Requests that got no byte back: reset, or stalled and closed. */
+    public int unanswered() {
+        return unanswered.get();
     }
 
     /** The most requests this receiver held at once. */
@@ -118,8 +124,14 @@ public final class ChaosReceiver implements AutoCloseable {
                 socket.getOutputStream().write(response(answer));
                 socket.getOutputStream().flush();
             }
-            case Behaviour.Reset reset -> socket.setSoLinger(true, 0);
-            case Behaviour.Stall stall -> Thread.sleep(stall.duration());
+            case Behaviour.Reset reset -> {
+                unanswered.incrementAndGet();
+                socket.setSoLinger(true, 0);
+            }
+            case Behaviour.Stall stall -> {
+                unanswered.incrementAndGet();
+                Thread.sleep(stall.duration());
+            }
             case Behaviour.Delayed delayed -> {
                 Thread.sleep(delayed.delay());
                 act(socket, delayed.then());

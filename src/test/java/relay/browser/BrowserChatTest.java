@@ -23,51 +23,29 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /** The chat page in a real browser against the real app, with MockWebServer as the webhook. */
 @Tag("browser")
-class BrowserChatTest {
+class BrowserChatTest extends BrowserTest {
     private static final String PHONE = "11 98765-4321";
     private static final String E164 = "+5511987654321";
     private static final String DISPLAY = "(11) 98765-4321";
 
-    private static Browser browser;
-    @TempDir
-    Path dir;
-    private RunningRelay relay;
     private ChatPage page;
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        browser = Browser.start("en-US");
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        browser.close();
+        openBrowser("en-US");
     }
 
     private void start(Map<String, String> overrides) throws IOException {
-        relay = RunningRelay.start(dir.resolve("data"), overrides);
-        browser.consoleErrors();
+        startRelay(overrides);
         page = new ChatPage(browser);
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        // Leave the page first, or its event stream would retry against the stopped app and log errors.
-        browser.open("about:blank");
-        if (relay != null) {
-            relay.close();
-        }
     }
 
     static byte[] pdf(int size) {

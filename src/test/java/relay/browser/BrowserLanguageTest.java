@@ -5,48 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static relay.browser.Browser.testId;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
 /** A browser set to Brazilian Portuguese gets the pages in Portuguese, and the switch is remembered. */
 @Tag("browser")
-class BrowserLanguageTest {
-    private static Browser browser;
-    @TempDir
-    Path dir;
-    private RunningRelay relay;
-
+class BrowserLanguageTest extends BrowserTest {
     @BeforeAll
     static void startBrowser() throws IOException {
-        browser = Browser.start("pt-BR");
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        browser.close();
+        openBrowser("pt-BR");
     }
 
     @BeforeEach
     void start() throws IOException {
-        relay = RunningRelay.start(dir.resolve("data"), Map.of());
-        browser.consoleErrors();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        browser.open("about:blank");
-        relay.close();
+        startRelay(Map.of());
     }
 
     @Test

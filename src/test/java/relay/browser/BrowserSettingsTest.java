@@ -7,54 +7,31 @@ import static relay.browser.Browser.testId;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import relay.testing.RunningApp;
 
 /** The settings page (circuit monitor, actions, failures, configuration, demo receiver) in a real browser. */
 @Tag("browser")
-class BrowserSettingsTest {
+class BrowserSettingsTest extends BrowserTest {
     private static final String PHONE = "+5511987654321";
-
-    private static Browser browser;
-    @TempDir
-    Path dir;
-    private RunningRelay relay;
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        browser = Browser.start("en-US");
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        browser.close();
+        openBrowser("en-US");
     }
 
     private void start(Map<String, String> overrides) throws IOException {
-        relay = RunningRelay.start(dir.resolve("data"), overrides);
-        browser.consoleErrors();
+        startRelay(overrides);
         browser.open(relay.url("/settings"));
         browser.waitUntilLoaded();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        browser.open("about:blank");
-        if (relay != null) {
-            relay.close();
-        }
     }
 
     private WebElement circuitIs(String state) {

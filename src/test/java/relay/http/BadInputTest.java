@@ -23,9 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.QueueDispatcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import relay.testing.RunningApp;
+import relay.testing.Webhooks;
 
 /**
  * Every malformed or unauthorised request gets a clear JSON error with the right status, the server keeps answering,
@@ -51,9 +50,7 @@ class BadInputTest {
 
     @BeforeAll
     static void start() throws IOException {
-        QueueDispatcher ok = new QueueDispatcher();
-        ok.setFailFast(new MockResponse.Builder().code(200).build());
-        webhook.setDispatcher(ok);
+        Webhooks.answerOkUnlessScripted(webhook);
         webhook.start();
         app = RunningApp.start(dir, Map.of("APP_TOKEN", TOKEN, "MAX_ATTACHMENT_MB", "1", "DEMO_RECEIVER", "true",
                 "WEBHOOK_URL", webhook.url("/hook").toString()));

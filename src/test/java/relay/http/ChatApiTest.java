@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.RunningApp;
+import relay.testing.Webhooks;
 
 /** The chat routes against the real service, with MockWebServer as the webhook. */
 class ChatApiTest {
@@ -49,13 +50,12 @@ class ChatApiTest {
     @TempDir
     Path dir;
 
-    private final QueueDispatcher responses = new QueueDispatcher();
+    private QueueDispatcher responses;
     private RunningApp app;
 
     @BeforeEach
     void start() throws Exception {
-        responses.setFailFast(new MockResponse.Builder().code(200).body("{\"ok\":true}").build());
-        webhook.setDispatcher(responses);
+        responses = Webhooks.answerOkUnlessScripted(webhook);
         app = RunningApp.start(dir, Map.of("WEBHOOK_URL", webhook.url("/hook").toString(),
                 "WEBHOOK_RETRY_BASE_SECONDS", "1", "WEBHOOK_RETRY_MAX_SECONDS", "1", "WEBHOOK_MAX_RETRIES", "1"));
     }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.RunningApp;
+import relay.testing.Webhooks;
 
 /** The operator's view of delivery: the seed's status and reset routes, the test event, configuration, metrics. */
 class StatusApiTest {
@@ -33,12 +34,11 @@ class StatusApiTest {
     @TempDir
     Path dir;
 
-    private final QueueDispatcher responses = new QueueDispatcher();
+    private QueueDispatcher responses;
     private RunningApp app;
 
     private RunningApp start(String... settings) throws Exception {
-        responses.setFailFast(new MockResponse.Builder().code(200).build());
-        webhook.setDispatcher(responses);
+        responses = Webhooks.answerOkUnlessScripted(webhook);
         Map<String, String> values = new HashMap<>(Map.of("WEBHOOK_URL", webhook.url("/hooks/7730a1b2c3d466aa")
                 .toString(), "CIRCUIT_FAILURE_THRESHOLD", "2", "WEBHOOK_MAX_RETRIES", "0"));
         for (int i = 0; i < settings.length; i += 2) {

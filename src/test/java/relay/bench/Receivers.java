@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,12 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import relay.testing.ChaosReceiver;
 
 /**
  * The webhook receivers of {@code make bench}, in their own JVM so their CPU and heap are not the relay's. One JDK
@@ -120,11 +121,10 @@ public final class Receivers {
         http.createContext("/control/", logged(receivers::control));
         http.start();
         ServerSocket hang = new ServerSocket(0, 1024, loopback);
-        ServerSocket flakySocket = new ServerSocket(0, 1024, loopback);
+        ChaosReceiver flakyServer = new ChaosReceiver(receivers.flaky::answer);
         Thread.ofPlatform().daemon().name("hang").start(() -> receivers.hang(hang));
-        Thread.ofPlatform().daemon().name("flaky").start(() -> receivers.flaky.serve(flakySocket));
         System.out.println("receivers http=" + http.getAddress().getPort() + " hang=" + hang.getLocalPort()
-                + " flaky=" + flakySocket.getLocalPort());
+                + " flaky=" + flakyServer.port());
         System.out.flush();
     }
 
@@ -243,7 +243,7 @@ public final class Receivers {
         }
     }
 
-    /** The seed's flaky endpoint, as a minimal HTTP/1.1 server so it can reset connections and stall. */
+    /** The seed's flaky endpoint, on a raw socket ({@link ChaosReceiver}) so it can reset connections and stall. */
     static final class Flaky {
         enum Outcome { OK, HTTP_500, HTTP_503, RESET, STALL }
 
@@ -287,78 +287,23 @@ public final class Receivers {
             return Outcome.values()[1 + (int) ((r - 0.6) / 0.1)];
         }
 
-        void serve(ServerSocket server) {
-            while (true) {
-                try {
-                    Socket socket = server.accept();
-                    Thread.ofVirtual().start(() -> handle(socket));
-                } catch (IOException e) {
-                    return;
-                }
+        /** Draws this request's fate and keeps the tally; the socket work is {@link ChaosReceiver}'s. */
+        ChaosReceiver.Behaviour answer(ChaosReceiver.Received request) {
+            Outcome outcome = draw();
+            outcomes.computeIfAbsent(outcome, o -> new AtomicLong()).incrementAndGet();
+            Seen seen = byId.computeIfAbsent(Objects.requireNonNullElse(request.webhookId(), "?"),
+                    i -> new Seen(new AtomicLong(), new AtomicLong()));
+            seen.requests().incrementAndGet();
+            if (outcome == Outcome.OK) {
+                seen.ok().incrementAndGet();
             }
-        }
-
-        private void handle(Socket socket) {
-            try (socket) {
-                String id = readRequest(new BufferedInputStream(socket.getInputStream()));
-                Outcome outcome = draw();
-                outcomes.computeIfAbsent(outcome, o -> new AtomicLong()).incrementAndGet();
-                Seen seen = byId.computeIfAbsent(id, i -> new Seen(new AtomicLong(), new AtomicLong()));
-                seen.requests().incrementAndGet();
-                if (outcome == Outcome.OK) {
-                    seen.ok().incrementAndGet();
-                }
-                OutputStream out = socket.getOutputStream();
-                switch (outcome) {
-                    case OK -> out.write(response("200 OK", "", "{}"));
-                    case HTTP_500 -> out.write(response("500 Internal Server Error", "", "{\"error\":\"boom\"}"));
-                    case HTTP_503 -> out.write(response("503 Service Unavailable", "Retry-After: 1\r\n", ""));
-                    case RESET -> socket.setSoLinger(true, 0); // close() now sends RST
-                    case STALL -> Thread.sleep(2000); // then dropped without an answer
-                }
-                out.flush();
-            } catch (IOException e) {
-                // the client gave up first
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private static byte[] response(String status, String extraHeaders, String body) {
-            return ("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length() + "\r\n" + extraHeaders + "Connection: close\r\n\r\n" + body)
-                    .getBytes(StandardCharsets.US_ASCII);
-        }
-
-        /** Reads the head and the Content-Length body; returns the webhook-id. */
-        private static String readRequest(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int matched = 0;
-            while (matched < 4) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("closed in the head");
-                }
-                head.write(b);
-                matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-            long length = 0;
-            String id = "?";
-            for (String line : head.toString(StandardCharsets.US_ASCII).split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon < 0) {
-                    continue;
-                }
-                String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = line.substring(colon + 1).trim();
-                if (name.equals("content-length")) {
-                    length = Long.parseLong(value);
-                } else if (name.equals("webhook-id")) {
-                    id = value;
-                }
-            }
-            in.skipNBytes(length);
-            return id;
+            return switch (outcome) {
+                case OK -> new ChaosReceiver.Behaviour.Answer(200, Map.of(), "{}", false);
+                case HTTP_500 -> new ChaosReceiver.Behaviour.Answer(500, Map.of(), "{\"error\":\"boom\"}", false);
+                case HTTP_503 -> new ChaosReceiver.Behaviour.Answer(503, Map.of("Retry-After", "1"), "", false);
+                case RESET -> new ChaosReceiver.Behaviour.Reset();
+                case STALL -> new ChaosReceiver.Behaviour.Stall(Duration.ofSeconds(2)); // then dropped unanswered
+            };
         }
 
         Map<String, Object> view() {

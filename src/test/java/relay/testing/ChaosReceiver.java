@@ -71,7 +71,11 @@ public final class ChaosReceiver implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + server.getLocalPort() + path;
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     public List<Received> received() {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,9 @@ import relay.chat.MessageKind;
  *
  * @param webhookUrl    where messages go; empty means messages wait as {@code queued}
  * @param publicBaseUrl the address the service is reached at from outside; empty means {@code http://HOST:PORT}
+ * @param allowedHosts  host names accepted in the {@code Host} header beyond this service's own addresses
+ * @param limits        the bounds on what clients may hold: connections, timeouts, streams, sessions, sign-ins
+ * @param housekeeping  how long unused uploads and finished messages are kept
  * @param sources       where each key's value came from, for the settings page
  */
 public record Config(
@@ -33,10 +37,14 @@ public record Config(
         String host,
         int port,
         Optional<URI> publicBaseUrl,
+        List<String> allowedHosts,
+        boolean trustForwardedFor,
         Path dataDir,
         int maxAttachmentMb,
         String defaultRegion,
         Optional<Secret> appToken,
+        Limits limits,
+        Housekeeping housekeeping,
         LogFormat logFormat,
         boolean demoReceiver,
         Map<Key, Source> sources) {
@@ -45,7 +53,33 @@ public record Config(
 
     public enum LogFormat { TEXT, JSON }
 
+    /**
+     * What one client, or all of them together, may hold at once.
+     *
+     * @param sessionLifetime          how long a sign-in lasts
+     * @param maxSessions              signed-in sessions kept; a new sign-in beyond it ends the oldest
+     * @param loginFailuresPerMinute   failed sign-ins per client address before it must wait
+     * @param maxConnections           open HTTP connections; more are closed as they arrive
+     * @param headerTimeout            time to send the request line and headers
+     * @param bodyIdleTimeout          time a request or response body may go without a byte moving
+     * @param maxEventStreams          open event streams in all
+     * @param maxEventStreamsPerClient open event streams of one client address
+     * @param walMaxBytes              size the write-ahead log is brought back under
+     */
+    public record Limits(Duration sessionLifetime, int maxSessions, int loginFailuresPerMinute, int maxConnections,
+                         Duration headerTimeout, Duration bodyIdleTimeout, int maxEventStreams,
+                         int maxEventStreamsPerClient, long walMaxBytes) {
+    }
+
+    /**
+     * @param orphanUploadAge how long an upload that no message uses is kept
+     * @param retention       how long delivered and failed messages are kept; empty = forever
+     */
+    public record Housekeeping(Duration orphanUploadAge, Optional<Duration> retention) {
+    }
+
     public Config {
+        allowedHosts = List.copyOf(allowedHosts);
         maxRetriesByKind = Map.copyOf(new EnumMap<>(maxRetriesByKind));
         sources = Map.copyOf(sources);
     }
@@ -89,10 +123,23 @@ public record Config(
             case HOST -> host;
             case PORT -> String.valueOf(port);
             case PUBLIC_BASE_URL -> publicBaseUrl.map(URI::toString).orElse(null);
+            case ALLOWED_HOSTS -> allowedHosts.isEmpty() ? null : String.join(",", allowedHosts);
+            case TRUST_FORWARDED_FOR -> String.valueOf(trustForwardedFor);
             case DATA_DIR -> dataDir.toString();
             case MAX_ATTACHMENT_MB -> String.valueOf(maxAttachmentMb);
             case DEFAULT_REGION -> defaultRegion;
             case APP_TOKEN -> appToken.map(Secret::toString).orElse(null);
+            case SESSION_DAYS -> String.valueOf(limits.sessionLifetime().toDays());
+            case MAX_SESSIONS -> String.valueOf(limits.maxSessions());
+            case LOGIN_FAILURES_PER_MINUTE -> String.valueOf(limits.loginFailuresPerMinute());
+            case MAX_CONNECTIONS -> String.valueOf(limits.maxConnections());
+            case HEADER_TIMEOUT_SECONDS -> String.valueOf(limits.headerTimeout().toSeconds());
+            case BODY_IDLE_TIMEOUT_SECONDS -> String.valueOf(limits.bodyIdleTimeout().toSeconds());
+            case MAX_EVENT_STREAMS -> String.valueOf(limits.maxEventStreams());
+            case MAX_EVENT_STREAMS_PER_CLIENT -> String.valueOf(limits.maxEventStreamsPerClient());
+            case WAL_MAX_MB -> String.valueOf(limits.walMaxBytes() / (1024 * 1024));
+            case ORPHAN_UPLOAD_HOURS -> String.valueOf(housekeeping.orphanUploadAge().toHours());
+            case RETENTION_DAYS -> housekeeping.retention().map(d -> String.valueOf(d.toDays())).orElse(null);
             case LOG_FORMAT -> logFormat.name().toLowerCase(Locale.ROOT);
             case DEMO_RECEIVER -> String.valueOf(demoReceiver);
         };

@@ -118,10 +118,17 @@ public final class ConfigLoader {
         String host = nonBlank(Key.HOST);
         int port = integer(Key.PORT, 0, 65_535);
         Optional<URI> publicBase = optional(Key.PUBLIC_BASE_URL, v -> httpUrl(Key.PUBLIC_BASE_URL, v));
+        List<String> allowedHosts = optional(Key.ALLOWED_HOSTS, this::hostNames).orElse(List.of());
+        boolean trustForwardedFor = bool(Key.TRUST_FORWARDED_FOR);
         Path dataDir = Path.of(nonBlank(Key.DATA_DIR));
         int maxMb = integer(Key.MAX_ATTACHMENT_MB, 1, 2048);
         String region = region();
         Optional<Secret> appToken = optional(Key.APP_TOKEN, this::appToken);
+        Config.Limits limits = limits();
+        Config.Housekeeping housekeeping = new Config.Housekeeping(
+                Duration.ofHours(integer(Key.ORPHAN_UPLOAD_HOURS, 1, 8760)),
+                optional(Key.RETENTION_DAYS, v -> parseInt(Key.RETENTION_DAYS, v, 1, 36_500))
+                        .map(Duration::ofDays));
         Config.LogFormat logFormat = choice(Key.LOG_FORMAT, Config.LogFormat.class);
         boolean demo = bool(Key.DEMO_RECEIVER);
         if (!problems.isEmpty()) {
@@ -133,8 +140,43 @@ public final class ConfigLoader {
         }
         return new Loaded(new Config(webhookUrl, Duration.ofSeconds(timeout), maxRetries, byKind,
                 Duration.ofSeconds(retryBase), Duration.ofSeconds(retryMax), threshold, Duration.ofSeconds(openSeconds),
-                secret, userAgent, concurrency, attachments, uploadRate, host, port, publicBase, dataDir, maxMb, region,
-                appToken, logFormat, demo, allSources), List.copyOf(warnings));
+                secret, userAgent, concurrency, attachments, uploadRate, host, port, publicBase, allowedHosts,
+                trustForwardedFor, dataDir, maxMb, region, appToken, limits, housekeeping, logFormat, demo, allSources), List.copyOf(warnings));
+    }
+
+    private Config.Limits limits() {
+        int sessionDays = integer(Key.SESSION_DAYS, 1, 365);
+        int maxSessions = integer(Key.MAX_SESSIONS, 1, 10_000);
+        int loginFailures = integer(Key.LOGIN_FAILURES_PER_MINUTE, 1, 1000);
+        int maxConnections = integer(Key.MAX_CONNECTIONS, 1, 100_000);
+        int headerTimeout = integer(Key.HEADER_TIMEOUT_SECONDS, 1, 300);
+        int bodyIdleTimeout = integer(Key.BODY_IDLE_TIMEOUT_SECONDS, 1, 3600);
+        int maxStreams = integer(Key.MAX_EVENT_STREAMS, 1, 10_000);
+        int maxStreamsPerClient = integer(Key.MAX_EVENT_STREAMS_PER_CLIENT, 1, 1000);
+        if (maxStreamsPerClient > maxStreams && !hasProblem(Key.MAX_EVENT_STREAMS, Key.MAX_EVENT_STREAMS_PER_CLIENT)) {
+            problem(Key.MAX_EVENT_STREAMS_PER_CLIENT, "expected at most MAX_EVENT_STREAMS (" + maxStreams + ")");
+        }
+        int walMaxMb = integer(Key.WAL_MAX_MB, 4, 4096);
+        return new Config.Limits(Duration.ofDays(sessionDays), maxSessions, loginFailures, maxConnections,
+                Duration.ofSeconds(headerTimeout), Duration.ofSeconds(bodyIdleTimeout), maxStreams,
+                maxStreamsPerClient, walMaxMb * 1024L * 1024L);
+    }
+
+    /** Host names as the Host header carries them: letters, digits, dots and dashes, or an IP literal. */
+    private List<String> hostNames(String value) {
+        List<String> hosts = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String host = part.strip().toLowerCase(Locale.ROOT);
+            if (host.isEmpty()) {
+                continue;
+            }
+            if (!host.matches("[a-z0-9.-]{1,253}|\\[[0-9a-f:.]{2,45}]")) {
+                problem(Key.ALLOWED_HOSTS, host, "expected host names without port, such as chat.example.com");
+                continue;
+            }
+            hosts.add(host);
+        }
+        return hosts;
     }
 
     private String raw(Key key) {

@@ -62,6 +62,38 @@ class ConfigLoaderTest {
         assertEquals(Config.LogFormat.TEXT, config.logFormat());
         assertTrue(config.demoReceiver());
         assertTrue(config.sources().values().stream().allMatch(Source.DEFAULT::equals));
+        assertEquals(List.of(), config.allowedHosts());
+        assertFalse(config.trustForwardedFor());
+        assertEquals(new Config.Limits(Duration.ofDays(30), 100, 5, 1000, Duration.ofSeconds(10),
+                Duration.ofSeconds(30), 256, 8, 64L * 1024 * 1024), config.limits());
+        assertEquals(new Config.Housekeeping(Duration.ofHours(24), Optional.empty()), config.housekeeping());
+    }
+
+    @Test
+    void shouldReadTheLimitsAndHousekeeping() {
+        Config config = loaded(ConfigLoader.load(dir.resolve("missing.env"), Map.of(
+                "ALLOWED_HOSTS", " Chat.Example.com, [::1] ,", "MAX_EVENT_STREAMS", "4",
+                "MAX_EVENT_STREAMS_PER_CLIENT", "4", "RETENTION_DAYS", "90", "WAL_MAX_MB", "16")));
+
+        assertEquals(List.of("chat.example.com", "[::1]"), config.allowedHosts());
+        assertEquals(4, config.limits().maxEventStreamsPerClient());
+        assertEquals(16L * 1024 * 1024, config.limits().walMaxBytes());
+        assertEquals(Optional.of(Duration.ofDays(90)), config.housekeeping().retention());
+        assertEquals("90", config.shownValue(Key.RETENTION_DAYS));
+        assertEquals("chat.example.com,[::1]", config.shownValue(Key.ALLOWED_HOSTS));
+    }
+
+    @Test
+    void shouldRefuseLimitsThatContradictEachOther() {
+        List<String> problems = problems(ConfigLoader.load(dir.resolve("missing.env"), Map.of(
+                "ALLOWED_HOSTS", "chat.example.com:443", "MAX_EVENT_STREAMS", "4",
+                "MAX_EVENT_STREAMS_PER_CLIENT", "5", "RETENTION_DAYS", "0", "HEADER_TIMEOUT_SECONDS", "0")));
+
+        assertEquals(List.of(
+                "ALLOWED_HOSTS=chat.example.com:443: expected host names without port, such as chat.example.com",
+                "HEADER_TIMEOUT_SECONDS=0: expected a whole number from 1 to 300",
+                "MAX_EVENT_STREAMS_PER_CLIENT=5: expected at most MAX_EVENT_STREAMS (4)",
+                "RETENTION_DAYS=0: expected a whole number from 1 to 36500"), problems);
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +19,7 @@ import relay.chat.Message;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.http.Api;
+import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.Outbox;
@@ -103,6 +105,11 @@ public final class App implements AutoCloseable {
 
     public ChatService chat() {
         return chat;
+    }
+
+    /** Every declared HTTP route, with who may call it. */
+    public List<Router.Route> routes() {
+        return api.router().routes();
     }
 
     private void announce(Config config) {

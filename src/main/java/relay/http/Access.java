@@ -11,28 +11,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import relay.config.Secret;
 
 /**
- * Who may call what, in one place, wrapped around every route by the {@link Router}:
+ * Who may call what, checked by the {@link Router} before every route runs, also for unknown and malformed paths:
  * <ul>
  *   <li>Browser-borne forgery: a state-changing request whose {@code Origin} is another site (or that the browser
- *   marks {@code Sec-Fetch-Site: cross-site}) is refused, so a web page the operator visits cannot send messages or
- *   reset the circuit on {@code localhost}. Requests without those headers (curl, scripts) are not browsers'.</li>
- *   <li>With {@code APP_TOKEN} set, {@code /chat/*}, {@code /demo/*} and {@code /metrics} need it, as
- *   {@code Authorization: Bearer …} or as the session cookie {@code POST /login} hands to the pages. The pages
- *   themselves, {@code /healthz}, the session probe and the demo receiver's webhook endpoint stay open.</li>
+ *   marks {@code Sec-Fetch-Site: cross-site}) is refused with 403, so a web page the operator visits cannot send
+ *   messages, reset the circuit or post to the demo receiver. Requests without those headers (curl, scripts, a
+ *   webhook sender) are not browsers'.</li>
+ *   <li>With {@code APP_TOKEN} set, every route that is not declared {@link Visibility#PUBLIC} needs it, as
+ *   {@code Authorization: Bearer …} or as the session cookie {@code POST /login} hands to the pages.</li>
  * </ul>
  */
-public final class Access implements UnaryOperator<Handler> {
+public final class Access implements Gate {
     static final String COOKIE = "relay_session";
     private static final int COOKIE_MAX_AGE_SECONDS = 30 * 24 * 3600;
-    private static final Set<String> OPEN_PATHS = Set.of("/chat/session", "/login", "/logout");
-    /** A webhook sender carries neither the app token nor a browser's origin. */
-    private static final String RECEIVER = "/demo/webhook";
 
     private final Optional<Secret> appToken;
     private final Optional<String> sessionValue;
@@ -43,24 +39,20 @@ public final class Access implements UnaryOperator<Handler> {
     }
 
     @Override
-    public Handler apply(Handler handler) {
-        return request -> {
-            boolean receiver = request.method().equals("POST") && request.path().equals(RECEIVER);
-            if (!receiver) {
-                refuseCrossSite(request);
-                requireSignIn(request);
-            }
-            handler.handle(request);
-        };
+    public void admit(Request request, Visibility visibility) {
+        refuseCrossSite(request);
+        if (!visibility.admitsWithoutSignIn(request)) {
+            requireSignIn(request);
+        }
     }
 
-    /** Adds {@code GET /chat/session}, {@code POST /login} and {@code POST /logout}. */
+    /** Adds {@code GET /chat/session}, {@code POST /login} and {@code POST /logout}, all public. */
     public Router routes(Router router) {
         return router
-                .get("/chat/session", request -> request.respondJson(200, Map.of(
+                .publicGet("/chat/session", request -> request.respondJson(200, Map.of(
                         "auth_required", appToken.isPresent(), "signed_in", isSignedIn(request))))
-                .post("/login", this::login)
-                .post("/logout", request -> {
+                .publicPost("/login", this::login)
+                .publicPost("/logout", request -> {
                     setCookie(request, "", 0);
                     request.respondEmpty(204);
                 });
@@ -85,24 +77,12 @@ public final class Access implements UnaryOperator<Handler> {
     }
 
     private void requireSignIn(Request request) {
-        if (appToken.isEmpty() || !isProtected(request) || isSignedIn(request)) {
+        if (isSignedIn(request)) {
             return;
         }
         request.exchange().getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"chat-webhook-relay\"");
         throw new ApiException(401, "unauthorized",
                 "Sign in first: send Authorization: Bearer <APP_TOKEN>, or sign in on the page");
-    }
-
-    private static boolean isProtected(Request request) {
-        String path = request.path();
-        if (OPEN_PATHS.contains(path)) {
-            return false;
-        }
-        // A signed attachment link carries its own proof, checked by the attachment route.
-        if (path.startsWith("/chat/attachments/") && request.query("token").isPresent()) {
-            return false;
-        }
-        return path.startsWith("/chat/") || path.startsWith("/demo/") || path.equals("/metrics");
     }
 
     private boolean isSignedIn(Request request) {

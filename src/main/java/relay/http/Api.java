@@ -46,7 +46,7 @@ public final class Api implements AutoCloseable {
         }
         router.get("/chat/events", events)
                 .get("/metrics", new Metrics(chat))
-                .fallback(new StaticFiles("web"));
+                .files(new StaticFiles("web"));
         return new Api(router, events);
     }
 

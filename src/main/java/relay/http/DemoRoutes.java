@@ -11,8 +11,9 @@ import java.util.Set;
 import relay.demo.DemoReceiver;
 
 /**
- * The built-in demo receiver's routes: {@code POST /demo/webhook} takes webhooks (open, as a receiver is),
- * {@code GET /demo/webhook} lists what arrived and {@code POST /demo/webhook/mode} switches how it answers.
+ * The built-in demo receiver's routes: {@code POST /demo/webhook} takes webhooks (public, as a receiver is; a
+ * webhook sender has no app token), {@code GET /demo/webhook} lists what arrived and {@code POST /demo/webhook/mode}
+ * switches how it answers. Cross-site posts are refused by {@link Access} like any other.
  */
 final class DemoRoutes {
     private final DemoReceiver receiver;
@@ -23,7 +24,7 @@ final class DemoRoutes {
 
     Router register(Router router) {
         return router
-                .post("/demo/webhook", this::receive)
+                .publicPost("/demo/webhook", this::receive)
                 .get("/demo/webhook", request -> request.respondJson(200, Map.of(
                         "mode", receiver.mode().wireName(), "received", receiver.received())))
                 .post("/demo/webhook/mode", this::switchMode);

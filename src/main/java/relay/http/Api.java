@@ -36,7 +36,7 @@ public final class Api implements AutoCloseable {
         chat.addDeliveryListener(event -> events.publish("message", Views.DeliveryChange.of(event)));
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
         Access access = new Access(config.appToken());
-        Router router = access.routes(new Router(access));
+        Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
         new StatusRoutes(chat, config, views).register(router);
         if (config.demoReceiver()) {

@@ -159,7 +159,9 @@ class HttpHygieneTest {
                 new Refusal("413 upload over MAX_ATTACHMENT_MB", 413, "attachment_too_large",
                         List.of("POST /chat/attachments HTTP/1.1", "Content-Type: application/pdf", BEARER)),
                 new Refusal("415 not JSON", 415, "unsupported_media_type",
-                        List.of("POST /chat/messages HTTP/1.1", "Content-Type: text/plain", BEARER)));
+                        List.of("POST /chat/messages HTTP/1.1", "Content-Type: text/plain", BEARER)),
+                new Refusal("421 another host", 421, "misdirected_request",
+                        List.of("POST http://evil.example/chat/messages HTTP/1.1", "Content-Type: application/json")));
     }
 
     @ParameterizedTest(name = "{0}")

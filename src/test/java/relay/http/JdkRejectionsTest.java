@@ -110,6 +110,10 @@ class JdkRejectionsTest {
                 Arguments.of("a chunked body with a broken chunk size", "POST /login HTTP/1.1\r\n" + host
                         + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
                         400, "unreadable_body"),
+                Arguments.of("a folded Host header",
+                        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n evil.example\r\n\r\n",
+                        400, "invalid_host"),
+                Arguments.of("no Host header", "GET /healthz HTTP/1.1\r\n\r\n", 400, "host_required"),
                 Arguments.of("a version the server does not know", "GET /chat/config FOO/9\r\n" + host + "\r\n", 401,
                         "unauthorized"));
     }

@@ -71,6 +71,8 @@ class ProtectedRoutesTest {
     enum Refusal {
         /** 401 JSON {@code unauthorized}: the normal answer without the token. */
         SIGN_IN,
+        /** 421: the target names a host this server does not answer for; checked before access. */
+        FOREIGN_HOST,
         /** 400 from the JDK's request parser, before any of our code runs (no JSON: see the README). */
         JDK,
         /**
@@ -99,7 +101,7 @@ class ProtectedRoutesTest {
         Object[][] table = {
             {"as declared", method, path, List.of(), Refusal.SIGN_IN},
             {"absolute form naming another host, with //", method, "http://x/" + path, List.of(),
-                Refusal.SIGN_IN},
+                Refusal.FOREIGN_HOST},
             {"absolute form with //", method, "http://127.0.0.1:" + port + "/" + path, List.of(), Refusal.SIGN_IN},
             {"absolute form", method, "http://127.0.0.1:" + port + path, List.of(), Refusal.SIGN_IN},
             {"absolute form, https and upper-case scheme", method, "HTTPS://localhost" + path, List.of(),
@@ -201,6 +203,10 @@ class ProtectedRoutesTest {
                 assertEquals(401, response.status(), shown);
                 assertEquals("Bearer realm=\"chat-webhook-relay\"", response.header("WWW-Authenticate").orElse(""));
                 assertErrorCode(response, spelling, "unauthorized");
+            }
+            case FOREIGN_HOST -> {
+                assertEquals(421, response.status(), shown);
+                assertErrorCode(response, spelling, "misdirected_request");
             }
             case JDK -> {
                 assertEquals(400, response.status(), shown);

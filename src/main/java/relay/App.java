@@ -23,6 +23,7 @@ import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.Outbox;
+import relay.store.SessionStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.Dispatcher;
@@ -77,7 +78,7 @@ public final class App implements AutoCloseable {
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(outbox, dispatcher, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, config, phones, links, clock);
+            Api api = Api.create(chat, config, phones, links, new SessionStore(outbox), random, clock);
             App app = new App(outbox, dispatcher, chat, api, server);
             dispatcher.start();
             server.serve(api.router());

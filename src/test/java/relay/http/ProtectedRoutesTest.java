@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,8 +59,9 @@ class ProtectedRoutesTest {
     static void start() throws IOException {
         Webhooks.answerOkUnlessScripted(webhook);
         webhook.start();
+        // Wrong bearer tokens are sign-in failures; this test sends many on purpose and checks 401, not the limit.
         app = RunningApp.start(dir, Map.of("APP_TOKEN", TOKEN, "DEMO_RECEIVER", "true",
-                "WEBHOOK_URL", webhook.url("/hook").toString()));
+                "LOGIN_FAILURES_PER_MINUTE", "1000", "WEBHOOK_URL", webhook.url("/hook").toString()));
     }
 
     @AfterAll
@@ -95,6 +98,7 @@ class ProtectedRoutesTest {
         String rest = path.substring(first.length());
         String tail = path.substring(1);
         boolean signedLink = route.visibility() == Visibility.SIGNED_LINK;
+        String oldCookie = hmac(TOKEN, "chat-webhook-relay session");
         List<Spelling> all = new ArrayList<>();
         Function<String, String> innerSlash = slash -> rest.isEmpty() ? "/" + slash + tail : first + slash
                 + rest.substring(1);
@@ -146,6 +150,8 @@ class ProtectedRoutesTest {
             {"an empty bearer", method, path, List.of("Authorization: Bearer "), Refusal.SIGN_IN},
             {"a wrong bearer", method, path, List.of("Authorization: Bearer " + TOKEN + "x"), Refusal.SIGN_IN},
             {"the token as cookie", method, path, List.of("Cookie: relay_session=" + TOKEN), Refusal.SIGN_IN},
+            {"the old token-derived cookie", method, path, List.of("Cookie: relay_session=" + oldCookie),
+                Refusal.SIGN_IN},
             {"a forwarded loopback address", method, path, List.of("X-Forwarded-For: 127.0.0.1",
                 "X-Real-IP: 127.0.0.1"), Refusal.SIGN_IN},
         };
@@ -231,10 +237,11 @@ class ProtectedRoutesTest {
         }
     }
 
-    /** No message, attachment, webhook call, demo receipt or demo mode change. */
+    /** No message, attachment, webhook call, demo receipt or demo mode change, and no session. */
     private static void assertNothingHappened() throws SQLException {
         assertEquals(0, count("SELECT COUNT(*) FROM messages"), "no message stored");
         assertEquals(0, count("SELECT COUNT(*) FROM attachments"), "no attachment stored");
+        assertEquals(0, count("SELECT COUNT(*) FROM sessions"), "no session started");
         assertEquals(0, webhook.getRequestCount(), "nothing sent to the webhook");
         JsonNode demo = json(app.send(app.request("/demo/webhook").header("Authorization", "Bearer " + TOKEN)
                 .GET().build()));
@@ -291,5 +298,16 @@ class ProtectedRoutesTest {
     void shouldServeHealthAndTheSessionProbeWithoutTheToken() {
         assertEquals(200, RawHttp.send(app.port(), "GET", "/healthz").status());
         assertEquals(200, RawHttp.send(app.port(), "GET", "/chat/session").status());
+    }
+
+    private static String hmac(String key, String data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(data.getBytes(
+                    StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -44,8 +44,8 @@ public final class Api implements AutoCloseable {
         new StatusRoutes(chat, config, views).register(router);
         if (config.demoReceiver()) {
             Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
-            new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)))
-                    .register(router);
+            new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),
+                    signer.isPresent()).register(router);
         }
         router.get("/chat/events", events)
                 .get("/metrics", new Metrics(chat))

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,9 +19,11 @@ import relay.chat.Message;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.http.Api;
+import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.Outbox;
+import relay.store.SessionStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.Dispatcher;
@@ -75,7 +78,7 @@ public final class App implements AutoCloseable {
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(outbox, dispatcher, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, config, phones, links, clock);
+            Api api = Api.create(chat, config, phones, links, new SessionStore(outbox), random, clock);
             App app = new App(outbox, dispatcher, chat, api, server);
             dispatcher.start();
             server.serve(api.router());
@@ -103,6 +106,11 @@ public final class App implements AutoCloseable {
 
     public ChatService chat() {
         return chat;
+    }
+
+    /** Every declared HTTP route, with who may call it. */
+    public List<Router.Route> routes() {
+        return api.router().routes();
     }
 
     private void announce(Config config) {

@@ -3,89 +3,104 @@ package relay.http;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.util.Base64;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import relay.config.Secret;
+import relay.config.Config;
+import relay.store.SessionStore;
 
 /**
- * Who may call what, in one place, wrapped around every route by the {@link Router}:
+ * Who may call what, checked by the {@link Router} before every route runs, also for unknown and malformed paths:
  * <ul>
  *   <li>Browser-borne forgery: a state-changing request whose {@code Origin} is another site (or that the browser
- *   marks {@code Sec-Fetch-Site: cross-site}) is refused, so a web page the operator visits cannot send messages or
- *   reset the circuit on {@code localhost}. Requests without those headers (curl, scripts) are not browsers'.</li>
- *   <li>With {@code APP_TOKEN} set, {@code /chat/*}, {@code /demo/*} and {@code /metrics} need it, as
- *   {@code Authorization: Bearer …} or as the session cookie {@code POST /login} hands to the pages. The pages
- *   themselves, {@code /healthz}, the session probe and the demo receiver's webhook endpoint stay open.</li>
+ *   marks {@code Sec-Fetch-Site: cross-site}) is refused with 403, so a web page the operator visits cannot send
+ *   messages, reset the circuit or post to the demo receiver. Requests without those headers (curl, scripts, a
+ *   webhook sender) are not browsers'.</li>
+ *   <li>With {@code APP_TOKEN} set, every route that is not declared {@link Visibility#PUBLIC} needs it, as
+ *   {@code Authorization: Bearer …} or as the session cookie {@code POST /login} hands to the pages.</li>
+ *   <li>Failed sign-ins — a wrong token at {@code POST /login} or as a bearer token — are limited per client
+ *   address ({@link LoginLimiter}); past the limit the client gets 429 with {@code Retry-After}, also with the right
+ *   token, until the window passes.</li>
  * </ul>
  */
-public final class Access implements UnaryOperator<Handler> {
+public final class Access implements Gate {
     static final String COOKIE = "relay_session";
-    private static final int COOKIE_MAX_AGE_SECONDS = 30 * 24 * 3600;
-    private static final Set<String> OPEN_PATHS = Set.of("/chat/session", "/login", "/logout");
-    /** A webhook sender carries neither the app token nor a browser's origin. */
-    private static final String RECEIVER = "/demo/webhook";
+    private static final String BEARER = "Bearer ";
 
-    private final Optional<Secret> appToken;
-    private final Optional<String> sessionValue;
+    /** Empty when APP_TOKEN is unset: then nothing needs signing in. */
+    private final Optional<Credentials> credentials;
+    private final LoginLimiter limiter;
+    private final boolean trustForwardedFor;
+    private final boolean secureCookie;
 
-    public Access(Optional<Secret> appToken) {
-        this.appToken = appToken;
-        this.sessionValue = appToken.map(token -> sessionValue(token.reveal()));
+    Access(Optional<Credentials> credentials, LoginLimiter limiter, boolean trustForwardedFor,
+           boolean secureCookie) {
+        this.credentials = credentials;
+        this.limiter = limiter;
+        this.trustForwardedFor = trustForwardedFor;
+        this.secureCookie = secureCookie;
+    }
+
+    static Access create(Config config, SessionStore sessions, SecureRandom random, InstantSource clock) {
+        Config.Limits limits = config.limits();
+        Optional<Credentials> credentials = config.appToken().map(token -> new Credentials(token, sessions, random,
+                limits.sessionLifetime(), limits.maxSessions(), clock));
+        boolean https = config.publicBaseUrl().map(URI::getScheme).filter("https"::equalsIgnoreCase).isPresent();
+        return new Access(credentials, new LoginLimiter(limits.loginFailuresPerMinute(), clock),
+                config.trustForwardedFor(), https);
     }
 
     @Override
-    public Handler apply(Handler handler) {
-        return request -> {
-            boolean receiver = request.method().equals("POST") && request.path().equals(RECEIVER);
-            if (!receiver) {
-                refuseCrossSite(request);
-                requireSignIn(request);
-            }
-            handler.handle(request);
-        };
+    public void admit(Request request, Visibility visibility) {
+        refuseCrossSite(request);
+        if (!visibility.admitsWithoutSignIn(request)) {
+            requireSignIn(request);
+        }
     }
 
-    /** Adds {@code GET /chat/session}, {@code POST /login} and {@code POST /logout}. */
+    /** Adds {@code GET /chat/session}, {@code POST /login} and {@code POST /logout}, all public. */
     public Router routes(Router router) {
         return router
-                .get("/chat/session", request -> request.respondJson(200, Map.of(
-                        "auth_required", appToken.isPresent(), "signed_in", isSignedIn(request))))
-                .post("/login", this::login)
-                .post("/logout", request -> {
-                    setCookie(request, "", 0);
-                    request.respondEmpty(204);
-                });
+                .publicGet("/chat/session", request -> request.respondJson(200, Map.of(
+                        "auth_required", credentials.isPresent(), "signed_in", isSignedIn(request))))
+                .publicPost("/login", this::login)
+                .publicPost("/logout", this::logout);
     }
 
     private void login(Request request) throws IOException {
+        String client = client(request);
+        refuseWhileLimited(request, client);
         String token = JsonBody.read(request, Set.of("token")).string("token");
-        if (appToken.isEmpty()) {
+        if (credentials.isEmpty()) {
             request.respondEmpty(204);
             return;
         }
-        if (token == null || !appToken.get().matches(token)) {
+        if (token == null || !credentials.get().isToken(token)) {
+            limiter.recordFailure(client);
             throw new ApiException(401, "invalid_token", "The token is not this server's APP_TOKEN", "token");
         }
-        setCookie(request, sessionValue.orElseThrow(), COOKIE_MAX_AGE_SECONDS);
+        setCookie(request, credentials.get().startSession(), credentials.get().lifetime());
         request.respondEmpty(204);
     }
 
-    private static void setCookie(Request request, String value, int maxAge) {
+    /** Ends the session the cookie names, so that cookie no longer works even if a copy of it survives. */
+    private void logout(Request request) throws IOException {
+        credentials.ifPresent(c -> sessionCookie(request).ifPresent(c::endSession));
+        setCookie(request, "", Duration.ZERO);
+        request.respondEmpty(204);
+    }
+
+    private void setCookie(Request request, String value, Duration maxAge) {
         request.exchange().getResponseHeaders().add("Set-Cookie", COOKIE + "=" + value + "; Path=/; Max-Age="
-                + maxAge + "; HttpOnly; SameSite=Strict");
+                + maxAge.toSeconds() + "; HttpOnly; SameSite=Strict" + (secureCookie ? "; Secure" : ""));
     }
 
     private void requireSignIn(Request request) {
-        if (appToken.isEmpty() || !isProtected(request) || isSignedIn(request)) {
+        if (isSignedIn(request)) {
             return;
         }
         request.exchange().getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"chat-webhook-relay\"");
@@ -93,33 +108,41 @@ public final class Access implements UnaryOperator<Handler> {
                 "Sign in first: send Authorization: Bearer <APP_TOKEN>, or sign in on the page");
     }
 
-    private static boolean isProtected(Request request) {
-        String path = request.path();
-        if (OPEN_PATHS.contains(path)) {
-            return false;
-        }
-        // A signed attachment link carries its own proof, checked by the attachment route.
-        if (path.startsWith("/chat/attachments/") && request.query("token").isPresent()) {
-            return false;
-        }
-        return path.startsWith("/chat/") || path.startsWith("/demo/") || path.equals("/metrics");
-    }
-
+    /** A bearer token decides alone; without one, the session cookie does. */
     private boolean isSignedIn(Request request) {
-        if (appToken.isEmpty()) {
+        if (credentials.isEmpty()) {
             return true;
         }
-        Optional<String> bearer = request.header("Authorization")
-                .filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(value -> value.substring(7).strip());
-        if (bearer.isPresent()) {
-            return appToken.get().matches(bearer.get());
+        Optional<String> authorization = request.header("Authorization")
+                .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()));
+        if (authorization.isEmpty()) {
+            return sessionCookie(request).map(credentials.get()::isSession).orElse(false);
         }
-        return cookie(request).map(value -> MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII),
-                sessionValue.orElseThrow().getBytes(StandardCharsets.US_ASCII))).orElse(false);
+        String client = client(request);
+        refuseWhileLimited(request, client);
+        boolean valid = credentials.get().isToken(authorization.get().substring(BEARER.length()).strip());
+        if (!valid) {
+            limiter.recordFailure(client);
+        }
+        return valid;
     }
 
-    private static Optional<String> cookie(Request request) {
+    private void refuseWhileLimited(Request request, String client) {
+        Optional<Duration> wait = limiter.waitFor(client);
+        if (wait.isEmpty()) {
+            return;
+        }
+        long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        request.exchange().getResponseHeaders().set("Retry-After", String.valueOf(seconds));
+        throw new ApiException(429, "too_many_attempts", "Too many failed sign-ins from this address; try again in "
+                + seconds + " s");
+    }
+
+    private String client(Request request) {
+        return ClientAddress.of(request.exchange(), trustForwardedFor);
+    }
+
+    private static Optional<String> sessionCookie(Request request) {
         for (String header : request.exchange().getRequestHeaders().getOrDefault("Cookie", List.of())) {
             for (String pair : header.split(";")) {
                 String[] nameValue = pair.strip().split("=", 2);
@@ -160,18 +183,6 @@ public final class Access implements UnaryOperator<Handler> {
             return originAuthority.equalsIgnoreCase(hostAuthority);
         } catch (URISyntaxException e) {
             return false;
-        }
-    }
-
-    /** What the session cookie holds: derived from the token, so the cookie never carries the token itself. */
-    private static String sessionValue(String token) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            byte[] digest = mac.doFinal("chat-webhook-relay session".getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package relay.http;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -8,6 +9,7 @@ import relay.chat.ChatService;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
+import relay.store.SessionStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.Signer;
 
@@ -28,25 +30,26 @@ public final class Api implements AutoCloseable {
         this.events = events;
     }
 
+    /** @param sessions where sign-ins are kept; {@code random} draws their ids */
     public static Api create(ChatService chat, Config config, PhoneNumbers phones, AttachmentLinks links,
-                             InstantSource clock) {
+                             SessionStore sessions, SecureRandom random, InstantSource clock) {
         Views views = new Views(phones, config::maxRetriesFor, clock);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))));
         chat.addDeliveryListener(event -> events.publish("message", Views.DeliveryChange.of(event)));
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
-        Access access = new Access(config.appToken());
-        Router router = access.routes(new Router(access));
+        Access access = Access.create(config, sessions, random, clock);
+        Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
         new StatusRoutes(chat, config, views).register(router);
         if (config.demoReceiver()) {
             Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
-            new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)))
-                    .register(router);
+            new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),
+                    signer.isPresent()).register(router);
         }
         router.get("/chat/events", events)
                 .get("/metrics", new Metrics(chat))
-                .fallback(new StaticFiles("web"));
+                .files(new StaticFiles("web"));
         return new Api(router, events);
     }
 

@@ -57,7 +57,7 @@ final class ChatRoutes {
         return router
                 .get("/chat/phone-check", this::checkPhone)
                 .post("/chat/attachments", this::upload)
-                .get("/chat/attachments/{id}", this::download)
+                .route("GET", "/chat/attachments/{id}", Visibility.SIGNED_LINK, this::download)
                 .post("/chat/messages", this::send)
                 .get("/chat/messages", this::thread)
                 .get("/chat/messages/{id}", this::message)
@@ -121,10 +121,6 @@ final class ChatRoutes {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
         headers.set("Cache-Control", "private, max-age=86400, immutable");
-        if (request.method().equals("HEAD")) {
-            request.exchange().sendResponseHeaders(200, -1);
-            return;
-        }
         request.exchange().sendResponseHeaders(200, attachment.size());
         try (InputStream in = chat.openAttachment(attachment); OutputStream out = request.exchange().getResponseBody()) {
             in.transferTo(out);

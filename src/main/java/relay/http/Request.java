@@ -22,12 +22,12 @@ public final class Request {
 
     private final HttpExchange exchange;
     private final Map<String, String> pathParams;
-    private final Map<String, String> query;
+    /** Parsed on first use: a malformed query is refused by the route, after access was checked. */
+    private Map<String, String> query;
 
     Request(HttpExchange exchange, Map<String, String> pathParams) {
         this.exchange = exchange;
         this.pathParams = Map.copyOf(pathParams);
-        this.query = parseQuery(exchange.getRequestURI().getRawQuery());
     }
 
     public HttpExchange exchange() {
@@ -38,16 +38,28 @@ public final class Request {
         return exchange.getRequestMethod();
     }
 
-    public String path() {
-        return exchange.getRequestURI().getPath();
-    }
-
     public String pathParam(String name) {
         return pathParams.get(name);
     }
 
     public Optional<String> query(String name) {
-        return Optional.ofNullable(query.get(name));
+        return Optional.ofNullable(query().get(name));
+    }
+
+    /** Whether the query names {@code name}; false for a query that cannot be decoded, which is never refused here. */
+    boolean hasQueryParameter(String name) {
+        try {
+            return query().containsKey(name);
+        } catch (ApiException e) {
+            return false;
+        }
+    }
+
+    private Map<String, String> query() {
+        if (query == null) {
+            query = parseQuery(exchange.getRequestURI().getRawQuery());
+        }
+        return query;
     }
 
     public Optional<String> header(String name) {
@@ -108,14 +120,20 @@ public final class Request {
 
     /** Strict UTF-8: malformed input is refused rather than silently replaced. */
     static String decodeUtf8(byte[] bytes) {
+        return strictUtf8(bytes).orElseThrow(() -> new ApiException(400, "invalid_encoding",
+                "The body is not valid UTF-8"));
+    }
+
+    /** The bytes as UTF-8, or empty when they are not well-formed UTF-8. */
+    static Optional<String> strictUtf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))
-                    .toString();
+                    .toString());
         } catch (CharacterCodingException e) {
-            throw new ApiException(400, "invalid_encoding", "The body is not valid UTF-8");
+            return Optional.empty();
         }
     }
 

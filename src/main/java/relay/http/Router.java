@@ -3,106 +3,198 @@ package relay.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import relay.log.EventLog;
 
 /**
- * Matches method and path to a handler. Paths are literal segments or {@code {name}} parameters. A known path with
- * another method gets 405 with {@code Allow}; an unknown path gets the fallback (static files) for GET/HEAD and a
- * JSON 404 otherwise. Every {@link ApiException} becomes the JSON error body here, so handlers only throw.
+ * Matches method and path to a handler, on the one canonical {@link RequestPath}. Patterns are literal segments or
+ * {@code {name}} parameters. Every request passes the {@link Gate} first — also one for an unknown or malformed
+ * path, which counts as {@link Visibility#PROTECTED} — so without the token such a request gets 401, and only
+ * with it 400 {@code invalid_path}, 404 or 405. A GET route also answers HEAD; a known path with another method
+ * gets 405 with {@code Allow}; GET and HEAD for a path no route knows may be a page or asset ({@link StaticFiles}).
+ * Every {@link ApiException} becomes the JSON error body here, so handlers only throw.
  */
 public final class Router implements HttpHandler {
     private static final EventLog LOG = EventLog.of(Router.class);
+    private static final Set<String> READS = Set.of("GET", "HEAD");
 
-    private record Route(String method, List<String> segments, Handler handler) {
+    /** A declared route: for listings, and for tests that must cover every route, also those added later. */
+    public record Route(String method, String pattern, Visibility visibility) {
     }
 
-    private final List<Route> routes = new ArrayList<>();
-    private final UnaryOperator<Handler> wrapper;
-    private Handler fallback = request -> {
-        throw notFound();
-    };
+    private record Entry(Route route, List<String> segments, Handler handler) {
+    }
 
-    /** @param wrapper applied to every handler: the shared concerns (auth, origin checks) live there once */
-    public Router(UnaryOperator<Handler> wrapper) {
-        this.wrapper = wrapper;
+    /** What answers a request — a route, a file, or a handler that only refuses — and who may call it. */
+    private record Match(Handler handler, Visibility visibility, Map<String, String> params) {
+        static Match refusal(Handler refuse) {
+            return new Match(refuse, Visibility.PROTECTED, Map.of());
+        }
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final Gate gate;
+    private Function<RequestPath, Optional<Handler>> files = path -> Optional.empty();
+
+    /** @param gate what every request passes before its route: the Host check and access */
+    Router(Gate gate) {
+        this.gate = gate;
     }
 
     public Router() {
-        this(UnaryOperator.identity());
+        this(Gate.OPEN);
     }
 
+    /** A protected GET route, also answering HEAD. */
     public Router get(String pattern, Handler handler) {
-        return route("GET", pattern, handler);
+        return route("GET", pattern, Visibility.PROTECTED, handler);
     }
 
+    /** A protected POST route. */
     public Router post(String pattern, Handler handler) {
-        return route("POST", pattern, handler);
+        return route("POST", pattern, Visibility.PROTECTED, handler);
     }
 
-    public Router route(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, segments(pattern), wrapper.apply(handler)));
+    /** A GET route open to anyone, also answering HEAD. */
+    public Router publicGet(String pattern, Handler handler) {
+        return route("GET", pattern, Visibility.PUBLIC, handler);
+    }
+
+    /** A POST route open to anyone. */
+    public Router publicPost(String pattern, Handler handler) {
+        return route("POST", pattern, Visibility.PUBLIC, handler);
+    }
+
+    /** A route for {@code method}; HEAD cannot be declared, it is answered by the GET route of the same path. */
+    public Router route(String method, String pattern, Visibility visibility, Handler handler) {
+        if (method.equals("HEAD")) {
+            throw new IllegalArgumentException("HEAD is answered by the GET route of the same path");
+        }
+        entries.add(new Entry(new Route(method, pattern, visibility), patternSegments(pattern), handler));
         return this;
     }
 
-    /** What answers GET and HEAD for paths no route knows. */
-    public Router fallback(Handler handler) {
-        this.fallback = handler;
+    private static List<String> patternSegments(String pattern) {
+        if (pattern.equals("/")) {
+            return List.of();
+        }
+        List<String> segments = List.of(pattern.substring(1).split("/", -1));
+        if (!pattern.startsWith("/") || segments.contains("")) {
+            throw new IllegalArgumentException("not a canonical path pattern: " + pattern);
+        }
+        return segments;
+    }
+
+    /** The pages and assets, served publicly for GET and HEAD of a path that no route knows. */
+    public Router files(StaticFiles staticFiles) {
+        this.files = staticFiles::find;
         return this;
+    }
+
+    /** Every declared route, in the order declared. */
+    public List<Route> routes() {
+        return entries.stream().map(Entry::route).toList();
     }
 
     @Override
-    public void handle(HttpExchange exchange) {
-        try (exchange) {
-            dispatch(exchange);
-        } catch (IOException e) {
-            // the client went away mid-answer; nothing left to tell it
+    public void handle(HttpExchange raw) {
+        try (ManagedExchange exchange = new ManagedExchange(raw)) {
+            try {
+                dispatch(exchange);
+            } catch (IOException e) {
+                answerFailure(exchange, e);
+            }
         }
     }
 
-    private void dispatch(HttpExchange exchange) throws IOException {
+    private void dispatch(ManagedExchange exchange) throws IOException {
         try {
-            Resolved resolved = resolve(exchange);
-            resolved.handler().handle(resolved.request());
+            Match match = match(exchange);
+            Request request = new Request(exchange, match.params());
+            gate.admit(request, match.visibility());
+            match.handler().handle(request);
         } catch (ApiException e) {
             respondError(exchange, e);
         } catch (RuntimeException e) {
+            if (exchange.bodyReadFailed()) {
+                respondError(exchange, unreadableBody());
+                return;
+            }
             LOG.error("http.error", "💥 " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
                     + " failed", e);
-            respondError(exchange, new ApiException(500, "internal_error", "The server failed to answer this request"));
+            respondError(exchange, internalError());
         }
     }
 
-    private record Resolved(Handler handler, Request request) {
+    /**
+     * A handler failed to read or write. When the answer has already started, or the client is gone, nobody is left
+     * to tell. Otherwise a body that could not be read is the client's fault (400); anything else was ours (500).
+     */
+    private static void answerFailure(ManagedExchange exchange, IOException failure) {
+        if (exchange.getResponseCode() != -1) {
+            return;
+        }
+        boolean clients = exchange.bodyReadFailed();
+        try {
+            respondError(exchange, clients ? unreadableBody() : internalError());
+        } catch (IOException gone) {
+            return;
+        }
+        if (!clients) {
+            LOG.warn("http.io_failed", "💥 " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
+                    .getPath() + " failed: " + failure.getMessage(), "error", String.valueOf(failure.getMessage()));
+        }
     }
 
-    private Resolved resolve(HttpExchange exchange) {
-        String path = exchange.getRequestURI().getRawPath();
-        List<String> parts = segments(path);
+    private Match match(HttpExchange exchange) {
+        Optional<RequestPath> parsed = RequestPath.parse(exchange.getRequestURI());
+        if (parsed.isEmpty()) {
+            return Match.refusal(request -> {
+                throw invalidPath();
+            });
+        }
+        List<String> path = parsed.get().segments();
+        String method = exchange.getRequestMethod();
+        String routeMethod = method.equals("HEAD") ? "GET" : method;
         Set<String> allowed = new TreeSet<>();
-        for (Route route : routes) {
-            Map<String, String> params = match(route.segments(), parts);
+        for (Entry entry : entries) {
+            Map<String, String> params = match(entry.segments(), path);
             if (params == null) {
                 continue;
             }
-            if (route.method().equals(exchange.getRequestMethod())) {
-                return new Resolved(route.handler(), new Request(exchange, params));
+            if (entry.route().method().equals(routeMethod)) {
+                return new Match(entry.handler(), entry.route().visibility(), params);
             }
-            allowed.add(route.method());
+            allowed.addAll(entry.route().method().equals("GET") ? READS : Set.of(entry.route().method()));
         }
-        if (!allowed.isEmpty()) {
-            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
-            throw new ApiException(405, "method_not_allowed", exchange.getRequestMethod() + " is not allowed here; use "
+        if (allowed.isEmpty()) {
+            Optional<Handler> file = files.apply(parsed.get());
+            if (file.isPresent()) {
+                if (READS.contains(method)) {
+                    return new Match(file.get(), Visibility.PUBLIC, Map.of());
+                }
+                allowed.addAll(READS);
+            }
+        }
+        if (allowed.isEmpty()) {
+            return Match.refusal(request -> {
+                throw notFound();
+            });
+        }
+        return Match.refusal(request -> {
+            request.exchange().getResponseHeaders().set("Allow", String.join(", ", allowed));
+            throw new ApiException(405, "method_not_allowed", method + " is not allowed here; use "
                     + String.join(" or ", allowed));
-        }
-        return new Resolved(wrapper.apply(fallback), new Request(exchange, Map.of()));
+        });
     }
 
     private static Map<String, String> match(List<String> pattern, List<String> path) {
@@ -121,21 +213,26 @@ public final class Router implements HttpHandler {
         return params;
     }
 
-    private static List<String> segments(String path) {
-        List<String> parts = new ArrayList<>();
-        for (String part : path.split("/")) {
-            if (!part.isEmpty()) {
-                parts.add(part);
-            }
-        }
-        return parts;
-    }
-
     public static ApiException notFound() {
         return new ApiException(404, "not_found", "Nothing is here");
     }
 
-    static void respondError(HttpExchange exchange, ApiException e) throws IOException {
+    private static ApiException invalidPath() {
+        return new ApiException(400, "invalid_path", "The request path must be canonical: no empty, '.' or '..'"
+                + " segments, no trailing slash, no encoded '/' or '\\', no control characters, and valid"
+                + " percent-encoded UTF-8");
+    }
+
+    private static ApiException unreadableBody() {
+        return new ApiException(400, "unreadable_body", "The request body could not be read to its end");
+    }
+
+    private static ApiException internalError() {
+        return new ApiException(500, "internal_error", "The server failed to answer this request");
+    }
+
+    /** Closing the body sends the answer at once, before the exchange's close reads what is left of the request. */
+    private static void respondError(HttpExchange exchange, ApiException e) throws IOException {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", e.code());
         error.put("message", e.getMessage());
@@ -143,11 +240,11 @@ public final class Router implements HttpHandler {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(Map.of("error", error));
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        if ("HEAD".equals(exchange.getRequestMethod())) {
-            exchange.sendResponseHeaders(e.status(), -1);
-            return;
-        }
         exchange.sendResponseHeaders(e.status(), bytes.length);
-        exchange.getResponseBody().write(bytes);
+        try (OutputStream out = exchange.getResponseBody()) {
+            if (!exchange.getRequestMethod().equals("HEAD")) {
+                out.write(bytes);
+            }
+        }
     }
 }

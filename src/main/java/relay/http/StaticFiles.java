@@ -4,8 +4,6 @@ import com.sun.net.httpserver.Headers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -15,11 +13,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Serves the pages under {@code web/} from the class path (inside the jar). A request path is decoded once and
- * checked segment by segment: dot segments, backslashes, control characters or anything that is not a plain file
- * name answer 404, so nothing outside {@code web/} can be named.
+ * Serves the pages under {@code web/} from the class path (inside the jar), for GET and HEAD of a path no route
+ * knows. The {@link Router} hands over the canonical path, which has no dot segments or encoded slashes already;
+ * each segment must still be a plain file name (no leading dot, backslash, colon or percent sign), so nothing
+ * outside {@code web/} can be named.
  */
-public final class StaticFiles implements Handler {
+public final class StaticFiles {
     private static final Map<String, String> ALIASES = Map.of("/", "index.html", "/settings", "settings.html");
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"),
@@ -55,39 +54,24 @@ public final class StaticFiles implements Handler {
         this.loader = StaticFiles.class.getClassLoader();
     }
 
-    @Override
-    public void handle(Request request) throws IOException {
-        Asset asset = mapToName(request.exchange().getRequestURI().getRawPath())
-                .flatMap(this::asset)
-                .orElseThrow(Router::notFound);
-        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
-            request.exchange().getResponseHeaders().set("Allow", "GET, HEAD");
-            throw new ApiException(405, "method_not_allowed", request.method() + " is not allowed here; use GET");
-        }
-        serve(request, asset);
+    /** The page or asset at {@code path}, as a handler serving it; empty when there is none. */
+    Optional<Handler> find(RequestPath path) {
+        return nameOf(path).flatMap(this::asset).map(asset -> request -> serve(request, asset));
     }
 
-    private Optional<String> mapToName(String rawPath) {
-        if (ALIASES.containsKey(rawPath)) {
-            return Optional.of(ALIASES.get(rawPath));
+    private static Optional<String> nameOf(RequestPath path) {
+        String alias = ALIASES.get(path.toString());
+        if (alias != null) {
+            return Optional.of(alias);
         }
-        String path;
-        try {
-            path = URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        if (!path.startsWith("/") || path.startsWith("//")) {
-            return Optional.empty();
-        }
-        List<String> segments = List.of(path.substring(1).split("/", -1));
-        return segments.stream().allMatch(StaticFiles::isPlainName)
+        List<String> segments = path.segments();
+        return !segments.isEmpty() && segments.stream().allMatch(StaticFiles::isPlainName)
                 ? Optional.of(String.join("/", segments))
                 : Optional.empty();
     }
 
     private static boolean isPlainName(String segment) {
-        return !segment.isEmpty() && !segment.startsWith(".") && segment.length() <= 128
+        return !segment.startsWith(".") && segment.length() <= 128
                 && segment.chars().allMatch(c -> c > 32 && c < 127 && c != '\\' && c != ':' && c != '%');
     }
 
@@ -129,11 +113,6 @@ public final class StaticFiles implements Handler {
         headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
         if (request.header("If-None-Match").filter(asset.etag()::equals).isPresent()) {
             request.exchange().sendResponseHeaders(304, -1);
-            return;
-        }
-        if (request.method().equals("HEAD")) {
-            headers.set("Content-Length", String.valueOf(asset.bytes().length));
-            request.exchange().sendResponseHeaders(200, -1);
             return;
         }
         request.exchange().sendResponseHeaders(200, asset.bytes().length);

@@ -51,7 +51,7 @@ final class StatusRoutes {
 
     Router register(Router router) {
         return router
-                .get("/healthz", this::health)
+                .publicGet("/healthz", this::health)
                 .get("/chat/webhook-status", request -> request.respondJson(200, status()))
                 .post("/chat/reset-webhook-circuit", request -> {
                     chat.resetCircuit();

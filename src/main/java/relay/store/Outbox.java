@@ -345,7 +345,7 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    private <T> T read(SqlTask<T> query) {
+    <T> T read(SqlTask<T> query) {
         try {
             return readers.read(query);
         } catch (SQLException e) {

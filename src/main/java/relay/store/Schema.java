@@ -54,6 +54,13 @@ final class Schema {
             );
             CREATE INDEX attempts_by_message ON attempts (message_id, id);
             CREATE INDEX attempts_by_outcome ON attempts (succeeded, started_at);
+            """, """
+            CREATE TABLE sessions (
+                id_hash    TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX sessions_by_age ON sessions (created_at);
             """);
 
     static final int CURRENT_VERSION = MIGRATIONS.size();

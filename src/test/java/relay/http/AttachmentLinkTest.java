@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.FakeClock;
+import relay.testing.RawHttp;
 import relay.testing.RunningApp;
 
 /** WEBHOOK_ATTACHMENTS=url: the webhook gets a signed link that works without the app token, for 24 hours. */
@@ -76,6 +77,18 @@ class AttachmentLinkTest {
 
         assertEquals(200, download.statusCode());
         assertArrayEquals(ChatApiTest.PDF, download.body());
+    }
+
+    @Test
+    void shouldAnswerHeadForTheSignedLinkWithTheFilesLengthAndNoBody() {
+        RawHttp.Response get = RawHttp.send(app.port(), "GET", pathOf(link));
+        RawHttp.Response head = RawHttp.send(app.port(), "HEAD", pathOf(link));
+
+        assertEquals(200, head.status(), head.body());
+        assertEquals(String.valueOf(ChatApiTest.PDF.length), head.header("Content-Length").orElseThrow());
+        assertEquals(get.header("Content-Type"), head.header("Content-Type"));
+        assertEquals(get.header("Content-Disposition"), head.header("Content-Disposition"));
+        assertEquals("", head.body());
     }
 
     @Test

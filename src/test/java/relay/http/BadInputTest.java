@@ -167,11 +167,11 @@ class BadInputTest {
                         400, "invalid_query"),
                 get("unknown message id", "/chat/messages/msg_" + VALID_ID_UNKNOWN, 404, "message_not_found"),
                 get("forged message id", "/chat/messages/msg_'%20OR%201=1--", 404, "message_not_found"),
-                get("encoded traversal as message id", "/chat/messages/..%2F..%2Fchat.db", 404, "message_not_found"),
+                get("encoded traversal as message id", "/chat/messages/..%2F..%2Fchat.db", 400, "invalid_path"),
                 new Case("re-send of an unknown message", r -> signedIn(r).POST(BodyPublishers.noBody()),
                         "/chat/messages/msg_" + VALID_ID_UNKNOWN + "/redeliver", 404, "message_not_found"),
                 get("unknown attachment", "/chat/attachments/att_" + VALID_ID_UNKNOWN, 404, "attachment_not_found"),
-                get("traversal as attachment id", "/chat/attachments/..%2F..%2Fchat.db", 404, "attachment_not_found"),
+                get("traversal as attachment id", "/chat/attachments/..%2F..%2Fchat.db", 400, "invalid_path"),
                 new Case("forged attachment token", r -> r.GET(), "/chat/attachments/att_" + VALID_ID_UNKNOWN
                         + "?token=1700000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 403, "invalid_token"),
                 new Case("garbage attachment token", r -> r.GET(), "/chat/attachments/att_" + VALID_ID_UNKNOWN

@@ -30,7 +30,7 @@ class StaticFilesTest {
         Router router = new Router()
                 .get("/healthz", request -> request.respondJson(200, Map.of("status", "ok")))
                 .post("/chat/things/{id}", request -> request.respondJson(200, Map.of("id", request.pathParam("id"))))
-                .fallback(new StaticFiles("web"));
+                .files(new StaticFiles("web"));
         server = WebServer.start("127.0.0.1", 0, router);
     }
 
@@ -135,7 +135,7 @@ class StaticFilesTest {
         HttpResponse<String> response = send("DELETE", "/healthz");
 
         assertEquals(405, response.statusCode());
-        assertEquals("GET", response.headers().firstValue("Allow").orElseThrow());
+        assertEquals("GET, HEAD", response.headers().firstValue("Allow").orElseThrow());
         assertEquals("method_not_allowed", error(response).path("code").asText());
     }
 

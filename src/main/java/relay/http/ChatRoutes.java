@@ -125,9 +125,12 @@ final class ChatRoutes {
             request.exchange().sendResponseHeaders(200, -1);
             return;
         }
-        request.exchange().sendResponseHeaders(200, attachment.size());
-        try (InputStream in = chat.openAttachment(attachment); OutputStream out = request.exchange().getResponseBody()) {
-            in.transferTo(out);
+        // Opened before the status is sent, so a file the disk lost is a JSON 503, not a cut-off 200.
+        try (InputStream in = chat.openAttachment(attachment)) {
+            request.exchange().sendResponseHeaders(200, attachment.size());
+            try (OutputStream out = request.exchange().getResponseBody()) {
+                in.transferTo(out);
+            }
         }
     }
 

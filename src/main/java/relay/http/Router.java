@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import relay.log.EventLog;
+import relay.store.StorageException;
 
 /**
  * Matches method and path to a handler. Paths are literal segments or {@code {name}} parameters. A known path with
@@ -73,6 +74,8 @@ public final class Router implements HttpHandler {
             resolved.handler().handle(resolved.request());
         } catch (ApiException e) {
             respondError(exchange, e);
+        } catch (StorageException e) {
+            respondError(exchange, StoreErrors.answer(e, exchange.getResponseHeaders()));
         } catch (RuntimeException e) {
             LOG.error("http.error", "💥 " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
                     + " failed", e);

@@ -10,7 +10,8 @@ import java.util.Objects;
 public final class StorageException extends RuntimeException {
     private final StorageFault fault;
 
-    StorageException(StorageFault fault, String part, Throwable cause) {
+    /** @param part what failed, as the operator knows it: {@code chat.db} or {@code attachments} */
+    public StorageException(StorageFault fault, String part, Throwable cause) {
         super(part + ": " + fault.wireName() + " (" + StorageFault.codeOf(cause) + ")", cause);
         this.fault = Objects.requireNonNull(fault);
     }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -106,7 +105,7 @@ class StoreRecoveryTest {
         assertEquals(1, log.events("store.recovered").size(), log.text());
     }
 
-    /** Lets chat.db grow by no more than a few pages, then accepts messages until one is refused; returns how many fit. */
+    /** Lets chat.db grow by a few pages, then accepts messages until one is refused; returns how many fit. */
     private int fillDatabase() {
         allowPages(2);
         for (int stored = 0; stored < 1000; stored++) {
@@ -121,12 +120,6 @@ class StoreRecoveryTest {
     }
 
     private void allowPages(int more) {
-        outbox.write(session -> {
-            try (ResultSet pages = session.prepare("PRAGMA page_count").executeQuery()) {
-                pages.next();
-                session.runOnce("PRAGMA max_page_count = " + (pages.getLong(1) + more));
-            }
-            return null;
-        });
+        StoreSeams.limitPages(outbox, more);
     }
 }

@@ -267,6 +267,6 @@ public final class ChatService {
 
     /** What is wrong with the store (full, unwritable, busy, unreachable, corrupt); empty when all is well. */
     public Optional<StorageFault> storeFault() {
-        return outbox.health();
+        return outbox.fault();
     }
 }

@@ -200,7 +200,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /** A known storage fault is logged once per incident and without a stack trace; anything else is a bug. */
     private RuntimeException failureOf(Throwable e, int writes) {
-        var fault = e instanceof SQLException sql ? StorageFault.of(sql) : Optional.<StorageFault>empty();
+        Optional<StorageFault> fault = e instanceof SQLException sql ? StorageFault.of(sql) : Optional.empty();
         if (fault.isPresent()) {
             return health.failed(StoreHealth.Part.DATABASE, fault.get(), e);
         }

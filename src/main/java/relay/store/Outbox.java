@@ -33,7 +33,7 @@ import relay.log.EventLog;
  * the write kept) or {@link UncheckedIOException} (it failed otherwise). Reads run on a few pooled connections beside
  * the writer and see the last committed state. Instants are kept to the millisecond.
  *
- * <p>A failure of the store opens an incident that is logged once and shown by {@link #health()} until a write
+ * <p>A failure of the store opens an incident that is logged once and shown by {@link #fault()} until a write
  * succeeds again; nothing needs a restart once the disk has room again.
  */
 public final class Outbox implements AutoCloseable {
@@ -412,7 +412,7 @@ public final class Outbox implements AutoCloseable {
      * back where uploads go, then an empty commit waited for up to a second, so recovery shows here without waiting
      * for a client's write.
      */
-    public Optional<StorageFault> health() {
+    public Optional<StorageFault> fault() {
         if (health.claimProbe()) {
             probe();
         }

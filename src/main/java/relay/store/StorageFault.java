@@ -35,11 +35,6 @@ public enum StorageFault {
         return wireName;
     }
 
-    /** True when writing cannot work until someone frees space or fixes permissions: a 507, not a 503. */
-    public boolean refusesWrites() {
-        return this == FULL || this == UNWRITABLE;
-    }
-
     /** The fault behind a failed SQLite call, by its primary result code; empty for a mistake in our SQL. */
     static Optional<StorageFault> of(SQLException e) {
         int primary = e.getErrorCode() & 0xFF;

@@ -83,15 +83,15 @@ class StoreRecoveryTest {
 
     @Test
     void shouldReportTheIncidentUntilAWriteSucceeds() {
-        assertEquals(Optional.empty(), outbox.health());
+        assertEquals(Optional.empty(), outbox.fault());
         fillDatabase();
 
-        assertEquals(Optional.of(StorageFault.FULL), outbox.health());
+        assertEquals(Optional.of(StorageFault.FULL), outbox.fault());
         allowPages(100_000);
-        assertEquals(Optional.of(StorageFault.FULL), outbox.health(), "a write that changed nothing proves nothing");
+        assertEquals(Optional.of(StorageFault.FULL), outbox.fault(), "a write that changed nothing proves nothing");
         fixture.accept(outbox, ALICE, "after");
 
-        assertEquals(Optional.empty(), outbox.health());
+        assertEquals(Optional.empty(), outbox.fault());
     }
 
     @Test
@@ -101,7 +101,7 @@ class StoreRecoveryTest {
 
         fixture.clock.advance(Duration.ofSeconds(1));
 
-        assertEquals(Optional.empty(), outbox.health(), "an empty commit and a file written where uploads go");
+        assertEquals(Optional.empty(), outbox.fault(), "an empty commit and a file written where uploads go");
         assertEquals(1, log.events("store.recovered").size(), log.text());
     }
 

@@ -15,6 +15,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +118,7 @@ class FullDiskTest {
 
         disk.free();
 
+        assertEquals(uploadedWhileFull, attachmentRows(), "a refused upload left no attachment row behind");
         app.await("/healthz", body -> body.path("status").asText().equals("ok"));
         assertEquals(200, app.get("/healthz").statusCode());
         app.sendText(PHONE, "after space was freed");
@@ -220,6 +225,18 @@ class FullDiskTest {
 
     private JsonNode thread() {
         return json(app.get("/chat/messages?phone=%2B5511999999999&limit=200")).path("messages");
+    }
+
+    /** Read from chat.db itself: the API lists attachments only through their messages. */
+    private long attachmentRows() {
+        Path database = disk.attachments().resolveSibling("chat.db");
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:file:" + database + "?mode=ro");
+             ResultSet count = connection.createStatement().executeQuery("SELECT COUNT(*) FROM attachments")) {
+            count.next();
+            return count.getLong(1);
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private List<Path> storedFiles() throws IOException {

@@ -113,6 +113,11 @@ public final class App implements AutoCloseable {
         return api.router().routes();
     }
 
+    /** The store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would). */
+    public Outbox outbox() {
+        return outbox;
+    }
+
     private void announce(Config config) {
         String open = config.publicBaseUrl(port()) + "/";
         LOG.info("app.started", "🚀 Chat Webhook Relay is up: open " + open + " — webhook "

@@ -21,6 +21,8 @@ import relay.store.DeliveryState;
 import relay.store.MessageStatus;
 import relay.store.NewMessage;
 import relay.store.Outbox;
+import relay.store.StorageException;
+import relay.store.StorageFault;
 import relay.webhook.AttemptOutcome;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.DeliveryEvent;
@@ -114,10 +116,15 @@ public final class ChatService {
         }
     }
 
-    /** Streams an upload to disk (never whole in memory), decides its kind from its first bytes, and records it. */
+    /**
+     * Streams an upload to disk (never whole in memory), decides its kind from its first bytes, and records it.
+     *
+     * @throws IOException      when reading {@code body} fails
+     * @throws StorageException when the disk or the database fails; nothing of the upload is kept
+     */
     public UploadResult upload(InputStream body, String rawFilename) throws IOException {
         String filename = Filenames.sanitize(rawFilename, "attachment");
-        return switch (outbox.files().write(body, maxAttachmentBytes)) {
+        return switch (outbox.upload(body, maxAttachmentBytes)) {
             case AttachmentFiles.Written.TooLarge tooLarge -> new UploadResult.Rejected(tooLarge());
             case AttachmentFiles.Written.Stored stored -> record(stored, filename);
         };
@@ -146,9 +153,14 @@ public final class ChatService {
      * nothing stored; an attachment some message uses is kept.
      */
     public void discardUpload(Attachment attachment) {
-        if (outbox.discardAttachment(attachment.id())) {
-            LOG.info("attachment.discarded", "🗑️ Attachment " + attachment.id() + " discarded: its message was refused",
-                    "attachment_id", attachment.id());
+        try {
+            if (outbox.discardAttachment(attachment.id())) {
+                LOG.info("attachment.discarded", "🗑️ Attachment " + attachment.id() + " discarded: its message was "
+                        + "refused", "attachment_id", attachment.id());
+            }
+        } catch (StorageException e) {
+            // The store logged its incident; the unsent upload stays until housekeeping removes it, and the
+            // request's own answer (the refusal, or this same storage failure) is the one to give.
         }
     }
 
@@ -198,8 +210,12 @@ public final class ChatService {
         return outbox.attachment(attachmentId);
     }
 
-    /** The attachment's bytes; the caller closes the stream. */
-    public InputStream openAttachment(Attachment attachment) throws IOException {
+    /**
+     * The attachment's bytes; the caller closes the stream.
+     *
+     * @throws StorageException when its file cannot be read
+     */
+    public InputStream openAttachment(Attachment attachment) {
         return outbox.files().open(attachment.sha256());
     }
 
@@ -249,7 +265,8 @@ public final class ChatService {
         return dispatcher.attemptTimeout(message);
     }
 
-    public boolean isStoreReachable() {
-        return outbox.isReachable();
+    /** What is wrong with the store (full, unwritable, busy, unreachable, corrupt); empty when all is well. */
+    public Optional<StorageFault> storeFault() {
+        return outbox.fault();
     }
 }

@@ -121,9 +121,12 @@ final class ChatRoutes {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
         headers.set("Cache-Control", "private, max-age=86400, immutable");
-        request.exchange().sendResponseHeaders(200, attachment.size());
-        try (InputStream in = chat.openAttachment(attachment); OutputStream out = request.exchange().getResponseBody()) {
-            in.transferTo(out);
+        // Opened before the status is sent, so a file the disk lost is a JSON 503, not a cut-off 200.
+        try (InputStream in = chat.openAttachment(attachment)) {
+            request.exchange().sendResponseHeaders(200, attachment.size());
+            try (OutputStream out = request.exchange().getResponseBody()) {
+                in.transferTo(out);
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import relay.log.EventLog;
+import relay.store.StorageException;
 
 /**
  * Matches method and path to a handler, on the one canonical {@link RequestPath}. Patterns are literal segments or
@@ -124,6 +125,8 @@ public final class Router implements HttpHandler {
             match.handler().handle(request);
         } catch (ApiException e) {
             respondError(exchange, e);
+        } catch (StorageException e) {
+            respondError(exchange, StoreErrors.answer(e, exchange.getResponseHeaders()));
         } catch (RuntimeException e) {
             if (exchange.bodyReadFailed()) {
                 respondError(exchange, unreadableBody());

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import relay.chat.ChatService;
 import relay.chat.MessageKind;
 import relay.config.Config;
@@ -12,6 +13,7 @@ import relay.config.Key;
 import relay.config.Source;
 import relay.store.Attempt;
 import relay.store.AttemptStats;
+import relay.store.StorageFault;
 import relay.webhook.AttemptOutcome;
 
 /**
@@ -46,6 +48,9 @@ final class StatusRoutes {
                       List<FailureView> recentFailures) {
     }
 
+    record HealthView(String status, String store) {
+    }
+
     record SettingView(String key, String value, String source, boolean secret) {
     }
 
@@ -61,10 +66,14 @@ final class StatusRoutes {
                 .get("/chat/config", request -> request.respondJson(200, Map.of("settings", settings())));
     }
 
+    /**
+     * 200 {@code {"status":"ok","store":"reachable"}}, or 503 {@code degraded} with what is wrong with the store:
+     * {@code full}, {@code unwritable}, {@code busy}, {@code unreachable} or {@code corrupt}.
+     */
     private void health(Request request) throws IOException {
-        boolean reachable = chat.isStoreReachable();
-        request.respondJson(reachable ? 200 : 503, Map.of("status", reachable ? "ok" : "degraded",
-                "store", reachable ? "reachable" : "unreachable"));
+        Optional<StorageFault> fault = chat.storeFault();
+        request.respondJson(fault.isEmpty() ? 200 : 503, new HealthView(fault.isEmpty() ? "ok" : "degraded",
+                fault.map(StorageFault::wireName).orElse("reachable")));
     }
 
     StatusView status() {

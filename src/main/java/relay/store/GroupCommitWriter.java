@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,9 +26,10 @@ final class GroupCommitWriter implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(GroupCommitWriter.class);
     private static final int MAX_BATCH = 256;
     private static final int MAX_QUEUED = 4 * MAX_BATCH;
-    private static final Pending<Void> STOP = new Pending<>(session -> null);
+    private static final Pending<Void> STOP = new Pending<>(session -> null, false);
 
     private final SqlSession session;
+    private final StoreHealth health;
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final AtomicLong commits = new AtomicLong();
     /** Read-locked while a caller enqueues, write-locked to stop, so no write can slip in behind STOP. */
@@ -35,8 +37,9 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Thread thread;
     private boolean closed; // guarded by accepting
 
-    GroupCommitWriter(SqlSession session) {
+    GroupCommitWriter(SqlSession session, StoreHealth health) {
         this.session = session;
+        this.health = health;
         this.thread = Thread.ofPlatform().name("outbox-writer").start(this::run);
     }
 
@@ -44,11 +47,12 @@ final class GroupCommitWriter implements AutoCloseable {
      * Runs {@code write} on the writer thread and returns once its group is committed.
      *
      * @throws IllegalArgumentException as thrown by the write itself (nothing of it is kept)
-     * @throws UncheckedIOException     when the database fails
+     * @throws StorageException         when the database fails for a known reason (a full disk, a lock)
+     * @throws UncheckedIOException     when it fails otherwise
      * @throws IllegalStateException    after {@link #close()}
      */
     <T> T execute(SqlTask<T> write) {
-        Pending<T> pending = new Pending<>(write);
+        Pending<T> pending = new Pending<>(write, false);
         enqueue(pending);
         try {
             // join, not get: the write completes regardless of the caller, so an interrupt has nothing to cancel.
@@ -59,6 +63,16 @@ final class GroupCommitWriter implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * An empty write: completes once the write lock was taken and a commit made, which proves chat.db takes writes
+     * again even though nothing changed.
+     */
+    CompletableFuture<Void> probe() {
+        Pending<Void> pending = new Pending<>(session -> null, true);
+        enqueue(pending);
+        return pending.result;
     }
 
     long commitCount() {
@@ -124,6 +138,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Pending<?>> batch) {
         List<Pending<?>> done = new ArrayList<>(batch.size());
         try {
+            long changesBefore = session.totalChanges();
             session.run("BEGIN IMMEDIATE");
             for (Pending<?> pending : batch) {
                 if (applyInSavepoint(pending)) {
@@ -132,29 +147,47 @@ final class GroupCommitWriter implements AutoCloseable {
             }
             session.run("COMMIT");
             commits.incrementAndGet();
+            // A commit that changed nothing wrote nothing, so proves nothing about a full disk.
+            if (session.totalChanges() > changesBefore || done.stream().anyMatch(pending -> pending.probe)) {
+                health.succeeded(StoreHealth.Part.DATABASE);
+            }
             done.forEach(Pending::complete);
         } catch (SQLException | RuntimeException | Error e) {
             rollbackQuietly();
-            LOG.error("store.commit_failed", "💥 Could not commit " + batch.size() + " writes to chat.db", e,
-                    "writes", batch.size());
-            UncheckedIOException failure = storageFailure(e);
+            session.forgetPrepared();
+            RuntimeException failure = failureOf(e, batch.size());
             batch.forEach(pending -> pending.result.completeExceptionally(failure));
         }
     }
 
-    /** @return whether the write stayed in the transaction; a failed write is rolled back and its caller told. */
+    /**
+     * @return whether the write stayed in the transaction; a failed write is rolled back and its caller told
+     * @throws SQLException when the write failed for a storage reason: SQLite may have rolled back the whole
+     *                      transaction then, so the whole group fails
+     */
     private boolean applyInSavepoint(Pending<?> pending) throws SQLException {
         session.run("SAVEPOINT write");
         try {
             pending.apply(session);
             session.run("RELEASE write");
             return true;
-        } catch (SQLException | RuntimeException e) {
-            session.run("ROLLBACK TO write");
-            session.run("RELEASE write");
-            pending.result.completeExceptionally(e instanceof RuntimeException r ? r : storageFailure(e));
+        } catch (SQLException e) {
+            if (StorageFault.of(e).isPresent()) {
+                throw e;
+            }
+            session.forgetPrepared();
+            undo(pending, storageFailure(e));
+            return false;
+        } catch (RuntimeException e) {
+            undo(pending, e);
             return false;
         }
+    }
+
+    private void undo(Pending<?> pending, RuntimeException failure) throws SQLException {
+        session.run("ROLLBACK TO write");
+        session.run("RELEASE write");
+        pending.result.completeExceptionally(failure);
     }
 
     private void rollbackQuietly() {
@@ -163,6 +196,16 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (SQLException e) {
             // No transaction was open (BEGIN itself failed) or SQLite already rolled back: nothing left to undo.
         }
+    }
+
+    /** A known storage fault is logged once per incident and without a stack trace; anything else is a bug. */
+    private RuntimeException failureOf(Throwable e, int writes) {
+        Optional<StorageFault> fault = e instanceof SQLException sql ? StorageFault.of(sql) : Optional.empty();
+        if (fault.isPresent()) {
+            return health.failed(StoreHealth.Part.DATABASE, fault.get(), e);
+        }
+        LOG.error("store.commit_failed", "💥 Could not commit " + writes + " writes to chat.db", e, "writes", writes);
+        return storageFailure(e);
     }
 
     static UncheckedIOException storageFailure(Throwable cause) {
@@ -197,11 +240,13 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private static final class Pending<T> {
         final SqlTask<T> write;
+        final boolean probe;
         final CompletableFuture<T> result = new CompletableFuture<>();
         T value;
 
-        Pending(SqlTask<T> write) {
+        Pending(SqlTask<T> write, boolean probe) {
             this.write = write;
+            this.probe = probe;
         }
 
         void apply(SqlSession session) throws SQLException {

@@ -1,6 +1,7 @@
 package relay.store;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.sqlite.SQLiteErrorCode;
 import relay.chat.Attachment;
 import relay.chat.Message;
@@ -24,15 +28,21 @@ import relay.log.EventLog;
  * The durable outbox: messages, their attachments, deliveries and every attempt, in {@code DATA_DIR/chat.db}.
  *
  * <p>Writes go through one writer thread that commits in groups; each write method returns once its write is
- * durable, or throws {@link IllegalArgumentException} (the write was refused and nothing of it kept) or
- * {@link UncheckedIOException} (the database failed). Reads run on a few pooled connections beside the writer and
- * see the last committed state. Instants are kept to the millisecond.
+ * durable, or throws {@link IllegalArgumentException} (the write was refused and nothing of it kept),
+ * {@link StorageException} (the disk or the database failed for a known reason: full, read-only, locked…; nothing of
+ * the write kept) or {@link UncheckedIOException} (it failed otherwise). Reads run on a few pooled connections beside
+ * the writer and see the last committed state. Instants are kept to the millisecond.
+ *
+ * <p>A failure of the store opens an incident that is logged once and shown by {@link #fault()} until a write
+ * succeeds again; nothing needs a restart once the disk has room again.
  */
 public final class Outbox implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Outbox.class);
     private static final String DATABASE = "chat.db";
     private static final int READERS = 4;
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+    /** How long a health check waits for the writer's probe; a store that is busy longer than this still is. */
+    private static final Duration PROBE_WAIT = Duration.ofSeconds(1);
 
     private final AttachmentFiles files;
     private final SqlSession writerSession;
@@ -40,12 +50,14 @@ public final class Outbox implements AutoCloseable {
     private final ReadPool readers;
     private final Checkpointer checkpointer;
     private final InstantSource clock;
+    private final StoreHealth health;
 
     private Outbox(AttachmentFiles files, SqlSession writerSession, ReadPool readers, Checkpointer checkpointer,
                    InstantSource clock) {
         this.files = files;
         this.writerSession = writerSession;
-        this.writer = new GroupCommitWriter(writerSession);
+        this.health = new StoreHealth(clock);
+        this.writer = new GroupCommitWriter(writerSession, health);
         this.readers = readers;
         this.checkpointer = checkpointer;
         this.clock = clock;
@@ -171,13 +183,44 @@ public final class Outbox implements AutoCloseable {
         return write(session -> Updates.accept(session, message, initial, clock.instant()));
     }
 
-    /** @throws IllegalArgumentException when its file is not (or no longer) under attachments/ */
+    /**
+     * Streams an upload into attachments/ as {@link AttachmentFiles#write} does; a stored file is held for the
+     * caller until {@link #saveAttachment} or {@link #discardUnreferencedFile} of its content.
+     *
+     * @throws IOException      when reading {@code in} fails (the uploader's trouble)
+     * @throws StorageException when the disk fails; nothing is kept
+     */
+    public AttachmentFiles.Written upload(InputStream in, long maxBytes) throws IOException {
+        try {
+            AttachmentFiles.Written written = files.write(in, maxBytes);
+            health.succeeded(StoreHealth.Part.FILES);
+            return written;
+        } catch (StorageException e) {
+            throw health.failed(StoreHealth.Part.FILES, e.fault(), e.getCause());
+        }
+    }
+
+    /**
+     * Records an attachment whose file {@link #upload} stored, and ends the upload's hold on the file. When the row
+     * cannot be stored, the file goes too (unless something else uses it): nothing is half-stored.
+     *
+     * @throws StorageException when its file is gone from attachments/, or the database fails
+     */
     public void saveAttachment(Attachment attachment) {
         Objects.requireNonNull(attachment, "attachment");
-        write(session -> {
-            Updates.saveAttachment(session, attachment, files);
-            return null;
-        });
+        boolean saved = false;
+        try {
+            write(session -> {
+                Updates.saveAttachment(session, attachment, files);
+                return null;
+            });
+            saved = true;
+        } finally {
+            files.release(attachment.sha256());
+            if (!saved) {
+                deleteFileQuietly(attachment.sha256());
+            }
+        }
     }
 
     /** An attempt is starting; a delivery still sending after a restart was cut off mid-attempt. */
@@ -249,24 +292,41 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
-     * Deletes {@code attachments/<sha256>} unless an attachment row refers to it: for an upload rejected after its
-     * bytes were stored.
+     * Drops an upload whose bytes were stored but that was then refused (e.g. not a kind we send): ends its hold
+     * and deletes {@code attachments/<sha256>} unless an attachment row or another upload in progress uses it.
      *
      * @return whether a file was deleted
      */
     public boolean discardUnreferencedFile(String sha256) {
-        return write(session -> Updates.discardUnreferencedFile(session, sha256, files));
+        files.release(sha256);
+        return deleteFileIfUnused(sha256);
     }
 
     /**
      * Removes an attachment that no message uses (its upload belonged to a request that was then refused), and its
-     * file unless other attachments share the content.
+     * file unless other attachments share the content. The file goes only once the row's removal is committed.
      *
      * @return whether the attachment was removed
      */
     public boolean discardAttachment(String attachmentId) {
         Objects.requireNonNull(attachmentId, "attachmentId");
-        return write(session -> Updates.discardAttachment(session, attachmentId, files));
+        Optional<String> sha256 = write(session -> Updates.discardAttachment(session, attachmentId));
+        sha256.ifPresent(this::deleteFileIfUnused);
+        return sha256.isPresent();
+    }
+
+    /** Deletes the file with this content unless a row or an upload in progress uses it; see AttachmentFiles. */
+    boolean deleteFileIfUnused(String sha256) {
+        return files.deleteUnlessUsed(sha256, () -> read(session -> Queries.isReferenced(session, sha256)));
+    }
+
+    /** Clean-up after a failure that is already being reported: a file left behind is only unused bytes. */
+    private void deleteFileQuietly(String sha256) {
+        try {
+            deleteFileIfUnused(sha256);
+        } catch (StorageException | UncheckedIOException e) {
+            // kept until a later clean-up finds it unused
+        }
     }
 
     <T> T write(SqlTask<T> task) {
@@ -340,8 +400,40 @@ public final class Outbox implements AutoCloseable {
     public boolean isReachable() {
         try {
             return read(Queries::reachable);
-        } catch (UncheckedIOException | IllegalStateException e) {
+        } catch (StorageException | UncheckedIOException | IllegalStateException e) {
             return false;
+        }
+    }
+
+    /**
+     * What is wrong with the store, for {@code /healthz}: the open incident (the last write failed and none has
+     * succeeded since), or {@code unreachable} when chat.db cannot be read; empty when all is well. While an incident
+     * is open and no write has failed for a second, this probes (at most once a second): a small file written and read
+     * back where uploads go, then an empty commit waited for up to a second, so recovery shows here without waiting
+     * for a client's write.
+     */
+    public Optional<StorageFault> fault() {
+        if (health.claimProbe()) {
+            probe();
+        }
+        Optional<StorageFault> fault = health.fault();
+        if (fault.isPresent()) {
+            return fault;
+        }
+        return isReachable() ? Optional.empty() : Optional.of(StorageFault.UNREACHABLE);
+    }
+
+    private void probe() {
+        try {
+            files.probe();
+            health.succeeded(StoreHealth.Part.FILES);
+            writer.probe().get(PROBE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (StorageException e) {
+            health.failed(StoreHealth.Part.FILES, e.fault(), e.getCause());
+        } catch (ExecutionException | TimeoutException | IllegalStateException e) {
+            // The writer has recorded its own failure; one still waiting on a lock is as busy as it was.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -349,6 +441,10 @@ public final class Outbox implements AutoCloseable {
         try {
             return readers.read(query);
         } catch (SQLException e) {
+            Optional<StorageFault> fault = StorageFault.of(e);
+            if (fault.isPresent()) {
+                throw health.failed(StoreHealth.Part.DATABASE, fault.get(), e);
+            }
             throw GroupCommitWriter.storageFailure(e);
         }
     }

@@ -48,6 +48,7 @@ final class Queries {
             + " FROM attempts WHERE message_id = ? ORDER BY id";
     private static final String RECENT_FAILURES = "SELECT " + Rows.ATTEMPT_COLUMNS
             + " FROM attempts WHERE succeeded = 0 ORDER BY started_at DESC, id DESC LIMIT ?";
+    private static final String SHA256_REFERENCED = "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1";
     private static final String COUNTS = "SELECT state, COUNT(*) FROM deliveries GROUP BY state";
     private static final String STATS = "SELECT (SELECT COUNT(*) FROM attempts),"
             + " (SELECT COUNT(*) FROM attempts WHERE succeeded = 1),"
@@ -168,6 +169,15 @@ final class Queries {
             }
             return new AttemptMetrics(row.getLong(1), row.getLong(3), row.getLong(4), row.getLong(5),
                     row.getLong(6), bucketMillis, counts);
+        }
+    }
+
+    /** Whether an attachment row uses the file with this content. */
+    static boolean isReferenced(SqlSession session, String sha256) throws SQLException {
+        PreparedStatement query = session.prepare(SHA256_REFERENCED);
+        query.setString(1, sha256);
+        try (ResultSet row = query.executeQuery()) {
+            return row.next();
         }
     }
 

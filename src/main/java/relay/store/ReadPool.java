@@ -49,6 +49,10 @@ final class ReadPool implements AutoCloseable {
             SqlSession session = borrow();
             try {
                 return query.apply(session);
+            } catch (SQLException e) {
+                // A statement that failed cannot run again (see SqlSession): the next reader prepares afresh.
+                session.forgetPrepared();
+                throw e;
             } finally {
                 idle.add(session);
             }

@@ -1,8 +1,7 @@
 package relay.store;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -46,7 +45,6 @@ final class Updates {
             + " ORDER BY m.created_at, m.id";
     private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
             + "'";
-    private static final String SHA256_REFERENCED = "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1";
     private static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
@@ -92,12 +90,13 @@ final class Updates {
     }
 
     /**
-     * Refuses a row whose file is gone: it may have been discarded as unreferenced between its upload and this
-     * save, and a row pointing at nothing would fail every delivery of its message.
+     * Refuses a row whose file is gone, since it would fail every delivery of its message. The upload holds its
+     * file until this row is committed (see {@link AttachmentFiles}), so only the disk can have lost it.
      */
     static void saveAttachment(SqlSession session, Attachment attachment, AttachmentFiles files) throws SQLException {
         if (!Files.exists(files.path(attachment.sha256()))) {
-            throw new IllegalArgumentException("attachment file " + attachment.sha256() + " is missing");
+            throw new StorageException(StorageFault.UNREACHABLE, "attachments",
+                    new NoSuchFileException("the file of " + attachment.id()));
         }
         PreparedStatement insert = session.prepare(INSERT_ATTACHMENT);
         insert.setString(1, attachment.id());
@@ -176,33 +175,20 @@ final class Updates {
         return ids;
     }
 
-    /** Runs on the writer so that it is ordered with {@link #saveAttachment} of the same content. */
-    static boolean discardUnreferencedFile(SqlSession session, String sha256, AttachmentFiles files)
-            throws SQLException {
-        if (exists(session, SHA256_REFERENCED, sha256)) {
-            return false;
-        }
-        try {
-            return Files.deleteIfExists(files.path(sha256));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Forgets an attachment no message refers to, and its file when no other attachment shares the content. */
-    static boolean discardAttachment(SqlSession session, String attachmentId, AttachmentFiles files)
-            throws SQLException {
+    /**
+     * Forgets an attachment no message refers to.
+     *
+     * @return its content's SHA-256, whose file the caller deletes once this is committed and no one else uses it;
+     *         empty when there was no such attachment or a message uses it
+     */
+    static Optional<String> discardAttachment(SqlSession session, String attachmentId) throws SQLException {
         Optional<Attachment> attachment = Queries.attachment(session, attachmentId);
         if (attachment.isEmpty()) {
-            return false;
+            return Optional.empty();
         }
         PreparedStatement delete = session.prepare(DELETE_UNSENT_ATTACHMENT);
         delete.setString(1, attachmentId);
-        if (delete.executeUpdate() == 0) {
-            return false;
-        }
-        discardUnreferencedFile(session, attachment.get().sha256(), files);
-        return true;
+        return delete.executeUpdate() == 0 ? Optional.empty() : Optional.of(attachment.get().sha256());
     }
 
     private static boolean exists(SqlSession session, String sql, String key) throws SQLException {

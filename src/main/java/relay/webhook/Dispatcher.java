@@ -32,6 +32,7 @@ import relay.store.Delivery;
 import relay.store.DeliveryState;
 import relay.store.MessageStatus;
 import relay.store.Outbox;
+import relay.store.StorageException;
 
 /**
  * The delivery engine. Every accepted message is tracked here until it is delivered or failed: the first attempt
@@ -426,6 +427,8 @@ public final class Dispatcher implements AutoCloseable {
     private void hold(List<String> messageIds) {
         try {
             outbox.markHeld(messageIds);
+        } catch (StorageException e) {
+            // Logged once by the store; the deliveries are held here all the same, and stored as held on restart.
         } catch (RuntimeException e) {
             LOG.error("delivery.hold_failed", "💥 Could not record held deliveries", e);
         }
@@ -452,7 +455,7 @@ public final class Dispatcher implements AutoCloseable {
 
     private void attempt(Launch launch) {
         Job job = launch.job();
-        boolean sent = false;
+        boolean reachedWebhook = false;
         try {
             Optional<MessageStatus> found = outbox.message(job.messageId());
             if (found.isEmpty() || found.get().delivery().state().isFinal()) {
@@ -462,14 +465,17 @@ public final class Dispatcher implements AutoCloseable {
             Message message = found.get().message();
             int number = found.get().delivery().attempts() + 1;
             AttemptResult result = post(message, number);
-            sent = true;
+            reachedWebhook = !(result instanceof AttemptResult.AttachmentUnavailable);
             conclude(job, message, number, result);
+        } catch (StorageException e) {
+            // The store has logged its incident once; a line per attempt would repeat it every few seconds.
+            reschedule(job, clock.instant().plus(INTERNAL_RETRY));
         } catch (RuntimeException e) {
             LOG.error("delivery.internal_error", "💥 Attempt for " + job.messageId() + " failed inside the service; "
                     + "trying again in " + INTERNAL_RETRY.toSeconds() + "s", e, "message_id", job.messageId());
             reschedule(job, clock.instant().plus(INTERNAL_RETRY));
         } finally {
-            if (launch.probe() && !sent) {
+            if (launch.probe() && !reachedWebhook) {
                 // A probe that never reached the webhook has no outcome to report: hand the probe on.
                 breaker.cancelProbe();
             }
@@ -495,7 +501,11 @@ public final class Dispatcher implements AutoCloseable {
         Attempt attempt = new Attempt(message.id(), number, result.startedAt(), result.duration().toMillis(),
                 statusOf(result), errorOf(result), snippetOf(result));
         Delivery after = record(job, attempt, decision);
-        logOutcome(message, number, allowed, decision);
+        if (result instanceof AttemptResult.AttachmentUnavailable) {
+            logUnavailable(message, number, allowed, decision);
+        } else {
+            logOutcome(message, number, allowed, decision);
+        }
         publish(message, after);
         completeWaiters(message.id(), new AttemptOutcome(after.state(), attempt.statusCode(), attempt.durationMillis(),
                 after.lastError()));
@@ -530,8 +540,14 @@ public final class Dispatcher implements AutoCloseable {
         };
     }
 
-    /** An endpoint that answers at all is healthy for the circuit; only what would be retried counts against it. */
+    /**
+     * An endpoint that answers at all is healthy for the circuit; only what would be retried counts against it. An
+     * attachment that could not be read never reached it, so it counts neither way.
+     */
     private void reportToBreaker(AttemptResult result, RetryPolicy.Decision decision, String messageId, int number) {
+        if (result instanceof AttemptResult.AttachmentUnavailable) {
+            return;
+        }
         switch (decision) {
             case RetryPolicy.Decision.Delivered delivered -> breaker.onSuccess();
             case RetryPolicy.Decision.Gone gone -> {
@@ -692,6 +708,16 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Said as the store's trouble, not the webhook's, and without the file's path. */
+    private static void logUnavailable(Message message, int number, int allowed, RetryPolicy.Decision decision) {
+        String id = message.id();
+        // RetryPolicy answers such an attempt with a retry, or a failure once no retry is left.
+        String next = decision instanceof RetryPolicy.Decision.Retry retry
+                ? "retry " + number + " of " + allowed + " at " + retry.at() : "no retries left, failed";
+        LOG.warn("delivery.attachment_unavailable", "📎 Attempt " + number + " for " + id + " could not read its "
+                + "attachment (storage error); " + next, "message_id", id, "attempt", number);
+    }
+
     private static void logOutcome(Message message, int number, int allowed, RetryPolicy.Decision decision) {
         String id = message.id();
         switch (decision) {
@@ -712,6 +738,7 @@ public final class Dispatcher implements AutoCloseable {
         return switch (result) {
             case AttemptResult.Response response -> response.statusCode();
             case AttemptResult.Failure failure -> null;
+            case AttemptResult.AttachmentUnavailable unavailable -> null;
         };
     }
 
@@ -720,6 +747,7 @@ public final class Dispatcher implements AutoCloseable {
             case AttemptResult.Response response -> response.statusCode() / 100 == 2
                     ? null : "HTTP " + response.statusCode();
             case AttemptResult.Failure failure -> failure.error();
+            case AttemptResult.AttachmentUnavailable unavailable -> unavailable.error();
         };
     }
 
@@ -727,6 +755,7 @@ public final class Dispatcher implements AutoCloseable {
         return switch (result) {
             case AttemptResult.Response response -> response.bodySnippet();
             case AttemptResult.Failure failure -> null;
+            case AttemptResult.AttachmentUnavailable unavailable -> null;
         };
     }
 

@@ -56,6 +56,10 @@ public final class RetryPolicy {
         return switch (result) {
             case AttemptResult.Failure failure -> retryOrGiveUp(failure.error(), Duration.ZERO, retriesUsed,
                     maxRetries, now);
+            // The file may come back (a folder restored, a disk remounted): retried with backoff like a network
+            // failure, and failed after the last retry so that the operator sees it and can resend.
+            case AttemptResult.AttachmentUnavailable unavailable -> retryOrGiveUp(unavailable.error(), Duration.ZERO,
+                    retriesUsed, maxRetries, now);
             case AttemptResult.Response response -> decide(response, retriesUsed, maxRetries, now);
         };
     }
@@ -80,11 +84,13 @@ public final class RetryPolicy {
 
     /**
      * Whether the attempt failed in a way worth trying again — and so, for the circuit, a sign the endpoint is
-     * unwell: no answer at all, 408, 425, 429 or 5xx. Other answers mean the endpoint is up.
+     * unwell: no answer at all, 408, 425, 429 or 5xx. Other answers mean the endpoint is up. (An attachment that could
+     * not be read is worth trying again too, but says nothing about the endpoint; the circuit ignores it.)
      */
     public boolean isRetryable(AttemptResult result) {
         return switch (result) {
             case AttemptResult.Failure failure -> true;
+            case AttemptResult.AttachmentUnavailable unavailable -> true;
             case AttemptResult.Response response -> isRetryableStatus(response.statusCode());
         };
     }

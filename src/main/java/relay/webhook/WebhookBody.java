@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -94,19 +95,89 @@ public final class WebhookBody {
         return head.length + Base64Stream.encodedLength(fileSize) + tail.length;
     }
 
-    /** A fresh stream of the body's bytes; the caller closes it. */
+    /**
+     * A fresh stream of the body's bytes; the caller closes it.
+     *
+     * @throws UnreadableAttachment when the attachment's file cannot be read, now or while the stream is read
+     */
     public InputStream open() throws IOException {
         if (file == null) {
             return new ByteArrayInputStream(head);
         }
-        long actual = Files.size(file);
-        if (actual != fileSize) {
-            // The announced Content-Length would be wrong; fail the attempt rather than send a broken body.
-            throw new IOException("attachment file has " + actual + " bytes, expected " + fileSize);
-        }
         List<InputStream> parts = List.of(new ByteArrayInputStream(head),
-                new Base64Stream(Files.newInputStream(file)), new ByteArrayInputStream(tail));
+                new Base64Stream(new FileBytes(openFile(), fileSize)), new ByteArrayInputStream(tail));
         return new SequenceInputStream(Collections.enumeration(parts));
+    }
+
+    /**
+     * Fails now, before anything is sent, when the attachment's file is gone, unreadable or not the size announced;
+     * a body without a file always passes.
+     */
+    public void checkReadable() throws UnreadableAttachment {
+        if (file == null) {
+            return;
+        }
+        InputStream bytes = openFile();
+        try {
+            bytes.close();
+        } catch (IOException e) {
+            throw new UnreadableAttachment(e);
+        }
+    }
+
+    private InputStream openFile() throws UnreadableAttachment {
+        try {
+            long actual = Files.size(file);
+            if (actual != fileSize) {
+                // The announced Content-Length would be wrong; fail the attempt rather than send a broken body.
+                throw new IOException("attachment file has " + actual + " bytes, expected " + fileSize);
+            }
+            return Files.newInputStream(file);
+        } catch (IOException e) {
+            throw new UnreadableAttachment(e);
+        }
+    }
+
+    /**
+     * The attachment's file could not be read: the store's trouble, not the webhook's. Its message names no path
+     * (the cause keeps the details), so it can be shown and logged as it is.
+     */
+    public static final class UnreadableAttachment extends IOException {
+        UnreadableAttachment(IOException cause) {
+            super(AttemptResult.AttachmentUnavailable.ERROR, cause);
+        }
+    }
+
+    /** The file's bytes; every failure to read them, and a file shorter than announced, is an UnreadableAttachment. */
+    private static final class FileBytes extends FilterInputStream {
+        private final long expected;
+        private long read;
+
+        FileBytes(InputStream in, long expected) {
+            super(in);
+            this.expected = expected;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (IOException e) {
+                throw new UnreadableAttachment(e);
+            }
+            if (n == -1 && read < expected) {
+                throw new UnreadableAttachment(new IOException("attachment file ended after " + read + " bytes"));
+            }
+            read += Math.max(n, 0);
+            return n;
+        }
     }
 
     private static ObjectNode envelope(String type, Instant timestamp, ObjectNode data) {

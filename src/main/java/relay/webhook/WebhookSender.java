@@ -102,15 +102,21 @@ public final class WebhookSender {
         return baseTimeout.plusSeconds(Math.ceilDiv(bodyBytes, 1024L * uploadRateKbps));
     }
 
-    /** POSTs {@code body} with {@code webhookId} as the Standard Webhooks {@code webhook-id}. */
+    /**
+     * POSTs {@code body} with {@code webhookId} as the Standard Webhooks {@code webhook-id}; an attachment that cannot
+     * be read, before or while sending, comes back as {@link AttemptResult.AttachmentUnavailable}.
+     */
     public AttemptResult send(String webhookId, WebhookBody body) {
         Instant startedAt = clock.instant();
         Duration timeout = timeoutFor(body.length());
         HttpRequest request;
         try {
+            // Checked before connecting, so that a lost file sends the webhook nothing, not a request cut short.
+            body.checkReadable();
             request = request(webhookId, startedAt.getEpochSecond(), body, timeout);
         } catch (IOException e) {
-            return failure(startedAt, "cannot read the message body: " + e.getMessage());
+            // Signing reads the body too, and only its attachment's file can fail to be read.
+            return new AttemptResult.AttachmentUnavailable(startedAt, since(startedAt));
         }
         CompletableFuture<HttpResponse<String>> future = client.sendAsync(request, ResponseSnippet.handler());
         try {
@@ -121,6 +127,9 @@ public final class WebhookSender {
             future.cancel(true);
             return failure(startedAt, timedOut(timeout));
         } catch (ExecutionException e) {
+            if (has(e.getCause(), WebhookBody.UnreadableAttachment.class)) {
+                return new AttemptResult.AttachmentUnavailable(startedAt, since(startedAt));
+            }
             return failure(startedAt, describe(e.getCause(), timeout));
         } catch (InterruptedException e) {
             future.cancel(true);
@@ -205,9 +214,6 @@ public final class WebhookSender {
         }
         if (has(error, ConnectException.class)) {
             return "connection refused by " + hostPort();
-        }
-        if (has(error, UncheckedIOException.class)) {
-            return "cannot read the message body: " + error.getMessage();
         }
         if (has(error, SSLException.class)) {
             return "TLS failed with " + hostPort() + ": " + masked(error.getMessage());

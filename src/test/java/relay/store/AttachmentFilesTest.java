@@ -2,8 +2,10 @@ package relay.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -114,6 +117,50 @@ class AttachmentFilesTest {
         AttachmentFiles.open(folder);
 
         assertEquals(List.of(), tempFiles());
+    }
+
+    @Test
+    void shouldCreateTheFoldersAgainWhenTheyWereRemovedWhileRunning() throws Exception {
+        deleteTree(folder);
+        byte[] content = bytes(3000);
+
+        var stored = assertInstanceOf(AttachmentFiles.Written.Stored.class,
+                files.write(new ByteArrayInputStream(content), 10_000));
+
+        assertArrayEquals(content, Files.readAllBytes(files.path(stored.sha256())));
+        assertEquals(List.of(), tempFiles());
+    }
+
+    @Test
+    void shouldDeleteAFileOnlyWhenNoUploadHoldsItAndNoRowUsesIt() throws Exception {
+        byte[] content = bytes(3000);
+        var first = (AttachmentFiles.Written.Stored) files.write(new ByteArrayInputStream(content), 10_000);
+        files.write(new ByteArrayInputStream(content), 10_000);
+
+        assertFalse(files.deleteUnlessUsed(first.sha256(), () -> false), "two uploads hold it");
+        files.release(first.sha256());
+        assertFalse(files.deleteUnlessUsed(first.sha256(), () -> false), "one upload still holds it");
+        files.release(first.sha256());
+        assertFalse(files.deleteUnlessUsed(first.sha256(), () -> true), "a row uses it");
+        assertTrue(files.deleteUnlessUsed(first.sha256(), () -> false));
+
+        assertEquals(List.of(), storedFiles());
+    }
+
+    @Test
+    void shouldReportAFileTheDiskLostAsAStorageFaultWithoutItsPath() {
+        StorageException gone = assertThrows(StorageException.class, () -> files.open("0".repeat(64)));
+
+        assertEquals(StorageFault.UNREACHABLE, gone.fault());
+        assertFalse(gone.getMessage().contains(folder.toString()), gone.getMessage());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     private List<Path> storedFiles() throws IOException {

@@ -26,6 +26,11 @@ final class OutboxFixture {
                 clock.advance(Duration.ofSeconds(1)));
     }
 
+    /** Safe to call from several threads at once. */
+    synchronized String newAttachmentId() {
+        return String.format("att_%04d", nextId++);
+    }
+
     Attachment saveAttachment(Outbox outbox, String content) throws IOException {
         var stored = (AttachmentFiles.Written.Stored) outbox.files().write(
                 new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), 1024);

@@ -74,11 +74,14 @@ class OutboxTest {
     }
 
     @Test
-    void shouldRefuseAnAttachmentWhoseFileIsMissing() {
+    void shouldRefuseAnAttachmentWhoseFileIsMissingAsAStorageFault() {
         Attachment attachment = new Attachment("att_1", MessageKind.IMAGE, "cat.png", "image/png", 10,
                 "0".repeat(64), fixture.clock.instant());
 
-        assertThrows(IllegalArgumentException.class, () -> outbox.saveAttachment(attachment));
+        StorageException refused = assertThrows(StorageException.class, () -> outbox.saveAttachment(attachment));
+
+        assertEquals(StorageFault.UNREACHABLE, refused.fault());
+        assertFalse(refused.getMessage().contains("/"), "no path: " + refused.getMessage());
 
         assertTrue(outbox.attachment("att_1").isEmpty());
     }

@@ -1,8 +1,11 @@
 package relay.webhook;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +19,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import relay.chat.Attachment;
 import relay.chat.Message;
+import relay.chat.MessageKind;
+import relay.store.AttachmentFiles;
 import relay.store.Attempt;
 import relay.store.Delivery;
 import relay.store.DeliveryState;
@@ -127,6 +133,29 @@ final class Engine implements AutoCloseable {
     Message acceptAs(String text, DeliveryState initial) {
         return outbox.accept(new NewMessage(String.format("msg_%04d", nextId++), PHONE, text, null, clock.instant()),
                 initial);
+    }
+
+    /**
+     * Stores a message with an attachment as the chat does (upload, then the message), then takes its file away as a
+     * full or broken disk would, and hands it over.
+     */
+    Message sendWithLostAttachment(String text) throws IOException {
+        byte[] content = (text + " — the attached report").getBytes(StandardCharsets.UTF_8);
+        var stored = (AttachmentFiles.Written.Stored) outbox.upload(new ByteArrayInputStream(content), 1 << 20);
+        Attachment attachment = new Attachment(String.format("att_%04d", nextId++), MessageKind.DOCUMENT, "report.txt",
+                "text/plain", stored.size(), stored.sha256(), clock.instant());
+        outbox.saveAttachment(attachment);
+        Message message = outbox.accept(new NewMessage(String.format("msg_%04d", nextId++), PHONE, text,
+                attachment.id(), clock.instant()));
+        Files.move(outbox.files().path(attachment.sha256()), dataDir.resolve("lost-" + attachment.sha256()));
+        dispatcher.submit(message);
+        return message;
+    }
+
+    /** Puts back the file {@link #sendWithLostAttachment} took away, as an operator restoring a backup would. */
+    void restoreAttachment(Message message) throws IOException {
+        String sha256 = message.attachment().sha256();
+        Files.move(dataDir.resolve("lost-" + sha256), outbox.files().path(sha256));
     }
 
     List<Message> send(int count) {

@@ -119,9 +119,10 @@ class WebhookBodyTest {
         Message m = new Message("msg_05", "+5511999999999", 3, null, attachment(file, "abc"), CREATED);
         WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
 
-        IOException e = assertThrows(IOException.class, body::open);
+        IOException e = assertThrows(WebhookBody.UnreadableAttachment.class, body::open);
 
-        assertTrue(e.getMessage().contains("29"));
+        assertEquals("attachment unavailable: storage error", e.getMessage(), "no path in what is shown");
+        assertTrue(e.getCause().getMessage().contains("29"));
     }
 
     private static Attachment attachment(byte[] file, String sha256) {

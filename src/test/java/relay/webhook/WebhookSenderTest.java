@@ -1,8 +1,10 @@
 package relay.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
@@ -257,6 +260,39 @@ class WebhookSenderTest {
         AttemptResult.Failure failure = assertInstanceOf(AttemptResult.Failure.class, result);
         assertEquals("connection refused by 127.0.0.1:" + port, failure.error());
         assertEquals(NOW, failure.startedAt());
+    }
+
+    @Test
+    void shouldReportAnAttachmentGoneFromTheDiskAsUnavailableWithoutSendingOrNamingItsPath() throws Exception {
+        Message m = messageWithAttachment("beef", 1000);
+
+        AttemptResult unsigned = sender(Optional.empty(), Duration.ofSeconds(5))
+                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+        AttemptResult signed = sender(Optional.of(new Signer(SECRET)), Duration.ofSeconds(5))
+                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+
+        for (AttemptResult result : List.of(unsigned, signed)) {
+            var unavailable = assertInstanceOf(AttemptResult.AttachmentUnavailable.class, result);
+            assertEquals("attachment unavailable: storage error", unavailable.error());
+            assertFalse(result.toString().contains(dir.toString()), result.toString());
+        }
+        assertEquals(0, server.getRequestCount(), "nothing reached the webhook");
+    }
+
+    @Test
+    void shouldReportAnAttachmentThatEndsEarlyWhileStreamingAsUnavailable() throws Exception {
+        Files.write(dir.resolve("f00d"), new byte[1000]);
+        Message m = messageWithAttachment("f00d", 1000);
+        WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
+        InputStream stream = body.open();
+        Files.write(dir.resolve("f00d"), new byte[10]);
+
+        assertThrows(WebhookBody.UnreadableAttachment.class, stream::readAllBytes);
+    }
+
+    private static Message messageWithAttachment(String sha256, long size) {
+        Attachment a = new Attachment("att_1", MessageKind.PDF, "invoice.pdf", "application/pdf", size, sha256, NOW);
+        return new Message("msg_9", "+5511999999999", 3, "the invoice", a, NOW);
     }
 
     @Test

@@ -10,6 +10,18 @@ import java.util.concurrent.Executors;
 
 /** The JDK HTTP server on virtual threads: one thread per exchange, so a slow client never starves the others. */
 public final class WebServer {
+    /**
+     * How much of a body nobody read the JDK server reads and discards after the answer, before it closes the
+     * connection (its default is 64 KiB). Closing a socket whose client is still sending makes the kernel reset the
+     * connection, and a reset can reach the client before it has read the refusal (a 413, a 401) it was sent. Reading
+     * the rest of a modest body first lets the close be clean; a larger one is cut off after this much.
+     */
+    static final long DRAIN_BYTES = 4L * 1024 * 1024;
+
+    static {
+        // The JDK's server reads its settings once, when its first instance is made, so they are set before that.
+        System.setProperty("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+    }
     private final HttpServer server;
     private final ExecutorService executor;
 

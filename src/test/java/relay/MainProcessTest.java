@@ -43,7 +43,7 @@ class MainProcessTest {
 
             assertEquals(0, app.awaitExit(), app.output());
             assertTrue(app.output().contains("Stopped"), app.output());
-            assertTrue(app.output().contains("https://api.example.com/webhook/7730…66aa"), app.output());
+            assertTrue(app.output().contains("https://api.example.com/…"), app.output());
             assertFalse(app.output().contains("7730a1b2c3d466aa"), "the webhook path must be masked");
         }
     }

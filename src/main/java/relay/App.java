@@ -2,6 +2,7 @@ package relay;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -18,6 +19,7 @@ import relay.chat.Ids;
 import relay.chat.Message;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
+import relay.config.SelfLoop;
 import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
@@ -63,6 +65,7 @@ public final class App implements AutoCloseable {
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port());
+            refuseSelfLoop(config, server.port());
             SecureRandom random = new SecureRandom();
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
             Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL
@@ -90,6 +93,15 @@ public final class App implements AutoCloseable {
             }
             outbox.close();
             throw e;
+        }
+    }
+
+    /** Before anything is delivered: a webhook that leads back here would deliver to itself without end. */
+    private static void refuseSelfLoop(Config config, int port) {
+        Optional<String> problem = config.webhookUrl().flatMap(url ->
+                SelfLoop.problem(url, new InetSocketAddress(config.host(), port), config.demoReceiver()));
+        if (problem.isPresent()) {
+            throw new IllegalStateException(problem.get());
         }
     }
 

@@ -1,8 +1,11 @@
 package relay;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import relay.config.Config;
@@ -52,8 +55,9 @@ public final class Main {
         }
     }
 
+    /** In UTF-8 whatever the platform's console encoding (ASCII under a bare service environment), as the log is. */
     private static <T> T exit(String... lines) {
-        PrintStream err = System.err;
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         for (String line : lines) {
             err.println(line);
         }

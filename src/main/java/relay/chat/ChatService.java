@@ -140,8 +140,9 @@ public final class ChatService {
                     : new ValidationError("unsupported_attachment_type",
                     "The file is not an image, PDF, document, audio or video this service can send.", "file"));
         }
-        Attachment attachment = new Attachment(ids.newAttachmentId(), detected.get().kind(), filename,
-                detected.get().mimeType(), stored.size(), stored.sha256(), clock.instant());
+        Attachment attachment = new Attachment(ids.newAttachmentId(), detected.get().kind(),
+                Filenames.withExtension(filename, detected.get().extensions()), detected.get().mimeType(),
+                stored.size(), stored.sha256(), clock.instant());
         outbox.saveAttachment(attachment);
         LOG.info("attachment.stored", "📎 Attachment " + attachment.id() + ": " + attachment.kind().wireName() + " ("
                 + attachment.size() + " bytes)", "attachment_id", attachment.id(), "size", attachment.size());

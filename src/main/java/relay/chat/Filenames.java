@@ -3,6 +3,8 @@ package relay.chat;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Sanitises client-supplied filenames (the X-Filename header, a multipart filename) before they are stored, shown,
@@ -36,15 +38,42 @@ public final class Filenames {
     }
 
     /**
-     * A {@code Content-Disposition: attachment} value for a stored (already sanitised) name: an ASCII-only
-     * {@code filename} for old clients and the exact name as RFC 8187 {@code filename*}. Both are built from
-     * characters that cannot end the header or the parameter.
+     * The (already sanitised) {@code name} with an extension that says what the file is, so that whoever saves it
+     * opens it as the type its bytes were found to be — never "invoice.html" holding a PDF, never an ".exe":
+     * a name whose extension is one of {@code extensions} (any case) is kept; otherwise a wrong extension is dropped
+     * and, unless the name then ends in a fitting one ("photo.jpeg.exe"), the first of {@code extensions} added.
+     * A dotted part without a letter ("scan 2024.01.15") is part of the name, not an extension.
+     *
+     * @param extensions lower case, without the dot, the usual one first
      */
-    public static String contentDisposition(String name) {
+    public static String withExtension(String name, List<String> extensions) {
+        if (fits(name, extensions)) {
+            return name;
+        }
+        String extension = extensionWithDot(name);
+        String base = extension.codePoints().anyMatch(Character::isLetter)
+                ? trimDotsAndSpaces(name.substring(0, name.length() - extension.length())) : name;
+        if (!base.isEmpty() && fits(base, extensions)) {
+            return base;
+        }
+        return capLength((base.isEmpty() ? "attachment" : base) + "." + extensions.getFirst());
+    }
+
+    private static boolean fits(String name, List<String> extensions) {
+        String extension = extensionWithDot(name);
+        return !extension.isEmpty() && extensions.contains(extension.substring(1).toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * A {@code Content-Disposition} value, {@code inline} or {@code attachment}, for a stored (already sanitised)
+     * name: an ASCII-only {@code filename} for old clients and the exact name as RFC 8187 {@code filename*}. Both
+     * are built from characters that cannot end the header or the parameter.
+     */
+    public static String contentDisposition(boolean inline, String name) {
         String safe = sanitize(name, "attachment");
         StringBuilder ascii = new StringBuilder();
         safe.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7F && c != '\\' ? (char) c : '_'));
-        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''"
+        return (inline ? "inline" : "attachment") + "; filename=\"" + ascii + "\"; filename*=UTF-8''"
                 + URLEncoder.encode(safe, StandardCharsets.UTF_8).replace("+", "%20");
     }
 

@@ -21,7 +21,16 @@ public final class KindDetector {
     /** How many first bytes {@link #detect} looks at; callers read this many (or the whole file if shorter). */
     public static final int HEAD_BYTES = 8192;
 
-    public record Detected(MessageKind kind, String mimeType) {}
+    /** A kind and MIME type, decided from the bytes. */
+    public record Detected(MessageKind kind, String mimeType) {
+        /**
+         * The file name extensions (lower case, no dot) that fit this type, the usual one first; a type with no
+         * extension of its own (a compound file that is no known Office document) answers {@code bin}.
+         */
+        public List<String> extensions() {
+            return EXTENSIONS.getOrDefault(mimeType, List.of("bin"));
+        }
+    }
 
     private interface Probe {
         Optional<Detected> probe(Head head, String extension);
@@ -45,6 +54,50 @@ public final class KindDetector {
             "ppt", "application/vnd.ms-powerpoint",
             "pps", "application/vnd.ms-powerpoint",
             "pot", "application/vnd.ms-powerpoint");
+    private static final String ODF = "application/vnd.oasis.opendocument.";
+    /** The extensions of every type a probe answers; a stored name's extension must be one of its type's. */
+    private static final Map<String, List<String>> EXTENSIONS = Map.ofEntries(
+            Map.entry("image/jpeg", List.of("jpg", "jpeg", "jpe", "jfif")),
+            Map.entry("image/png", List.of("png")),
+            Map.entry("image/gif", List.of("gif")),
+            Map.entry("image/webp", List.of("webp")),
+            Map.entry("application/pdf", List.of("pdf")),
+            Map.entry(ZipProbe.DOCX, List.of("docx", "docm", "dotx", "dotm")),
+            Map.entry(ZipProbe.XLSX, List.of("xlsx", "xlsm", "xltx", "xltm")),
+            Map.entry(ZipProbe.PPTX, List.of("pptx", "pptm", "ppsx", "ppsm", "potx", "potm")),
+            Map.entry(ODF + "text", List.of("odt")),
+            Map.entry(ODF + "text-template", List.of("ott")),
+            Map.entry(ODF + "text-master", List.of("odm")),
+            Map.entry(ODF + "text-web", List.of("oth")),
+            Map.entry(ODF + "spreadsheet", List.of("ods")),
+            Map.entry(ODF + "spreadsheet-template", List.of("ots")),
+            Map.entry(ODF + "presentation", List.of("odp")),
+            Map.entry(ODF + "presentation-template", List.of("otp")),
+            Map.entry(ODF + "graphics", List.of("odg")),
+            Map.entry(ODF + "graphics-template", List.of("otg")),
+            Map.entry(ODF + "chart", List.of("odc")),
+            Map.entry(ODF + "formula", List.of("odf")),
+            Map.entry(ODF + "image", List.of("odi")),
+            Map.entry(ODF + "database", List.of("odb")),
+            Map.entry("application/zip", List.of("zip")),
+            Map.entry("application/msword", List.of("doc", "dot")),
+            Map.entry("application/vnd.ms-excel", List.of("xls", "xlt")),
+            Map.entry("application/vnd.ms-powerpoint", List.of("ppt", "pps", "pot")),
+            Map.entry("text/plain", List.of("txt", "md")),
+            Map.entry("text/csv", List.of("csv")),
+            Map.entry("audio/mpeg", List.of("mp3")),
+            Map.entry("audio/ogg; codecs=opus", List.of("opus", "ogg", "oga")),
+            Map.entry("audio/ogg", List.of("ogg", "oga")),
+            Map.entry("audio/wav", List.of("wav")),
+            Map.entry("audio/amr", List.of("amr")),
+            Map.entry("audio/amr-wb", List.of("awb", "amr")),
+            Map.entry("audio/mp4", List.of("m4a", "m4b")),
+            Map.entry("video/mp4", List.of("mp4", "m4v")),
+            Map.entry("video/3gpp", List.of("3gp")),
+            Map.entry("video/3gpp2", List.of("3g2")),
+            Map.entry("video/quicktime", List.of("mov", "qt")),
+            Map.entry("video/webm", List.of("webm")),
+            Map.entry("video/x-matroska", List.of("mkv")));
     private static final Map<String, String> TEXT_BY_EXTENSION = Map.of(
             "txt", "text/plain",
             "md", "text/plain",

@@ -2,6 +2,7 @@ package relay.chat;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /** Checks a client's draft: a valid phone, and text or an attachment within their limits. */
@@ -41,6 +42,7 @@ public final class MessageValidator {
         };
     }
 
+    /** Empty or whitespace-only text is no text (an attachment alone); any other text must pass {@link #checkText}. */
     private Result validateContent(String e164, MessageDraft draft) {
         String text = isBlank(draft.text()) ? null : draft.text();
         Optional<ValidationError> textError = Optional.ofNullable(text).flatMap(MessageValidator::checkText);
@@ -71,17 +73,34 @@ public final class MessageValidator {
         return new Result.Valid(new ValidMessage(e164, text, found.get()));
     }
 
+    /**
+     * Text is sent exactly as given or refused, never altered: no NUL, no surrogate without its pair, at most
+     * {@link #MAX_TEXT_CODE_POINTS} characters, and at least one character that shows.
+     */
     private static Optional<ValidationError> checkText(String text) {
         if (text.indexOf('\u0000') >= 0) {
-            return Optional.of(new ValidationError("text_has_nul", "text must not contain NUL characters.", "text"));
+            return textError("text_has_nul", "text must not contain NUL characters.");
+        }
+        OptionalInt lone = Characters.loneSurrogate(text);
+        if (lone.isPresent()) {
+            return textError("invalid_text", "text must be well-formed Unicode: it has an unpaired surrogate "
+                    + String.format("\\u%04X", (int) text.charAt(lone.getAsInt())) + " at position "
+                    + lone.getAsInt() + " (UTF-16 units from 0).");
         }
         int length = text.codePointCount(0, text.length());
         if (length > MAX_TEXT_CODE_POINTS) {
-            return Optional.of(new ValidationError("text_too_long",
-                    "text must be at most " + MAX_TEXT_CODE_POINTS + " characters long (it has " + length + ").",
-                    "text"));
+            return textError("text_too_long",
+                    "text must be at most " + MAX_TEXT_CODE_POINTS + " characters long (it has " + length + ").");
+        }
+        if (!Characters.hasVisible(text)) {
+            return textError("text_blank", "text must contain at least one visible character, not only spaces, "
+                    + "zero-width or other invisible characters; leave text out to send only an attachment.");
         }
         return Optional.empty();
+    }
+
+    private static Optional<ValidationError> textError(String code, String message) {
+        return Optional.of(new ValidationError(code, message, "text"));
     }
 
     private static boolean isBlank(String s) {

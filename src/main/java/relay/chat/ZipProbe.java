@@ -14,9 +14,9 @@ final class ZipProbe {
     private static final int MAX_MIMETYPE_LENGTH = 100;
     private static final Pattern ODF_MIME = Pattern.compile("application/vnd\\.oasis\\.opendocument\\.[a-z0-9.+-]+");
 
-    private static final String DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-    private static final String XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    private static final String PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+    static final String DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    static final String XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    static final String PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
     private static final Map<String, String> OOXML_BY_FOLDER = Map.of("word/", DOCX, "xl/", XLSX, "ppt/", PPTX);
     private static final Map<String, String> OOXML_BY_EXTENSION = Map.of("docx", DOCX, "xlsx", XLSX, "pptx", PPTX);
 

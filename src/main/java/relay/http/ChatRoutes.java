@@ -22,6 +22,7 @@ import relay.chat.ChatService.UploadResult;
 import relay.chat.Filenames;
 import relay.chat.Ids;
 import relay.chat.MessageDraft;
+import relay.chat.MessageKind;
 import relay.chat.PhoneNumbers;
 import relay.chat.ValidationError;
 import relay.store.DeliveryState;
@@ -117,7 +118,10 @@ final class ChatRoutes {
         Attachment attachment = chat.attachment(id).orElseThrow(ChatRoutes::attachmentNotFound);
         var headers = request.exchange().getResponseHeaders();
         headers.set("Content-Type", attachment.mimeType());
-        headers.set("Content-Disposition", Filenames.contentDisposition(attachment.filename()));
+        headers.set("Content-Disposition", Filenames.contentDisposition(opensInline(attachment.kind()),
+                attachment.filename()));
+        // The type is the detected one and is never sniffed; should a browser render the file anyway, it runs
+        // nothing and loads nothing, as a page of no origin.
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
         headers.set("Cache-Control", "private, max-age=86400, immutable");
@@ -128,6 +132,14 @@ final class ChatRoutes {
                 in.transferTo(out);
             }
         }
+    }
+
+    /** Pictures, sound, video and PDF are shown by the browser itself; documents and text are saved, not opened. */
+    private static boolean opensInline(MessageKind kind) {
+        return switch (kind) {
+            case IMAGE, AUDIO, VIDEO, PDF -> true;
+            case TEXT, DOCUMENT -> false;
+        };
     }
 
     private static ApiException attachmentNotFound() {

@@ -121,8 +121,9 @@ public final class WebhookSender {
         CompletableFuture<HttpResponse<String>> future = client.sendAsync(request, ResponseSnippet.handler());
         try {
             HttpResponse<String> response = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            // A receiver may echo the request's path ("Cannot POST /bot…/sendMessage"): it is kept as secret here.
             return new AttemptResult.Response(startedAt, since(startedAt), response.statusCode(),
-                    lowerCaseNames(response.headers()), response.body());
+                    lowerCaseNames(response.headers()), Masking.maskIn(response.body(), url));
         } catch (TimeoutException e) {
             future.cancel(true);
             return failure(startedAt, timedOut(timeout));
@@ -181,8 +182,9 @@ public final class WebhookSender {
         }
     }
 
+    /** Every failure's text passes here: whatever an exception quoted of the webhook URL is masked. */
     private AttemptResult.Failure failure(Instant startedAt, String error) {
-        return new AttemptResult.Failure(startedAt, since(startedAt), error);
+        return new AttemptResult.Failure(startedAt, since(startedAt), Masking.maskIn(error, url));
     }
 
     private Duration since(Instant startedAt) {
@@ -200,7 +202,7 @@ public final class WebhookSender {
         return names;
     }
 
-    /** A short sentence for the failure; the webhook URL appears only as host and port, never its path. */
+    /** A short sentence for the failure; {@link #failure} masks any part of the webhook URL it quotes. */
     private String describe(Throwable error, Duration timeout) {
         if (has(error, HttpConnectTimeoutException.class)) {
             return "could not connect to " + hostPort() + " within "
@@ -216,7 +218,7 @@ public final class WebhookSender {
             return "connection refused by " + hostPort();
         }
         if (has(error, SSLException.class)) {
-            return "TLS failed with " + hostPort() + ": " + masked(error.getMessage());
+            return "TLS failed with " + hostPort() + ": " + error.getMessage();
         }
         String message = String.valueOf(error.getMessage()).toLowerCase(Locale.ROOT);
         if (message.contains("reset")) {
@@ -226,7 +228,7 @@ public final class WebhookSender {
             return "connection closed before a complete response";
         }
         return "network error: " + error.getClass().getSimpleName()
-                + (error.getMessage() == null ? "" : " " + masked(error.getMessage()));
+                + (error.getMessage() == null ? "" : " " + error.getMessage());
     }
 
     private static boolean has(Throwable error, Class<? extends Throwable> type) {
@@ -244,9 +246,5 @@ public final class WebhookSender {
 
     private String hostPort() {
         return url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort());
-    }
-
-    private String masked(String message) {
-        return message == null ? "" : message.replace(url.toString(), Masking.maskUrl(url));
     }
 }

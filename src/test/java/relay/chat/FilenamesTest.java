@@ -3,6 +3,7 @@ package relay.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -100,5 +101,39 @@ class FilenamesTest {
         String sanitized = Filenames.sanitize(hostile, FALLBACK);
 
         assertTrue(sanitized.chars().noneMatch(c -> c < 0x20 || "\"\\/;'".indexOf(c) >= 0), sanitized);
+    }
+
+    @ParameterizedTest(name = "[{0}] as {1} -> [{2}]")
+    @CsvSource(delimiter = '|', value = {
+            "invoice.html        | pdf             | invoice.pdf",
+            "photo               | jpg jpeg        | photo.jpg",
+            "photo.JPEG          | jpg jpeg        | photo.JPEG",
+            "photo.jpeg.exe      | jpg jpeg        | photo.jpeg",
+            "setup.exe           | bin             | setup.bin",
+            "report.docm         | docx docm       | report.docm",
+            "report.doc          | docx docm       | report.docx",
+            "minutes.odt         | odt             | minutes.odt",
+            "scan 2024.01.15     | jpg jpeg        | scan 2024.01.15.jpg",
+            "Dr. Who notes       | txt md          | Dr. Who notes.txt",
+            "voice.ogg           | opus ogg oga    | voice.ogg",
+            "voice.m4a.html.exe  | m4a m4b         | voice.m4a.html.m4a",
+            "attachment          | pdf             | attachment.pdf"})
+    void shouldGiveAStoredNameAnExtensionOfItsDetectedType(String name, String extensions, String expected) {
+        assertEquals(expected, Filenames.withExtension(name, List.of(extensions.split(" "))));
+    }
+
+    @Test
+    void shouldKeepTheLengthCapWhenAddingAnExtension() {
+        String named = Filenames.withExtension("x".repeat(128), List.of("pdf"));
+
+        assertEquals("x".repeat(124) + ".pdf", named);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "true  | photo.jpg | inline; filename=\"photo.jpg\"; filename*=UTF-8''photo.jpg",
+            "false | notes.txt | attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt"})
+    void shouldSayInlineOrAttachment(boolean inline, String name, String expected) {
+        assertEquals(expected, Filenames.contentDisposition(inline, name));
     }
 }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -93,6 +95,27 @@ class KindDetectorTest {
         Optional<KindDetector.Detected> detected = detector.detect(head, filename);
 
         assertEquals(Optional.of(new KindDetector.Detected(kind, mimeType)), detected);
+    }
+
+    /** The sample names whose extension does not fit what their bytes are, and what they are stored as. */
+    private static final Map<String, String> RENAMED = Map.of(
+            "disguised.pdf", "disguised.jpg",
+            "no-name", "no-name.pdf",
+            "renamed.xlsx", "renamed.docx",
+            "unknown.zip", "unknown.zip",
+            "book.epub", "book.zip",
+            "setup.msi", "setup.bin");
+
+    @ParameterizedTest(name = "{0} -> {3}")
+    @MethodSource("recognisedFiles")
+    void shouldNameEveryRecognisedTypesExtensions(String filename, byte[] head, MessageKind kind, String mimeType) {
+        KindDetector.Detected detected = detector.detect(head, filename).orElseThrow();
+
+        assertEquals(RENAMED.getOrDefault(filename, filename), Filenames.withExtension(filename, detected.extensions()));
+        assertTrue(detected.extensions().stream().allMatch(e -> e.matches("[a-z0-9]{2,4}")), detected.extensions()
+                .toString());
+        assertEquals(mimeType.equals("application/x-ole-storage"), detected.extensions().equals(List.of("bin")),
+                "only a compound file of no known kind has no extension of its own");
     }
 
     static Stream<Arguments> refusedFiles() {

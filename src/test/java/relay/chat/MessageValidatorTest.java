@@ -75,7 +75,7 @@ class MessageValidatorTest {
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = {" ", "\n\r\t"})
+    @ValueSource(strings = {" ", "\n\r\t", "\u3000\u2003"})
     void shouldRequireTextOrAnAttachment(String blank) {
         assertError("empty_message", "text", validator.validate(new MessageDraft(PHONE, blank, blank)));
     }
@@ -100,6 +100,37 @@ class MessageValidatorTest {
     void shouldRefuseTextWithNul() {
         assertError("text_has_nul", "text", validator.validate(new MessageDraft(PHONE, "a\u0000b", PHOTO.id())));
         assertError("text_has_nul", "text", validator.validate(new MessageDraft(PHONE, "\u0000", null)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\uD800", "a\uD83D", "\uDE00b", "ok \uDE00\uD83D", "😀\uDC00"})
+    void shouldRefuseTextWithAnUnpairedSurrogateRatherThanAlterIt(String text) {
+        assertError("invalid_text", "text", validator.validate(new MessageDraft(PHONE, text, null)));
+        assertError("invalid_text", "text", validator.validate(new MessageDraft(PHONE, text, PHOTO.id())));
+    }
+
+    @Test
+    void shouldSayWhereTheUnpairedSurrogateIs() {
+        MessageValidator.Result result = validator.validate(new MessageDraft(PHONE, "ab\uDE00", null));
+
+        String message = assertInstanceOf(MessageValidator.Result.Invalid.class, result).error().message();
+        assertTrue(message.contains("\\uDE00 at position 2"), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u200B", "\u200C\u200D", "\u2060", "\uFEFF", " \u200B \n", "\u00A0", "\u2007",
+            "\u2800", "\u3164", "\u202E\u2066", "\u00AD", "\u0301", "\uFE0F", "\u001B\u0007", "\u0085\u2028",
+            "\uDB40\uDC20", "\u180E"})
+    void shouldRefuseTextWithNothingVisibleEvenBesideAnAttachment(String text) {
+        assertError("text_blank", "text", validator.validate(new MessageDraft(PHONE, text, null)));
+        assertError("text_blank", "text", validator.validate(new MessageDraft(PHONE, text, PHOTO.id())));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"👍", "👨\u200D👩\u200D👧", "a\u200Bb", "\u202Eabc", "é", "\u0915\u093F", "\uE000",
+            "\u200B.\u200B", "مرحبا", "𝔸"})
+    void shouldAcceptTextWithAVisibleCharacterExactlyAsGiven(String text) {
+        assertEquals(valid(E164, text, null), validator.validate(new MessageDraft(PHONE, text, null)));
     }
 
     @ParameterizedTest

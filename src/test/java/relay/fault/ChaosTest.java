@@ -15,10 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.ChaosReceiver;
 import relay.testing.ChaosReceiver.Behaviour;
 import relay.testing.RunningApp;
+import relay.testing.Seed;
 import relay.webhook.CircuitBreaker;
 
 /**
@@ -37,7 +39,9 @@ class ChaosTest {
     @TempDir
     Path dir;
 
-    private final Random random = new Random();
+    @RegisterExtension
+    final Seed seed = Seed.fromSystemProperty();
+    private final Random random = seed.random();
     private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
 
     private Behaviour misbehave(ChaosReceiver.Received request) {

@@ -27,10 +27,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
 import relay.testing.ChaosReceiver;
 import relay.testing.ChaosReceiver.Behaviour;
+import relay.testing.Seed;
 
 /**
  * An accepted message survives {@code kill -9}: the service runs as its own process, is killed without warning at a
@@ -49,7 +51,9 @@ class KillNineTest {
     @TempDir
     Path dir;
 
-    private final Random random = new Random();
+    @RegisterExtension
+    final Seed seed = Seed.fromSystemProperty();
+    private final Random random = seed.random();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test

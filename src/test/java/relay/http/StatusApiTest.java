@@ -73,7 +73,7 @@ class StatusApiTest {
         assertEquals(60, circuit.path("open_seconds").asInt());
         assertTrue(circuit.path("retry_at").isNull());
         JsonNode webhookView = status.path("webhook");
-        assertEquals("http://" + webhook.getHostName() + ":" + webhook.getPort() + "/hooks/7730…66aa",
+        assertEquals("http://" + webhook.getHostName() + ":" + webhook.getPort() + "/…",
                 webhookView.path("url").asText());
         assertFalse(status.toString().contains("7730a1b2c3d466aa"), "the webhook path must be masked");
         assertTrue(webhookView.path("configured").asBoolean());

@@ -92,4 +92,65 @@ class LineFormatterTest {
         assertTrue(lines[1].startsWith("    \tat "), lines[1]);
         assertEquals(Level.SEVERE, record.getLevel());
     }
+
+    /** What a hostile webhook answers to redraw an operator's terminal, reorder a line, or forge a second one. */
+    private static final String HOSTILE = "HTTP 500: \u001b[2J\u001b]0;pwned\u0007 a\rb\nforged line"
+            + " \u007f\u009b31m \u202eevil\u202c \u2066x\u2069 \u2028 \u200e \ud800 end";
+
+    @Test
+    void shouldEscapeControlAndBidiCharactersInTheTextFormat() {
+        LogRecord record = logged(() -> EventLog.of(LineFormatterTest.class).warn("webhook.retrying", HOSTILE));
+        record.setInstant(Instant.parse("2026-11-27T12:00:00Z"));
+
+        String line = new LineFormatter(false).format(record);
+
+        assertEquals("2026-11-27T12:00:00Z WARNING HTTP 500: \\u001b[2J\\u001b]0;pwned\\u0007 a\\rb\\nforged line"
+                + " \\u007f\\u009b31m \\u202eevil\\u202c \\u2066x\\u2069 \\u2028 \\u200e \\ud800 end"
+                + System.lineSeparator(), line);
+    }
+
+    @Test
+    void shouldKeepEmojiJoinersAndOrdinaryTextAsTheyAre() {
+        String text = "📎 Attachment 👨\u200d👩\u200d👧 Relatório — مرحبا";
+        LogRecord record = logged(() -> EventLog.of(LineFormatterTest.class).info("attachment.stored", text));
+
+        assertTrue(new LineFormatter(false).format(record).contains(" " + text + System.lineSeparator()));
+    }
+
+    @Test
+    void shouldEscapeAThrowablesTextButKeepTheTracesOwnLayout() {
+        IllegalStateException error = new IllegalStateException("bad\u001b[31m\nInjected: line",
+                new java.io.IOException("cause\r\n\tat fake.Frame(Fake.java:1)"));
+        LogRecord record = logged(() -> EventLog.of(LineFormatterTest.class).error("http.error", "💥 failed", error));
+
+        List<String> lines = new LineFormatter(false).format(record).lines().toList();
+
+        assertTrue(lines.getFirst().endsWith("SEVERE 💥 failed (java.lang.IllegalStateException: "
+                + "bad\\u001b[31m\\nInjected: line)"), lines.getFirst());
+        lines.stream().skip(1).forEach(l -> assertTrue(l.startsWith("    \tat ") || l.startsWith("    \t... ")
+                || l.startsWith("    Caused by: "), "only the trace's own lines, indented: " + l));
+        assertTrue(lines.contains("    Caused by: java.io.IOException: cause\\r\\n\\tat fake.Frame(Fake.java:1)"),
+                String.join("\n", lines));
+        assertFalse(String.join("", lines).chars().anyMatch(c -> c < 0x20 && c != '\t'), "no raw control character");
+    }
+
+    @Test
+    void shouldWriteTheSameCharactersAsJsonEscapesAndReadBackTheOriginal() throws Exception {
+        LogRecord record = logged(() -> EventLog.of(LineFormatterTest.class).warn("webhook.retrying", "x",
+                "reason", HOSTILE.replace("\ud800", "")));
+        record.setMessage(HOSTILE.replace("\ud800", "") + " 👨\u200d👩\u200d👧");
+
+        String line = new LineFormatter(true).format(record);
+
+        assertEquals(1, line.lines().count(), line);
+        String raw = line.strip();
+        assertTrue(raw.codePoints().noneMatch(LineFormatter::isUnsafe), "every unsafe character escaped: " + raw);
+        String escapes = raw.toLowerCase(java.util.Locale.ROOT);
+        assertTrue(escapes.contains("\\u001b[2j") && escapes.contains("\\u009b") && escapes.contains("\\u202e")
+                && escapes.contains("\\u007f") && escapes.contains("\\u2028"), raw);
+        assertTrue(raw.contains("👨\u200d👩\u200d👧"), "joiners and emoji kept: " + raw);
+        JsonNode json = new ObjectMapper().readTree(line);
+        assertEquals(record.getMessage(), json.path("message").asText());
+        assertEquals(HOSTILE.replace("\ud800", ""), json.path("reason").asText());
+    }
 }

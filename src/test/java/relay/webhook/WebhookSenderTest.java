@@ -307,6 +307,21 @@ class WebhookSenderTest {
         assertEquals(Duration.ofSeconds(20), sender.timeoutFor(15L * 1024 * 1024));
     }
 
+    @Test
+    void shouldMaskTheWebhookPathWhereTheReceiverEchoesItBack() {
+        String path = "/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage";
+        server.enqueue(new MockResponse.Builder().code(404).body("Cannot POST " + path + " (see "
+                + server.url(path) + ")").build());
+        WebhookSender sender = new WebhookSender(client, server.url(path).uri(), USER_AGENT, Optional.empty(),
+                Duration.ofSeconds(5), 1024, clock);
+
+        AttemptResult result = sender.send("msg_1", WebhookBody.testEvent(NOW, "evt_1"));
+
+        AttemptResult.Response response = assertInstanceOf(AttemptResult.Response.class, result);
+        assertEquals("Cannot POST … (see http://" + server.getHostName() + ":" + server.getPort() + "/…)",
+                response.bodySnippet());
+    }
+
     private WebhookSender sender(Optional<Signer> signer, Duration baseTimeout) {
         return new WebhookSender(client, server.url("/hooks/abc").uri(), USER_AGENT, signer, baseTimeout, 1024, clock);
     }

@@ -54,6 +54,78 @@ final class Schema {
             );
             CREATE INDEX attempts_by_message ON attempts (message_id, id);
             CREATE INDEX attempts_by_outcome ON attempts (succeeded, started_at);
+            """, """
+            -- The sidebar's rows, one per phone, kept by triggers in the same transaction as every write to messages
+            -- and deliveries (whoever makes it), so a page of the sidebar is read from an index instead of
+            -- aggregating every message.
+            CREATE TABLE conversations (
+                phone           TEXT PRIMARY KEY,
+                last_message_id TEXT NOT NULL,
+                last_sequence   INTEGER NOT NULL,
+                last_created_at INTEGER NOT NULL,
+                total           INTEGER NOT NULL,
+                queued          INTEGER NOT NULL,
+                sending         INTEGER NOT NULL,
+                retrying        INTEGER NOT NULL,
+                held            INTEGER NOT NULL,
+                delivered       INTEGER NOT NULL,
+                failed          INTEGER NOT NULL,
+                revision        INTEGER NOT NULL
+            );
+            CREATE INDEX conversations_by_activity ON conversations (last_created_at, last_message_id);
+            INSERT INTO conversations
+            SELECT per_phone.phone, m.id, m.sequence, m.created_at, per_phone.total, per_phone.queued,
+                   per_phone.sending, per_phone.retrying, per_phone.held, per_phone.delivered, per_phone.failed, 1
+            FROM (SELECT m.phone, MAX(m.sequence) AS last_sequence, COUNT(*) AS total,
+                         COALESCE(SUM(d.state = 'queued'), 0) AS queued,
+                         COALESCE(SUM(d.state = 'sending'), 0) AS sending,
+                         COALESCE(SUM(d.state = 'retrying'), 0) AS retrying,
+                         COALESCE(SUM(d.state = 'held'), 0) AS held,
+                         COALESCE(SUM(d.state = 'delivered'), 0) AS delivered,
+                         COALESCE(SUM(d.state = 'failed'), 0) AS failed
+                  FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id GROUP BY m.phone) per_phone
+            JOIN messages m ON m.phone = per_phone.phone AND m.sequence = per_phone.last_sequence;
+            CREATE TRIGGER conversations_on_new_message AFTER INSERT ON messages BEGIN
+                INSERT OR IGNORE INTO conversations VALUES (NEW.phone, NEW.id, NEW.sequence, NEW.created_at,
+                                                            0, 0, 0, 0, 0, 0, 0, 0);
+                UPDATE conversations SET total = total + 1, revision = revision + 1,
+                    last_message_id = iif(NEW.sequence >= last_sequence, NEW.id, last_message_id),
+                    last_created_at = iif(NEW.sequence >= last_sequence, NEW.created_at, last_created_at),
+                    last_sequence = max(NEW.sequence, last_sequence)
+                WHERE phone = NEW.phone;
+            END;
+            CREATE TRIGGER conversations_on_new_delivery AFTER INSERT ON deliveries BEGIN
+                UPDATE conversations SET revision = revision + 1,
+                    queued = queued + (NEW.state = 'queued'), sending = sending + (NEW.state = 'sending'),
+                    retrying = retrying + (NEW.state = 'retrying'), held = held + (NEW.state = 'held'),
+                    delivered = delivered + (NEW.state = 'delivered'), failed = failed + (NEW.state = 'failed')
+                WHERE phone = (SELECT phone FROM messages WHERE id = NEW.message_id);
+            END;
+            CREATE TRIGGER conversations_on_delivery_change AFTER UPDATE ON deliveries BEGIN
+                UPDATE conversations SET revision = revision + 1,
+                    queued = queued + (NEW.state = 'queued') - (OLD.state = 'queued'),
+                    sending = sending + (NEW.state = 'sending') - (OLD.state = 'sending'),
+                    retrying = retrying + (NEW.state = 'retrying') - (OLD.state = 'retrying'),
+                    held = held + (NEW.state = 'held') - (OLD.state = 'held'),
+                    delivered = delivered + (NEW.state = 'delivered') - (OLD.state = 'delivered'),
+                    failed = failed + (NEW.state = 'failed') - (OLD.state = 'failed')
+                WHERE phone = (SELECT phone FROM messages WHERE id = NEW.message_id);
+            END;
+            CREATE TRIGGER conversations_on_delivery_removed AFTER DELETE ON deliveries BEGIN
+                UPDATE conversations SET revision = revision + 1,
+                    queued = queued - (OLD.state = 'queued'), sending = sending - (OLD.state = 'sending'),
+                    retrying = retrying - (OLD.state = 'retrying'), held = held - (OLD.state = 'held'),
+                    delivered = delivered - (OLD.state = 'delivered'), failed = failed - (OLD.state = 'failed')
+                WHERE phone = (SELECT phone FROM messages WHERE id = OLD.message_id);
+            END;
+            CREATE TRIGGER conversations_on_message_removed AFTER DELETE ON messages BEGIN
+                DELETE FROM conversations WHERE phone = OLD.phone AND total <= 1;
+                UPDATE conversations SET total = total - 1, revision = revision + 1 WHERE phone = OLD.phone;
+                UPDATE conversations
+                SET (last_message_id, last_sequence, last_created_at) = (SELECT id, sequence, created_at
+                        FROM messages WHERE phone = OLD.phone ORDER BY sequence DESC LIMIT 1)
+                WHERE phone = OLD.phone AND last_message_id = OLD.id;
+            END;
             """);
 
     static final int CURRENT_VERSION = MIGRATIONS.size();
@@ -76,11 +148,7 @@ final class Schema {
         for (int next = version + 1; next <= CURRENT_VERSION; next++) {
             session.runOnce("BEGIN IMMEDIATE");
             try {
-                for (String statement : MIGRATIONS.get(next - 1).split(";")) {
-                    if (!statement.isBlank()) {
-                        session.runOnce(statement);
-                    }
-                }
+                session.runScript(MIGRATIONS.get(next - 1));
                 session.runOnce("PRAGMA user_version = " + next);
                 session.runOnce("COMMIT");
             } catch (SQLException | RuntimeException e) {

@@ -55,9 +55,10 @@ final class Schema {
             CREATE INDEX attempts_by_message ON attempts (message_id, id);
             CREATE INDEX attempts_by_outcome ON attempts (succeeded, started_at);
             """, """
-            -- The sidebar's rows, one per phone, kept by triggers in the same transaction as every write to messages
-            -- and deliveries (whoever makes it), so a page of the sidebar is read from an index instead of
-            -- aggregating every message.
+            -- The sidebar's rows, one per phone, kept by triggers in the same transaction as every write to the
+            -- deliveries (whoever makes it), so a page of the sidebar is read from an index instead of aggregating
+            -- every message. A message and its delivery come and go together: the row counts deliveries; a
+            -- message's removal only moves the row to the message before it, or drops the emptied row.
             CREATE TABLE conversations (
                 phone           TEXT PRIMARY KEY,
                 last_message_id TEXT NOT NULL,
@@ -85,23 +86,23 @@ final class Schema {
                          COALESCE(SUM(d.state = 'failed'), 0) AS failed
                   FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id GROUP BY m.phone) per_phone
             JOIN messages m ON m.phone = per_phone.phone AND m.sequence = per_phone.last_sequence;
-            CREATE TRIGGER conversations_on_new_message AFTER INSERT ON messages BEGIN
-                INSERT OR IGNORE INTO conversations VALUES (NEW.phone, NEW.id, NEW.sequence, NEW.created_at,
-                                                            0, 0, 0, 0, 0, 0, 0, 0);
-                UPDATE conversations SET total = total + 1, revision = revision + 1,
-                    last_message_id = iif(NEW.sequence >= last_sequence, NEW.id, last_message_id),
-                    last_created_at = iif(NEW.sequence >= last_sequence, NEW.created_at, last_created_at),
-                    last_sequence = max(NEW.sequence, last_sequence)
-                WHERE phone = NEW.phone;
-            END;
             CREATE TRIGGER conversations_on_new_delivery AFTER INSERT ON deliveries BEGIN
-                UPDATE conversations SET revision = revision + 1,
-                    queued = queued + (NEW.state = 'queued'), sending = sending + (NEW.state = 'sending'),
-                    retrying = retrying + (NEW.state = 'retrying'), held = held + (NEW.state = 'held'),
-                    delivered = delivered + (NEW.state = 'delivered'), failed = failed + (NEW.state = 'failed')
-                WHERE phone = (SELECT phone FROM messages WHERE id = NEW.message_id);
+                INSERT INTO conversations
+                SELECT phone, id, sequence, created_at, 1, NEW.state = 'queued', NEW.state = 'sending',
+                       NEW.state = 'retrying', NEW.state = 'held', NEW.state = 'delivered', NEW.state = 'failed', 1
+                FROM messages WHERE id = NEW.message_id
+                ON CONFLICT (phone) DO UPDATE SET total = total + 1, revision = revision + 1,
+                    queued = queued + excluded.queued, sending = sending + excluded.sending,
+                    retrying = retrying + excluded.retrying, held = held + excluded.held,
+                    delivered = delivered + excluded.delivered, failed = failed + excluded.failed,
+                    last_message_id = iif(excluded.last_sequence > last_sequence, excluded.last_message_id,
+                                          last_message_id),
+                    last_created_at = iif(excluded.last_sequence > last_sequence, excluded.last_created_at,
+                                          last_created_at),
+                    last_sequence = max(excluded.last_sequence, last_sequence);
             END;
-            CREATE TRIGGER conversations_on_delivery_change AFTER UPDATE ON deliveries BEGIN
+            CREATE TRIGGER conversations_on_delivery_change AFTER UPDATE OF state ON deliveries
+            WHEN OLD.state IS NOT NEW.state BEGIN
                 UPDATE conversations SET revision = revision + 1,
                     queued = queued + (NEW.state = 'queued') - (OLD.state = 'queued'),
                     sending = sending + (NEW.state = 'sending') - (OLD.state = 'sending'),
@@ -112,15 +113,14 @@ final class Schema {
                 WHERE phone = (SELECT phone FROM messages WHERE id = NEW.message_id);
             END;
             CREATE TRIGGER conversations_on_delivery_removed AFTER DELETE ON deliveries BEGIN
-                UPDATE conversations SET revision = revision + 1,
+                UPDATE conversations SET total = total - 1, revision = revision + 1,
                     queued = queued - (OLD.state = 'queued'), sending = sending - (OLD.state = 'sending'),
                     retrying = retrying - (OLD.state = 'retrying'), held = held - (OLD.state = 'held'),
                     delivered = delivered - (OLD.state = 'delivered'), failed = failed - (OLD.state = 'failed')
                 WHERE phone = (SELECT phone FROM messages WHERE id = OLD.message_id);
             END;
             CREATE TRIGGER conversations_on_message_removed AFTER DELETE ON messages BEGIN
-                DELETE FROM conversations WHERE phone = OLD.phone AND total <= 1;
-                UPDATE conversations SET total = total - 1, revision = revision + 1 WHERE phone = OLD.phone;
+                DELETE FROM conversations WHERE phone = OLD.phone AND total = 0;
                 UPDATE conversations
                 SET (last_message_id, last_sequence, last_created_at) = (SELECT id, sequence, created_at
                         FROM messages WHERE phone = OLD.phone ORDER BY sequence DESC LIMIT 1)

@@ -9,8 +9,8 @@ import java.util.Map;
  * @param last     the newest message
  * @param summary  how many of its messages are in each state, every state present
  * @param total    how many messages the phone has
- * @param revision grows with every change to the phone's messages or deliveries, so of two copies of the row read
- *                 at different times the larger revision is the newer one
+ * @param revision grows with every message accepted for the phone and every change of state of one of its
+ *                 deliveries, so of two copies of the row read at different times the larger revision is the newer
  */
 public record Conversation(String phone, MessageStatus last, Map<DeliveryState, Long> summary, long total,
                            long revision) {

@@ -2,7 +2,8 @@
 // Every bubble is keyed by its message id (or a local key until the server has accepted it) and updated
 // in place from the server's answers and the live events, newest state winning by updated_at.
 import { api, errorText, upload } from './api.js';
-import { byId, debounce, everySecond, fill, guessKind, h, KIND_ICONS, secondsUntil, throttle } from './dom.js';
+import { createConversations } from './conversations.js';
+import { byId, debounce, everySecond, fill, guessKind, h, KIND_ICONS, secondsUntil, STATUS } from './dom.js';
 import { formatDateTime, formatSize, formatTime, onLangChange, t } from './i18n.js';
 import { startPage } from './page.js';
 
@@ -13,6 +14,8 @@ const MAX_PAGES_TO_FIND = 40; // how far back a #message= link is searched
 const els = {
   list: byId('conversation-list'),
   listEmpty: byId('conversations-empty'),
+  listMore: byId('conversations-more'),
+  listScroller: byId('conversations'),
   newChat: byId('new-chat'),
   newPhone: byId('new-chat-phone'),
   newHint: byId('new-chat-hint'),
@@ -40,8 +43,7 @@ const state = {
   phoneDisplay: null,
   items: new Map(), // key -> item, for the open conversation
   hasMore: false,
-  conversations: [],
-  staged: [], // files chosen for the next message
+  staged: [], // files chosen for the next message to the open conversation
   maxAttachmentBytes: null,
   circuit: null,
   threadLoad: 0, // bumps on every thread load so a slow answer for another phone is dropped
@@ -55,63 +57,42 @@ const early = new Map();
 // The display the phone check gave for a chat that has no message yet.
 let newChat = null;
 
-// ---------------------------------------------------------------- conversations
+// ---------------------------------------------------------------- conversations and drafts
 
-async function loadConversations() {
-  const data = await api('/chat/conversations');
-  state.conversations = data?.conversations ?? [];
-  renderConversations();
-}
+const conversations = createConversations(
+  { list: els.list, empty: els.listEmpty, more: els.listMore, scroller: els.listScroller },
+  {
+    openPhone: () => state.phone,
+    openDisplay: () => state.phoneDisplay,
+    draftOf: (phone) => drafts.get(phone) ?? null,
+    announce: (text) => announce(text),
+  },
+);
 
-const refreshConversations = throttle(() => loadConversations().catch(() => {}), 1000);
+// What was typed and staged for each conversation but not sent, by phone. The composer always shows the open
+// conversation's draft (that one lives in the composer, not here), so what is sent is what the operator sees,
+// and switching conversation takes each draft along with its conversation.
+const drafts = new Map();
 
-function renderConversations() {
-  const rows = state.conversations.map((c) => conversationRow(c));
-  if (state.phone && !state.conversations.some((c) => c.phone === state.phone)) {
-    rows.unshift(conversationRow({ phone: state.phone, phone_display: state.phoneDisplay ?? state.phone,
-      last_message: null, summary: null, total: 0 }));
+/** Opens another conversation (or none): the composer's draft stays with the one left, the next one's comes back. */
+function switchConversation(phone, display) {
+  if (state.phone) {
+    const text = els.text.value;
+    if (text.trim() || state.staged.length) drafts.set(state.phone, { text, files: state.staged });
+    else drafts.delete(state.phone);
   }
-  fill(els.list, rows);
-  els.listEmpty.hidden = rows.length > 0;
+  state.phone = phone;
+  state.phoneDisplay = display;
+  showDraft(drafts.get(phone));
 }
 
-function conversationRow(c) {
-  const active = c.phone === state.phone;
-  const last = c.last_message;
-  const preview = last ? previewOf(last) : t('conv.new');
-  return h('li', {},
-    h('a', { class: `conversation${active ? ' active' : ''}`, href: `#phone=${encodeURIComponent(c.phone)}`,
-      testid: 'conversation', dataset: { phone: c.phone }, 'aria-current': active ? 'page' : null },
-    h('span', { class: 'avatar', 'aria-hidden': 'true', text: '👤' }),
-    h('span', { class: 'conversation-main' },
-      h('span', { class: 'conversation-top' },
-        h('span', { class: 'conversation-phone', testid: 'conversation-phone', text: c.phone_display || c.phone }),
-        last ? h('time', { class: 'muted small', datetime: last.created_at, title: formatDateTime(last.created_at),
-          text: formatTime(last.created_at) }) : null),
-      h('span', { class: 'conversation-bottom' },
-        h('span', { class: 'conversation-preview muted', text: preview }),
-        c.summary ? summaryBadge(c.summary) : null))));
-}
-
-function previewOf(message) {
-  const mark = message.status ? `${STATUS[message.status]?.icon ?? ''} ` : '';
-  if (message.text) return mark + message.text;
-  if (message.attachment) return `${mark}${KIND_ICONS[message.attachment.kind] ?? '📎'} ${message.attachment.filename}`;
-  return mark;
-}
-
-function summaryBadge(summary) {
-  const parts = [];
-  const pending = (summary.queued ?? 0) + (summary.sending ?? 0);
-  if (summary.failed) parts.push(['failed', `✗ ${summary.failed}`]);
-  if (summary.retrying) parts.push(['retrying', `↻ ${summary.retrying}`]);
-  if (summary.held) parts.push(['held', `⏸ ${summary.held}`]);
-  if (pending) parts.push(['queued', `🕓 ${pending}`]);
-  if (summary.delivered) parts.push(['delivered', `✓ ${summary.delivered}`]);
-  const label = t('conv.summary', { delivered: summary.delivered ?? 0, failed: summary.failed ?? 0,
-    pending: pending + (summary.retrying ?? 0) + (summary.held ?? 0) });
-  return h('span', { class: 'summary', testid: 'conversation-summary', title: label, 'aria-label': label },
-    parts.map(([cls, text]) => h('span', { class: `summary-part s-${cls}`, text })));
+function showDraft(draft) {
+  if (state.phone) drafts.delete(state.phone);
+  els.text.value = draft?.text ?? '';
+  state.staged = draft ? [...draft.files] : [];
+  autosize();
+  renderStaged();
+  clearComposerError();
 }
 
 // ---------------------------------------------------------------- new chat (phone check)
@@ -197,14 +178,12 @@ async function openFromHash() {
     return;
   }
   if (phone !== state.phone) {
-    state.phone = phone;
-    state.phoneDisplay = state.conversations.find((c) => c.phone === phone)?.phone_display
-      ?? (newChat?.phone === phone ? newChat.display : null);
+    switchConversation(phone, conversations.displayOf(phone) ?? (newChat?.phone === phone ? newChat.display : null));
     state.items = new Map();
     state.hasMore = false;
     fill(els.messages);
     showThread();
-    renderConversations();
+    conversations.opened(phone);
   }
   try {
     await loadThread({ find: message });
@@ -225,8 +204,7 @@ function showThread() {
 }
 
 function closeThread() {
-  state.phone = null;
-  state.phoneDisplay = null;
+  switchConversation(null, null);
   state.items = new Map();
   fill(els.messages);
   document.body.classList.remove('thread-open');
@@ -235,7 +213,7 @@ function closeThread() {
   els.composer.hidden = true;
   els.title.textContent = '';
   els.subtitle.textContent = '';
-  renderConversations();
+  conversations.render();
 }
 
 function renderThreadHeader() {
@@ -260,14 +238,17 @@ async function loadThread({ find = null } = {}) {
     hasMore = data.has_more;
   }
   if (data.phone && data.phone !== phone) {
-    // A link with the number written another way: continue under its canonical form.
+    // A link with the number written another way: continue under its canonical form, with that one's draft
+    // unless something was typed already.
     state.phone = data.phone;
+    if (!els.text.value && state.staged.length === 0) showDraft(drafts.get(data.phone));
+    conversations.opened(data.phone);
     const hash = `phone=${encodeURIComponent(data.phone)}${find ? `&message=${encodeURIComponent(find)}` : ''}`;
     history.replaceState(null, '', `#${hash}`);
   }
   if (data.phone_display) state.phoneDisplay = data.phone_display;
   renderThreadHeader();
-  renderConversations();
+  conversations.render();
   // A reload must not offer older pages again once they have all been loaded.
   state.hasMore = state.items.size === 0 ? hasMore : state.hasMore && hasMore;
   els.older.hidden = !state.hasMore;
@@ -365,16 +346,6 @@ function place(item) {
   }
   if (item.el.nextSibling !== before || item.el.parentNode !== els.messages) els.messages.insertBefore(item.el, before);
 }
-
-const STATUS = {
-  local: { icon: '🕓', key: 'status.sending' },
-  queued: { icon: '🕓', key: 'status.queued' },
-  sending: { icon: '🕓', key: 'status.sending' },
-  retrying: { icon: '↻', key: 'status.retrying' },
-  held: { icon: '⏸', key: 'status.held' },
-  delivered: { icon: '✓', key: 'status.delivered' },
-  failed: { icon: '✗', key: 'status.failed' },
-};
 
 function renderItem(item) {
   const { view } = item;
@@ -667,10 +638,7 @@ function rerender(item) {
 function accepted(item, view) {
   outgoing.get(item.phone)?.delete(item.key);
   if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
-  if (item.phone !== state.phone) {
-    refreshConversations();
-    return;
-  }
+  if (item.phone !== state.phone) return;
   state.items.delete(item.key);
   const known = state.items.get(view.id);
   if (known) {
@@ -691,7 +659,6 @@ function accepted(item, view) {
     if (stick) scrollToBottom();
     takeEarlyEvent(item);
   }
-  refreshConversations();
 }
 
 /** Errors caused by what was typed go under the composer (text restored); the rest stay on the bubble. */
@@ -744,9 +711,12 @@ function autosize() {
 
 // ---------------------------------------------------------------- live events
 
-/** A delivery change: merged into the bubble when it is shown; an unknown message of this thread is fetched. */
+/**
+ * A delivery change: its conversation's row goes to the list; merged into the bubble when it is shown; an
+ * unknown message of this thread is fetched.
+ */
 function onMessageEvent(event) {
-  refreshConversations();
+  conversations.applyEvent(event);
   if (event.phone !== state.phone) return;
   const item = state.items.get(event.id);
   if (item) {
@@ -852,6 +822,8 @@ function wire() {
     els.text.focus();
   });
   els.older.addEventListener('click', loadOlder);
+  els.listMore.addEventListener('click', () => conversations.loadMore());
+  els.listScroller.addEventListener('scroll', () => conversations.loadMoreIfNearEnd(), { passive: true });
   els.back.addEventListener('click', () => {
     history.pushState(null, '', location.pathname);
     openFromHash();
@@ -868,7 +840,7 @@ function wire() {
     els.dropZone.hidden = true;
   });
   onLangChange(() => {
-    renderConversations();
+    conversations.redraw();
     for (const item of state.items.values()) {
       item.el.dataset.chipKey = '-';
       renderItem(item);
@@ -922,7 +894,7 @@ async function loadConfig() {
 }
 
 async function loadAll() {
-  await loadConversations();
+  await conversations.reload();
   await openFromHash();
   if (state.maxAttachmentBytes == null) loadConfig();
 }

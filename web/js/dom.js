@@ -71,6 +71,17 @@ export function debounce(fn, ms) {
 
 export const KIND_ICONS = { image: '📸', pdf: '📄', document: '📝', audio: '🎵', video: '🎬', text: '💬' };
 
+/** Each delivery state's mark and the i18n key of its name; `local` is a message the server has not accepted yet. */
+export const STATUS = {
+  local: { icon: '🕓', key: 'status.sending' },
+  queued: { icon: '🕓', key: 'status.queued' },
+  sending: { icon: '🕓', key: 'status.sending' },
+  retrying: { icon: '↻', key: 'status.retrying' },
+  held: { icon: '⏸', key: 'status.held' },
+  delivered: { icon: '✓', key: 'status.delivered' },
+  failed: { icon: '✗', key: 'status.failed' },
+};
+
 /** A best guess of the kind of a local file, for its chip before the server has looked at its bytes. */
 export function guessKind(file) {
   const type = file.type || '';

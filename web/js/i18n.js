@@ -36,6 +36,10 @@ const en = {
   'conv.empty': 'No conversations yet.',
   'conv.new': 'New chat',
   'conv.summary': '{delivered} delivered, {failed} failed, {pending} pending',
+  'conv.more': 'Load more conversations',
+  'conv.loading': 'Loading conversations…',
+  'conv.unseen': 'New activity',
+  'conv.draft': 'Draft: {text}',
 
   'composer.label': 'Message',
   'composer.placeholder': 'Type a message',
@@ -195,6 +199,10 @@ const ptBR = {
   'conv.empty': 'Nenhuma conversa ainda.',
   'conv.new': 'Novo chat',
   'conv.summary': '{delivered} entregues, {failed} com falha, {pending} pendentes',
+  'conv.more': 'Carregar mais conversas',
+  'conv.loading': 'Carregando conversas…',
+  'conv.unseen': 'Novidades',
+  'conv.draft': 'Rascunho: {text}',
 
   'composer.label': 'Mensagem',
   'composer.placeholder': 'Digite uma mensagem',

@@ -203,8 +203,12 @@ public final class ChatService {
         return outbox.conversation(phone, limit, beforeMessageId);
     }
 
-    public List<Conversation> conversations() {
-        return outbox.conversations();
+    public List<Conversation> conversations(int limit, Conversation.Position before) {
+        return outbox.conversations(limit, before);
+    }
+
+    public Optional<Conversation> conversationOf(String phone) {
+        return outbox.conversationOf(phone);
     }
 
     public Optional<Attachment> attachment(String attachmentId) {

@@ -1,5 +1,6 @@
 package relay.http;
 
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -9,7 +10,9 @@ import relay.chat.ChatService;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
+import relay.store.Conversation;
 import relay.store.SessionStore;
+import relay.store.StorageException;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.Signer;
 
@@ -36,7 +39,12 @@ public final class Api implements AutoCloseable {
         Views views = new Views(phones, config::maxRetriesFor, clock);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))));
-        chat.addDeliveryListener(event -> events.publish("message", Views.DeliveryChange.of(event)));
+        // The sidebar's row costs a read per change: only made while a page is listening.
+        chat.addDeliveryListener(event -> {
+            if (events.clientCount() > 0) {
+                events.publish("message", views.deliveryChange(event, rowOf(chat, event.phone())));
+            }
+        });
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
         Access access = Access.create(config, sessions, random, clock);
         Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
@@ -51,6 +59,15 @@ public final class Api implements AutoCloseable {
                 .get("/metrics", new Metrics(chat))
                 .files(new StaticFiles("web"));
         return new Api(router, events);
+    }
+
+    /** A change is told even when its phone's row cannot be read (the store failing or closing): pages fetch it. */
+    private static Optional<Conversation> rowOf(ChatService chat, String phone) {
+        try {
+            return chat.conversationOf(phone);
+        } catch (StorageException | UncheckedIOException | IllegalStateException e) {
+            return Optional.empty();
+        }
     }
 
     public Router router() {

@@ -25,6 +25,7 @@ import relay.chat.MessageDraft;
 import relay.chat.MessageKind;
 import relay.chat.PhoneNumbers;
 import relay.chat.ValidationError;
+import relay.store.Conversation;
 import relay.store.DeliveryState;
 import relay.store.MessageStatus;
 import relay.webhook.AttachmentLinks;
@@ -65,8 +66,7 @@ final class ChatRoutes {
                 .post("/chat/messages/{id}/redeliver", this::redeliver)
                 .post("/chat/redeliver-failed", request -> request.respondJson(200,
                         Map.of("requeued", chat.redeliverFailed())))
-                .get("/chat/conversations", request -> request.respondJson(200, Map.of("conversations",
-                        chat.conversations().stream().map(views::conversation).toList())));
+                .get("/chat/conversations", this::conversations);
     }
 
     private void checkPhone(Request request) throws IOException {
@@ -268,10 +268,7 @@ final class ChatRoutes {
     // ---- reading
 
     private void thread(Request request) throws IOException {
-        String phone = switch (phones.parse(request.query("phone").orElse(null))) {
-            case PhoneNumbers.Result.Valid valid -> valid.e164();
-            case PhoneNumbers.Result.Invalid invalid -> throw refused(400, invalid.error());
-        };
+        String phone = e164(request.query("phone").orElse(null));
         int limit = limit(request);
         String before = request.query("before").orElse(null);
         if (before != null && !Ids.isMessageId(before)) {
@@ -282,6 +279,28 @@ final class ChatRoutes {
         List<MessageStatus> shown = hasMore ? page.subList(1, page.size()) : page;
         request.respondJson(200, Map.of("phone", phone, "phone_display", phones.display(phone),
                 "messages", shown.stream().map(views::message).toList(), "has_more", hasMore));
+    }
+
+    /** A page of the sidebar, newest first; or, with {@code phone}, that phone's row alone. */
+    private void conversations(Request request) throws IOException {
+        int limit = limit(request);
+        Conversation.Position before = request.query("before").map(ConversationCursor::parse).orElse(null);
+        Optional<String> phone = request.query("phone");
+        if (phone.isPresent()) {
+            List<Conversation> row = chat.conversationOf(e164(phone.get())).stream().toList();
+            request.respondJson(200, views.conversations(row, false));
+            return;
+        }
+        List<Conversation> page = chat.conversations(limit + 1, before);
+        boolean hasMore = page.size() > limit;
+        request.respondJson(200, views.conversations(hasMore ? page.subList(0, limit) : page, hasMore));
+    }
+
+    private String e164(String phone) {
+        return switch (phones.parse(phone)) {
+            case PhoneNumbers.Result.Valid valid -> valid.e164();
+            case PhoneNumbers.Result.Invalid invalid -> throw refused(400, invalid.error());
+        };
     }
 
     private static int limit(Request request) {

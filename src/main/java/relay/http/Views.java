@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 import relay.chat.Attachment;
 import relay.chat.Message;
@@ -72,18 +73,22 @@ final class Views {
     record Watched(@JsonUnwrapped MessageView message, FirstAttempt firstAttempt) {
     }
 
+    /** @param revision larger in a newer copy of the same phone's row */
     record ConversationView(String phone, String phoneDisplay, MessageView lastMessage, Map<String, Long> summary,
-                            long total) {
+                            long total, long revision) {
     }
 
-    /** The live event of a delivery change: enough to update a bubble without fetching the message. */
+    /** @param nextBefore what to pass as {@code before} for the next page; null on the last page */
+    record ConversationPage(List<ConversationView> conversations, boolean hasMore, String nextBefore) {
+    }
+
+    /**
+     * The live event of a delivery change: enough to update a bubble without fetching the message, and the
+     * sidebar's row of its phone as it stands after the change (null when it could not be read) so the list is
+     * updated without fetching it either.
+     */
     record DeliveryChange(String id, String phone, String status, int attempts, int maxAttempts, String nextAttemptAt,
-                          String lastError, String updatedAt) {
-        static DeliveryChange of(DeliveryEvent e) {
-            Delivery d = e.delivery();
-            return new DeliveryChange(e.messageId(), e.phone(), d.state().wireName(), d.attempts(), e.maxAttempts(),
-                    iso(d.nextAttemptAt()), d.lastError(), iso(d.updatedAt()));
-        }
+                          String lastError, String updatedAt, ConversationView conversation) {
     }
 
     record CircuitView(String state, int consecutiveFailures, int failureThreshold, long openSeconds, String openedAt,
@@ -105,7 +110,19 @@ final class Views {
 
     ConversationView conversation(Conversation c) {
         return new ConversationView(c.phone(), phones.display(c.phone()), message(c.last()), states(c.summary()),
-                c.total());
+                c.total(), c.revision());
+    }
+
+    /** A page of the sidebar; the cursor of the next page is the place of this page's last row. */
+    ConversationPage conversations(List<Conversation> page, boolean hasMore) {
+        String nextBefore = hasMore ? ConversationCursor.of(page.getLast().position()) : null;
+        return new ConversationPage(page.stream().map(this::conversation).toList(), hasMore, nextBefore);
+    }
+
+    DeliveryChange deliveryChange(DeliveryEvent e, Optional<Conversation> row) {
+        Delivery d = e.delivery();
+        return new DeliveryChange(e.messageId(), e.phone(), d.state().wireName(), d.attempts(), e.maxAttempts(),
+                iso(d.nextAttemptAt()), d.lastError(), iso(d.updatedAt()), row.map(this::conversation).orElse(null));
     }
 
     CircuitView circuit(CircuitBreaker.Snapshot s) {

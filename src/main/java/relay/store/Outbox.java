@@ -363,9 +363,19 @@ public final class Outbox implements AutoCloseable {
         return read(session -> Queries.conversation(session, phone, limit, beforeMessageId));
     }
 
-    /** One per phone, the one with the newest last message first. */
-    public List<Conversation> conversations() {
-        return read(Queries::conversations);
+    /**
+     * A page of the sidebar, one conversation per phone, the newest last message first: up to {@code limit} placed
+     * after {@code before}, or the newest when null. Read from an index, so a page costs its length.
+     */
+    public List<Conversation> conversations(int limit, Conversation.Position before) {
+        requirePositive(limit);
+        return read(session -> Queries.conversations(session, limit, before));
+    }
+
+    /** The sidebar's row of one phone; empty when it has no message. */
+    public Optional<Conversation> conversationOf(String phone) {
+        Objects.requireNonNull(phone, "phone");
+        return read(session -> Queries.conversationOf(session, phone));
     }
 
     public Optional<Attachment> attachment(String attachmentId) {

@@ -20,9 +20,15 @@ final class Queries {
             .filter(state -> !state.isFinal())
             .map(state -> "'" + state.wireName() + "'")
             .collect(Collectors.joining(", "));
-    private static final String STATE_SUMS = Arrays.stream(STATES)
-            .map(state -> "SUM(d.state = '" + state.wireName() + "')")
-            .collect(Collectors.joining(", "));
+    /** The sidebar's rows come from the conversations table the schema's triggers keep, one row per phone. */
+    private static final String CONVERSATION_COLUMNS = Rows.STATUS_COLUMNS + ", c.phone, c.total, "
+            + Arrays.stream(STATES).map(state -> "c." + state.wireName()).collect(Collectors.joining(", "))
+            + ", c.revision";
+    private static final String CONVERSATION_FROM = " FROM conversations c"
+            + " JOIN messages m ON m.id = c.last_message_id"
+            + " JOIN deliveries d ON d.message_id = m.id"
+            + " LEFT JOIN attachments a ON a.id = m.attachment_id";
+    private static final String NEWEST_FIRST = " ORDER BY c.last_created_at DESC, c.last_message_id DESC LIMIT ?";
 
     private static final String MESSAGE = "SELECT " + Rows.STATUS_COLUMNS + Rows.STATUS_FROM + " WHERE m.id = ?";
     private static final String CONVERSATION_NEWEST = "SELECT " + Rows.STATUS_COLUMNS + Rows.STATUS_FROM
@@ -32,12 +38,13 @@ final class Queries {
             + " WHERE m.phone = ?"
             + " AND m.sequence < (SELECT sequence FROM messages WHERE id = ? AND phone = m.phone)"
             + " ORDER BY m.sequence DESC LIMIT ?";
-    private static final String CONVERSATIONS = "WITH per_phone AS ("
-            + " SELECT m.phone, MAX(m.sequence) AS last_sequence, COUNT(*) AS total, " + STATE_SUMS
-            + " FROM messages m JOIN deliveries d ON d.message_id = m.id GROUP BY m.phone)"
-            + " SELECT " + Rows.STATUS_COLUMNS + ", per_phone.*" + Rows.STATUS_FROM
-            + " JOIN per_phone ON per_phone.phone = m.phone AND per_phone.last_sequence = m.sequence"
-            + " ORDER BY m.created_at DESC, m.id DESC";
+    // Both walk conversations_by_activity, from its end or from the cursor: a page costs its length, not the history.
+    static final String CONVERSATIONS_NEWEST = "SELECT " + CONVERSATION_COLUMNS + CONVERSATION_FROM
+            + NEWEST_FIRST;
+    static final String CONVERSATIONS_BEFORE = "SELECT " + CONVERSATION_COLUMNS + CONVERSATION_FROM
+            + " WHERE (c.last_created_at, c.last_message_id) < (?, ?)" + NEWEST_FIRST;
+    private static final String CONVERSATION_OF = "SELECT " + CONVERSATION_COLUMNS + CONVERSATION_FROM
+            + " WHERE c.phone = ?";
     private static final String ATTACHMENT = "SELECT " + Rows.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
     private static final String DELIVERY = "SELECT " + Rows.DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ?";
     private static final String UNFINISHED = "SELECT " + prefixed("d.", Rows.DELIVERY_COLUMNS)
@@ -83,19 +90,37 @@ final class Queries {
         return newestFirst;
     }
 
-    static List<Conversation> conversations(SqlSession session) throws SQLException {
-        return Rows.list(session.prepare(CONVERSATIONS), Queries::conversation);
+    /** Up to {@code limit} conversations placed after {@code before} (from the newest when null), newest first. */
+    static List<Conversation> conversations(SqlSession session, int limit, Conversation.Position before)
+            throws SQLException {
+        PreparedStatement query;
+        if (before == null) {
+            query = session.prepare(CONVERSATIONS_NEWEST);
+            query.setInt(1, limit);
+        } else {
+            query = session.prepare(CONVERSATIONS_BEFORE);
+            query.setLong(1, before.lastCreatedAt().toEpochMilli());
+            query.setString(2, before.lastMessageId());
+            query.setInt(3, limit);
+        }
+        return Rows.list(query, Queries::conversation);
+    }
+
+    static Optional<Conversation> conversationOf(SqlSession session, String phone) throws SQLException {
+        PreparedStatement query = session.prepare(CONVERSATION_OF);
+        query.setString(1, phone);
+        return Rows.first(query, Queries::conversation);
     }
 
     private static Conversation conversation(ResultSet row) throws SQLException {
         int phone = Rows.STATUS_COLUMN_COUNT + 1;
-        int total = phone + 2;
+        int total = phone + 1;
         Map<DeliveryState, Long> summary = new EnumMap<>(DeliveryState.class);
         for (int i = 0; i < STATES.length; i++) {
             summary.put(STATES[i], row.getLong(total + 1 + i));
         }
         return new Conversation(row.getString(phone), Rows.messageStatus(row), Collections.unmodifiableMap(summary),
-                row.getLong(total));
+                row.getLong(total), row.getLong(total + 1 + STATES.length));
     }
 
     static Optional<Attachment> attachment(SqlSession session, String attachmentId) throws SQLException {

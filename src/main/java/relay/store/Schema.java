@@ -61,6 +61,78 @@ final class Schema {
                 expires_at INTEGER NOT NULL
             );
             CREATE INDEX sessions_by_age ON sessions (created_at);
+            """, """
+            -- The sidebar's rows, one per phone, kept by triggers in the same transaction as every write to the
+            -- deliveries (whoever makes it), so a page of the sidebar is read from an index instead of aggregating
+            -- every message. A message and its delivery come and go together: the row counts deliveries; a
+            -- message's removal only moves the row to the message before it, or drops the emptied row.
+            CREATE TABLE conversations (
+                phone           TEXT PRIMARY KEY,
+                last_message_id TEXT NOT NULL,
+                last_sequence   INTEGER NOT NULL,
+                last_created_at INTEGER NOT NULL,
+                total           INTEGER NOT NULL,
+                queued          INTEGER NOT NULL,
+                sending         INTEGER NOT NULL,
+                retrying        INTEGER NOT NULL,
+                held            INTEGER NOT NULL,
+                delivered       INTEGER NOT NULL,
+                failed          INTEGER NOT NULL,
+                revision        INTEGER NOT NULL
+            );
+            CREATE INDEX conversations_by_activity ON conversations (last_created_at, last_message_id);
+            INSERT INTO conversations
+            SELECT per_phone.phone, m.id, m.sequence, m.created_at, per_phone.total, per_phone.queued,
+                   per_phone.sending, per_phone.retrying, per_phone.held, per_phone.delivered, per_phone.failed, 1
+            FROM (SELECT m.phone, MAX(m.sequence) AS last_sequence, COUNT(*) AS total,
+                         COALESCE(SUM(d.state = 'queued'), 0) AS queued,
+                         COALESCE(SUM(d.state = 'sending'), 0) AS sending,
+                         COALESCE(SUM(d.state = 'retrying'), 0) AS retrying,
+                         COALESCE(SUM(d.state = 'held'), 0) AS held,
+                         COALESCE(SUM(d.state = 'delivered'), 0) AS delivered,
+                         COALESCE(SUM(d.state = 'failed'), 0) AS failed
+                  FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id GROUP BY m.phone) per_phone
+            JOIN messages m ON m.phone = per_phone.phone AND m.sequence = per_phone.last_sequence;
+            CREATE TRIGGER conversations_on_new_delivery AFTER INSERT ON deliveries BEGIN
+                INSERT INTO conversations
+                SELECT phone, id, sequence, created_at, 1, NEW.state = 'queued', NEW.state = 'sending',
+                       NEW.state = 'retrying', NEW.state = 'held', NEW.state = 'delivered', NEW.state = 'failed', 1
+                FROM messages WHERE id = NEW.message_id
+                ON CONFLICT (phone) DO UPDATE SET total = total + 1, revision = revision + 1,
+                    queued = queued + excluded.queued, sending = sending + excluded.sending,
+                    retrying = retrying + excluded.retrying, held = held + excluded.held,
+                    delivered = delivered + excluded.delivered, failed = failed + excluded.failed,
+                    last_message_id = iif(excluded.last_sequence > last_sequence, excluded.last_message_id,
+                                          last_message_id),
+                    last_created_at = iif(excluded.last_sequence > last_sequence, excluded.last_created_at,
+                                          last_created_at),
+                    last_sequence = max(excluded.last_sequence, last_sequence);
+            END;
+            CREATE TRIGGER conversations_on_delivery_change AFTER UPDATE OF state ON deliveries
+            WHEN OLD.state IS NOT NEW.state BEGIN
+                UPDATE conversations SET revision = revision + 1,
+                    queued = queued + (NEW.state = 'queued') - (OLD.state = 'queued'),
+                    sending = sending + (NEW.state = 'sending') - (OLD.state = 'sending'),
+                    retrying = retrying + (NEW.state = 'retrying') - (OLD.state = 'retrying'),
+                    held = held + (NEW.state = 'held') - (OLD.state = 'held'),
+                    delivered = delivered + (NEW.state = 'delivered') - (OLD.state = 'delivered'),
+                    failed = failed + (NEW.state = 'failed') - (OLD.state = 'failed')
+                WHERE phone = (SELECT phone FROM messages WHERE id = NEW.message_id);
+            END;
+            CREATE TRIGGER conversations_on_delivery_removed AFTER DELETE ON deliveries BEGIN
+                UPDATE conversations SET total = total - 1, revision = revision + 1,
+                    queued = queued - (OLD.state = 'queued'), sending = sending - (OLD.state = 'sending'),
+                    retrying = retrying - (OLD.state = 'retrying'), held = held - (OLD.state = 'held'),
+                    delivered = delivered - (OLD.state = 'delivered'), failed = failed - (OLD.state = 'failed')
+                WHERE phone = (SELECT phone FROM messages WHERE id = OLD.message_id);
+            END;
+            CREATE TRIGGER conversations_on_message_removed AFTER DELETE ON messages BEGIN
+                DELETE FROM conversations WHERE phone = OLD.phone AND total = 0;
+                UPDATE conversations
+                SET (last_message_id, last_sequence, last_created_at) = (SELECT id, sequence, created_at
+                        FROM messages WHERE phone = OLD.phone ORDER BY sequence DESC LIMIT 1)
+                WHERE phone = OLD.phone AND last_message_id = OLD.id;
+            END;
             """);
 
     static final int CURRENT_VERSION = MIGRATIONS.size();
@@ -83,11 +155,7 @@ final class Schema {
         for (int next = version + 1; next <= CURRENT_VERSION; next++) {
             session.runOnce("BEGIN IMMEDIATE");
             try {
-                for (String statement : MIGRATIONS.get(next - 1).split(";")) {
-                    if (!statement.isBlank()) {
-                        session.runOnce(statement);
-                    }
-                }
+                session.runScript(MIGRATIONS.get(next - 1));
                 session.runOnce("PRAGMA user_version = " + next);
                 session.runOnce("COMMIT");
             } catch (SQLException | RuntimeException e) {

@@ -85,6 +85,16 @@ final class SqlSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs every statement of {@code script} in order. SQLite itself splits them (sqlite3_exec), so a trigger's body,
+     * whose statements end in semicolons too, stays whole.
+     */
+    void runScript(String script) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.executeUpdate(script);
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         try {

@@ -34,6 +34,45 @@ final class ChatPage {
         browser.waitUntil(d -> expectedDisplay.equals(d.findElement(testId("thread-title")).getText()));
     }
 
+    /** Clicks the conversation of this phone in the list, and waits until its thread is open. */
+    void openConversation(String e164, String expectedDisplay) {
+        browser.waitUntil(d -> d.findElement(By.cssSelector("[data-testid='conversation'][data-phone='" + e164 + "']")))
+                .click();
+        browser.waitUntil(d -> expectedDisplay.equals(d.findElement(testId("thread-title")).getText()));
+    }
+
+    /** The phones of the conversation list, top to bottom. */
+    @SuppressWarnings("unchecked")
+    List<String> conversationPhones() {
+        return (List<String>) browser.script(
+                "return [...document.querySelectorAll('[data-testid=conversation]')].map((a) => a.dataset.phone);");
+    }
+
+    WebElement conversation(String e164) {
+        return browser.waitUntil(d -> d.findElement(
+                By.cssSelector("[data-testid='conversation'][data-phone='" + e164 + "']")));
+    }
+
+    /** Scrolls the conversation list to its end, as a reader would. */
+    void scrollConversationsToEnd() {
+        browser.script("const list = document.getElementById('conversations'); list.scrollTop = list.scrollHeight;");
+    }
+
+    /** How many requests the page made to {@code path} (any query), from the browser's own resource timings. */
+    long requestsTo(String path) {
+        return (Long) browser.script("return performance.getEntriesByType('resource')"
+                + ".filter((e) => new URL(e.name).pathname === arguments[0]).length;", path);
+    }
+
+    String composerText() {
+        return composer().getDomProperty("value");
+    }
+
+    List<String> stagedFileNames() {
+        return browser.driver().findElements(By.cssSelector("[data-testid='staged-file'] .chip-name")).stream()
+                .map(WebElement::getText).toList();
+    }
+
     WebElement composer() {
         return browser.find("composer-text");
     }

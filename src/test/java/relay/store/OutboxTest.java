@@ -327,7 +327,7 @@ class OutboxTest {
         outbox.recordAttempt(fixture.successfulAttempt(aliceFirst.id(), 1), DeliveryState.DELIVERED, null, null);
         Message bobLast = fixture.accept(outbox, BOB, "b2");
 
-        List<Conversation> conversations = outbox.conversations();
+        List<Conversation> conversations = outbox.conversations(50, null);
 
         assertEquals(List.of(BOB, ALICE), conversations.stream().map(Conversation::phone).toList());
         Conversation bob = conversations.get(0);

@@ -170,6 +170,11 @@ const en = {
   'error.unauthorized': 'Please sign in.',
   'error.invalid_token': 'That token is not right.',
   'error.cross_origin': 'Refused: the request came from another site.',
+  'error.too_many_attempts': 'Too many wrong tokens from this address: wait a minute and try again.',
+  'error.misdirected_request': 'This server does not answer to that address.',
+  'error.insufficient_storage': 'The server is out of disk space: nothing was stored. Try again once space is freed.',
+  'error.store_busy': 'The server is busy: try again in a moment.',
+  'error.store_unavailable': 'The server cannot reach its storage right now: nothing was stored.',
 };
 
 const ptBR = {
@@ -333,6 +338,11 @@ const ptBR = {
   'error.unauthorized': 'Entre para continuar.',
   'error.invalid_token': 'Token incorreto.',
   'error.cross_origin': 'Recusado: a requisição veio de outro site.',
+  'error.too_many_attempts': 'Muitos tokens errados deste endereço: espere um minuto e tente de novo.',
+  'error.misdirected_request': 'Este servidor não atende por esse endereço.',
+  'error.insufficient_storage': 'O servidor está sem espaço em disco: nada foi guardado. Tente de novo quando houver espaço.',
+  'error.store_busy': 'O servidor está ocupado: tente de novo em instantes.',
+  'error.store_unavailable': 'O servidor não consegue acessar o armazenamento agora: nada foi guardado.',
 };
 
 const DICTIONARIES = { en, 'pt-BR': ptBR };

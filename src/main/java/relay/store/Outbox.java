@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Collection;
@@ -32,7 +31,8 @@ public final class Outbox implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Outbox.class);
     private static final String DATABASE = "chat.db";
     private static final int READERS = 4;
-    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+    /** WAL_MAX_MB's default, for callers that do not choose. */
+    public static final long DEFAULT_WAL_MAX_BYTES = 64L * 1024 * 1024;
 
     private final AttachmentFiles files;
     private final SqlSession writerSession;
@@ -59,6 +59,14 @@ public final class Outbox implements AutoCloseable {
      *                     chat.db is not a database this build can use
      */
     public static Outbox open(Path dataDir, InstantSource clock) throws IOException {
+        return open(dataDir, clock, DEFAULT_WAL_MAX_BYTES);
+    }
+
+    /**
+     * As {@link #open(Path, InstantSource)}, keeping the write-ahead log under {@code walMaxBytes} as long as readers
+     * let it be truncated.
+     */
+    public static Outbox open(Path dataDir, InstantSource clock, long walMaxBytes) throws IOException {
         Objects.requireNonNull(clock, "clock");
         Path folder = dataDir.toAbsolutePath().normalize();
         prepareFolder(folder);
@@ -67,9 +75,9 @@ public final class Outbox implements AutoCloseable {
         SqlSession writerSession = null;
         try {
             writerSession = SqlSession.open(database);
-            int migrations = configureWriter(writerSession);
+            int migrations = configureWriter(writerSession, walMaxBytes);
             ReadPool readers = ReadPool.open(database, READERS);
-            Checkpointer checkpointer = Checkpointer.start(database, CHECKPOINT_INTERVAL);
+            Checkpointer checkpointer = Checkpointer.start(database, walMaxBytes);
             LOG.info("store.opened", "🗄️ Opened " + database + (migrations == 0 ? ""
                     : " and applied " + migrations + " schema migration(s)"),
                     "path", database, "migrations", migrations, "schema_version", Schema.CURRENT_VERSION);
@@ -103,7 +111,7 @@ public final class Outbox implements AutoCloseable {
      *
      * @return how many migrations ran
      */
-    private static int configureWriter(SqlSession session) throws SQLException {
+    private static int configureWriter(SqlSession session, long walMaxBytes) throws SQLException {
         session.runOnce("PRAGMA busy_timeout = 5000");
         try (ResultSet mode = session.prepare("PRAGMA journal_mode = WAL").executeQuery()) {
             if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
@@ -113,6 +121,8 @@ public final class Outbox implements AutoCloseable {
         session.runOnce("PRAGMA synchronous = FULL");
         // Checkpoints run beside the writer (Checkpointer), never inside a commit callers are waiting on.
         session.runOnce("PRAGMA wal_autocheckpoint = 0");
+        // When the log starts over after a checkpoint caught up, its file is cut back to this size.
+        session.runOnce("PRAGMA journal_size_limit = " + Checkpointer.logLimit(walMaxBytes));
         session.runOnce("PRAGMA foreign_keys = ON");
         return Schema.migrate(session);
     }
@@ -270,7 +280,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     <T> T write(SqlTask<T> task) {
-        return writer.execute(task);
+        return checkpointer.admit(() -> writer.execute(task));
     }
 
     // ---- reads: the last committed state

@@ -1,0 +1,123 @@
+package relay.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The write-ahead log stays bounded under writes with readers about. Checkpoints are driven by hand, so nothing
+ * depends on timing; the checkpointer's own timer may also run meanwhile, which changes none of the outcomes.
+ */
+class WalBoundTest {
+    private static final long BOUND = 1024 * 1024;
+    private static final List<String> PHONES = List.of("+5511999990001", "+5511999990002", "+5511999990003");
+
+    @TempDir
+    Path dataDir;
+
+    private final OutboxFixture fixture = new OutboxFixture();
+    private final AtomicBoolean reading = new AtomicBoolean(true);
+    private final AtomicLong reads = new AtomicLong();
+    private Outbox outbox;
+    private Thread reader;
+    private int accepted;
+
+    @BeforeEach
+    void open() throws IOException {
+        outbox = Outbox.open(dataDir, fixture.clock, BOUND);
+        // Readers of every kind the API makes, back to back, for the whole test.
+        reader = Thread.ofPlatform().name("test-reader").start(() -> {
+            while (reading.get()) {
+                outbox.counts();
+                outbox.conversations();
+                outbox.conversation(PHONES.getFirst(), 50, null);
+                reads.incrementAndGet();
+            }
+        });
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        reading.set(false);
+        reader.join();
+        outbox.close();
+    }
+
+    @Test
+    void shouldCutTheLogBackUnderItsBoundOnceAReaderOnAnOldSnapshotLetsGo() throws Exception {
+        try (Connection pinned = connect()) {
+            holdSnapshot(pinned);
+            while (walBytes() <= 2 * BOUND) {
+                acceptConcurrently(200);
+            }
+
+            Checkpointer.Progress held = outbox.checkpoint();
+
+            assertFalse(held.restarted(), "a reader on an old snapshot keeps the log");
+            assertTrue(walBytes() > BOUND, "the log grew while held: " + walBytes());
+            pinned.commit();
+        }
+
+        outbox.checkpoint();
+        acceptConcurrently(50);
+
+        assertTrue(walBytes() < BOUND, "the log is back under its bound: " + walBytes() + " bytes");
+        assertTrue(reads.get() > 0, "readers ran throughout");
+        assertEquals(accepted, outbox.counts().get(DeliveryState.QUEUED));
+    }
+
+    /** Writers commit in groups, as the API's concurrent requests make them do. */
+    private void acceptConcurrently(int count) throws Exception {
+        List<NewMessage> messages = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            messages.add(fixture.newMessage(PHONES.get(i % PHONES.size()), "message " + (accepted + i), null));
+        }
+        try (ExecutorService writers = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (NewMessage message : messages) {
+                done.add(writers.submit(() -> outbox.accept(message)));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+        }
+        accepted += count;
+    }
+
+    /** An open read transaction: a reader that began before the writes and keeps their frames in the log. */
+    private static void holdSnapshot(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT COUNT(*) FROM messages")) {
+            row.next();
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("chat.db"));
+    }
+
+    private long walBytes() throws IOException {
+        return Files.size(dataDir.resolve("chat.db-wal"));
+    }
+}

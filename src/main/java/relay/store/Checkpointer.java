@@ -21,8 +21,8 @@ import relay.log.EventLog;
  * file under a bound.
  *
  * <p>SQLite would otherwise checkpoint inside whichever commit crosses 1,000 pages, and with synchronous=FULL that
- * commit — and every caller waiting on it — pays for copying the pages and syncing the database file. So once a second
- * a PASSIVE checkpoint runs here, which never waits for anyone: it copies what no reader still needs.
+ * commit — and every caller waiting on it — pays for copying the pages and syncing the database file. So once a
+ * second a PASSIVE checkpoint runs here, which never waits for anyone: it copies what no reader still needs.
  *
  * <p>Passive checkpoints alone let the log grow without bound under sustained writes: the log only starts over when a
  * write finds every frame copied and no reader in the log, and with commits back to back that moment never comes
@@ -38,7 +38,7 @@ import relay.log.EventLog;
 final class Checkpointer implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Checkpointer.class);
     private static final Duration PASSIVE_EVERY = Duration.ofSeconds(1);
-    /** Often enough that sustained writes (~50 MB of log a second at the highest accept rate) stay far from the bound. */
+    /** Often enough that sustained writes (~50 MB of log a second at the highest accept rate) stay far from it. */
     private static final Duration SIZE_EVERY = Duration.ofMillis(250);
     /** How long a restarting checkpoint waits for readers, writes paused meanwhile. */
     private static final Duration READER_WAIT = Duration.ofMillis(100);
@@ -101,7 +101,7 @@ final class Checkpointer implements AutoCloseable {
         }
     }
 
-    /** Runs a passive checkpoint now, then a restarting one if the log is past its limit, on the checkpointer's thread. */
+    /** Runs a passive checkpoint now, then a restarting one if the log is past its limit, on the timer's thread. */
     Progress checkpoint() {
         try {
             return timer.submit(() -> {

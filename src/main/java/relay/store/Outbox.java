@@ -370,6 +370,11 @@ public final class Outbox implements AutoCloseable {
         return read(session -> Queries.recentFailures(session, limit));
     }
 
+    /** What housekeeping has deleted since the store was created. */
+    public Housekeeper.Deleted deletedByHousekeeping() {
+        return read(Pruning::totals);
+    }
+
     /** A cheap read for health checks; false instead of an exception. */
     public boolean isReachable() {
         try {
@@ -379,7 +384,7 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    private <T> T read(SqlTask<T> query) {
+    <T> T read(SqlTask<T> query) {
         try {
             return readers.read(query);
         } catch (SQLException e) {

@@ -28,7 +28,8 @@ import relay.testing.StubResolver;
 
 /**
  * A hostile environment gets a clear message, never a stack trace alone: start-up problems stop the service with
- * exit code 2 and one line saying what to fix, and a damaged or missing chat.db never turns into an empty start; an endpoint nobody answers opens the circuit with the reason recorded.
+ * exit code 2 and one line saying what to fix, and a damaged or missing chat.db never turns into an empty start;
+ * an endpoint nobody answers opens the circuit with the reason recorded.
  * (A port already in use is covered by {@code MainProcessTest}, a DATA_DIR in use by {@code DataDirInUseTest}.)
  */
 class BadEnvironmentTest {

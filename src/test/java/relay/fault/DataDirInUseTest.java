@@ -74,6 +74,7 @@ class DataDirInUseTest {
                 assertEquals(2, other.awaitExit());
                 assertOneLineNaming(other.lines(), ProcessHandle.current().pid());
             }
+            assertTrue(held.isReachable(), "the outbox that holds the folder still works");
         }
     }
 

@@ -84,10 +84,10 @@ final class Updates {
 
     /**
      * MAX rather than COUNT: the (phone, sequence) index answers it without a scan. Retention may delete a phone's
-     * newest messages, and a number handed out again would put a new message before older ones in a conversation's
-     * order; so housekeeping keeps the highest sequence it deleted per phone in retired_sequences (one row per
-     * phone, one primary-key lookup here), and numbering goes on from whichever is higher. Keeping the newest
-     * message of each conversation instead would keep it past RETENTION_DAYS.
+     * newest messages, and a number handed out again would make a new message look older than one already delivered
+     * (a receiver that saw 7 would then get 5); so housekeeping keeps the highest sequence it deleted per phone in
+     * retired_sequences (one row per phone, one primary-key lookup here), and numbering goes on from whichever is
+     * higher. Never deleting a conversation's newest message instead would keep it past RETENTION_DAYS.
      */
     private static long nextSequence(SqlSession session, String phone) throws SQLException {
         PreparedStatement query = session.prepare(NEXT_SEQUENCE);

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +71,12 @@ final class DataDirLock implements AutoCloseable {
     }
 
     private static DataDirLock lock(Path folder, Path file, Object key, String me) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw new IOException("DATA_DIR " + folder + " is not writable: " + FILE + " is read-only", e);
+        }
         try {
             FileLock lock = channel.tryLock();
             if (lock == null) {

@@ -26,21 +26,25 @@ import relay.log.EventLog;
  *
  * <p>Passive checkpoints alone let the log grow without bound under sustained writes: the log only starts over when a
  * write finds every frame copied and no reader in the log, and with commits back to back that moment never comes
- * (628 MB of log beside a 54 MB database after 30 s at 7,500 messages/s). So four times a second the log file's size
- * is looked at, and once past a quarter of its bound a RESTART checkpoint runs: it copies the rest, waits (briefly)
- * for readers still on older snapshots — new readers then read chat.db alone — and leaves the log to start over at
- * the next commit, which cuts the file back to that quarter (journal_size_limit). Such a checkpoint needs the write
- * lock; rather than poll for it against a writer that commits back to back, the outbox's writes pass {@link #admit}
- * and wait at the door while it runs, typically 15-20 ms on two busy cores. When readers do not allow it in time,
- * writes resume and the next look tries again. (TRUNCATE, which also empties the file, was measured: longer pauses,
- * and commits then pay for growing the file again.)
+ * (628 MB of log beside a 54 MB database after 30 s at 7,500 messages/s). So the log file's size is looked at 20
+ * times a second, and once past a quarter of its bound a RESTART checkpoint runs: it copies the rest, and the next
+ * commit starts the log over and cuts the file back to that quarter (journal_size_limit).
+ *
+ * <p>A restart needs the write lock and no reader left in the log, and holds writers off while it waits for them. A
+ * writer that commits back to back would leave it polling for the lock, and a long read (the conversation list of a
+ * large store takes hundreds of milliseconds) would hold writes up that long. So the outbox's writes and reads pass
+ * {@link #admitWrite} and {@link #admitRead}; a restart starts at a look that finds no read under way, closes both
+ * doors, and finds the log to itself: 8-15 ms with writes held, measured at 8,000 accepts a second on two cores.
+ * Past half its bound the log no longer waits for such a look: writes are held until the reads under way end, so it
+ * stops growing. (TRUNCATE, which also empties the file, was measured: longer pauses, and commits then pay for
+ * growing the file again.)
  */
 final class Checkpointer implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Checkpointer.class);
     private static final Duration PASSIVE_EVERY = Duration.ofSeconds(1);
     /** Often enough that sustained writes (~50 MB of log a second at the highest accept rate) stay far from it. */
-    private static final Duration SIZE_EVERY = Duration.ofMillis(250);
-    /** How long a restarting checkpoint waits for readers, writes paused meanwhile. */
+    private static final Duration SIZE_EVERY = Duration.ofMillis(50);
+    /** How long a restarting checkpoint waits for readers outside the outbox (a backup, the sqlite3 shell). */
     private static final Duration READER_WAIT = Duration.ofMillis(100);
 
     /**
@@ -56,7 +60,8 @@ final class Checkpointer implements AutoCloseable {
     private final SqlSession session;
     private final Path log;
     private final long walMaxBytes;
-    /** Read-locked around each write, write-locked by a restarting checkpoint: fair, so it is not starved. */
+    /** Read-locked around each read and each write, write-locked by a restart: fair, so it is not starved. */
+    private final ReentrantReadWriteLock reads = new ReentrantReadWriteLock(true);
     private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock(true);
     private final ScheduledExecutorService timer;
     // Only touched on the timer thread.
@@ -92,13 +97,28 @@ final class Checkpointer implements AutoCloseable {
     }
 
     /** Runs {@code write} now, or once a restarting checkpoint is done. */
-    <T> T admit(Supplier<T> write) {
+    <T> T admitWrite(Supplier<T> write) {
         writes.readLock().lock();
         try {
             return write.get();
         } finally {
             writes.readLock().unlock();
         }
+    }
+
+    /** Runs {@code read} now, or once a restarting checkpoint is done. */
+    <T> T admitRead(SqlCall<T> read) throws SQLException {
+        reads.readLock().lock();
+        try {
+            return read.call();
+        } finally {
+            reads.readLock().unlock();
+        }
+    }
+
+    @FunctionalInterface
+    interface SqlCall<T> {
+        T call() throws SQLException;
     }
 
     /** Runs a passive checkpoint now, then a restarting one if the log is past its limit, on the timer's thread. */
@@ -123,14 +143,17 @@ final class Checkpointer implements AutoCloseable {
     /** @return the restarting checkpoint's progress, or empty when the log is within its limit */
     private Optional<Progress> keepUnderBound() throws SQLException, IOException {
         long bytes = logBytes();
-        if (bytes <= logLimit(walMaxBytes) || bytes == restartedAtBytes) {
+        if (bytes <= logLimit(walMaxBytes) || bytes == restartedAtBytes
+                || reads.getReadLockCount() > 0 && bytes < walMaxBytes / 2) {
             return Optional.empty();
         }
         Progress restart;
         writes.writeLock().lock();
+        reads.writeLock().lock();
         try {
             restart = walCheckpoint("RESTART");
         } finally {
+            reads.writeLock().unlock();
             writes.writeLock().unlock();
         }
         restartedAtBytes = restart.restarted() ? bytes : -1;

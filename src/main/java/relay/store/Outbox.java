@@ -304,7 +304,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     <T> T write(SqlTask<T> task) {
-        return checkpointer.admit(() -> writer.execute(task));
+        return checkpointer.admitWrite(() -> writer.execute(task));
     }
 
     // ---- reads: the last committed state
@@ -386,7 +386,7 @@ public final class Outbox implements AutoCloseable {
 
     <T> T read(SqlTask<T> query) {
         try {
-            return readers.read(query);
+            return checkpointer.admitRead(() -> readers.read(query));
         } catch (SQLException e) {
             throw GroupCommitWriter.storageFailure(e);
         }

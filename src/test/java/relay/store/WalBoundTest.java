@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -86,6 +87,32 @@ class WalBoundTest {
         assertEquals(accepted, outbox.counts().get(DeliveryState.QUEUED));
     }
 
+    @Test
+    void shouldLeaveTheLogAloneWhileAnOutboxReadIsUnderWayAndTheBoundIsFar() throws Exception {
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread longRead = Thread.ofPlatform().start(() -> outbox.read(session -> {
+            reading.countDown();
+            awaitUninterruptibly(release);
+            return null;
+        }));
+        reading.await();
+        while (walBytes() <= Checkpointer.logLimit(BOUND)) {
+            acceptConcurrently(10);
+        }
+        assertTrue(walBytes() < BOUND / 2, "still far from the bound: " + walBytes());
+
+        Checkpointer.Progress meanwhile = outbox.checkpoint();
+        acceptConcurrently(10);
+
+        assertFalse(meanwhile.restarted(), "no restart, which would hold writes until the read ends");
+        release.countDown();
+        longRead.join();
+        outbox.checkpoint();
+        acceptConcurrently(10);
+        assertTrue(walBytes() <= Checkpointer.logLimit(BOUND), "cut back once the read ended: " + walBytes());
+    }
+
     /** Writers commit in groups, as the API's concurrent requests make them do. */
     private void acceptConcurrently(int count) throws Exception {
         List<NewMessage> messages = new ArrayList<>();
@@ -110,6 +137,17 @@ class WalBoundTest {
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("SELECT COUNT(*) FROM messages")) {
             row.next();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // the test ends it by counting down, never by interrupting
+            }
         }
     }
 

@@ -24,6 +24,7 @@ import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
+import relay.store.Housekeeper;
 import relay.store.Outbox;
 import relay.store.SessionStore;
 import relay.webhook.AttachmentLinks;
@@ -41,13 +42,18 @@ public final class App implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Outbox outbox;
+    private final Housekeeper housekeeper;
+    private final ScheduledExecutorService housekeeping;
     private final Dispatcher dispatcher;
     private final ChatService chat;
     private final Api api;
     private final WebServer server;
 
-    private App(Outbox outbox, Dispatcher dispatcher, ChatService chat, Api api, WebServer server) {
+    private App(Outbox outbox, Housekeeper housekeeper, ScheduledExecutorService housekeeping, Dispatcher dispatcher,
+                ChatService chat, Api api, WebServer server) {
         this.outbox = outbox;
+        this.housekeeper = housekeeper;
+        this.housekeeping = housekeeping;
         this.dispatcher = dispatcher;
         this.chat = chat;
         this.api = api;
@@ -61,7 +67,7 @@ public final class App implements AutoCloseable {
 
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
-        Outbox outbox = Outbox.open(config.dataDir(), clock);
+        Outbox outbox = Outbox.open(config.dataDir(), clock, config.limits().walMaxBytes());
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port());
@@ -82,9 +88,14 @@ public final class App implements AutoCloseable {
             ChatService chat = new ChatService(outbox, dispatcher, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
             Api api = Api.create(chat, config, phones, links, new SessionStore(outbox), random, clock);
-            App app = new App(outbox, dispatcher, chat, api, server);
+            // Its own thread: a long clean-up must not delay the dispatcher's retry timers.
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofVirtual().name("housekeeping").factory());
             dispatcher.start();
             server.serve(api.router());
+            Housekeeper housekeeper = Housekeeper.start(outbox, config.housekeeping().orphanUploadAge(),
+                    config.housekeeping().retention(), clock, housekeeping);
+            App app = new App(outbox, housekeeper, housekeeping, dispatcher, chat, api, server);
             app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
@@ -160,6 +171,8 @@ public final class App implements AutoCloseable {
         api.close();
         server.stop(SHUTDOWN_GRACE);
         dispatcher.close(SHUTDOWN_GRACE);
+        housekeeper.close();
+        housekeeping.shutdown();
         outbox.close();
         LOG.info("app.stopped", "👋 Stopped");
     }

@@ -18,6 +18,7 @@ import relay.store.AttemptStats;
 import relay.store.Conversation;
 import relay.store.Delivery;
 import relay.store.DeliveryState;
+import relay.store.Housekeeper;
 import relay.store.MessageStatus;
 import relay.store.NewMessage;
 import relay.store.Outbox;
@@ -234,6 +235,11 @@ public final class ChatService {
 
     public AttemptStats stats() {
         return outbox.stats();
+    }
+
+    /** What housekeeping has deleted in all, for monitoring. */
+    public Housekeeper.Deleted deletedByHousekeeping() {
+        return outbox.deletedByHousekeeping();
     }
 
     /** The latest failed attempts, newest first; kept in the store, so they outlive a restart. */

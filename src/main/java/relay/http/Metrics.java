@@ -10,6 +10,7 @@ import java.util.Map;
 import relay.chat.ChatService;
 import relay.store.AttemptMetrics;
 import relay.store.DeliveryState;
+import relay.store.Housekeeper;
 import relay.webhook.CircuitBreaker;
 
 /**
@@ -61,6 +62,7 @@ final class Metrics implements Handler {
         }
         family(out, "relay_circuit_consecutive_failures", "gauge", "Consecutive failed attempts counted by the circuit.");
         sample(out, "relay_circuit_consecutive_failures", "", circuit.consecutiveFailures());
+        housekeeping(out, chat.deletedByHousekeeping());
         return out.toString();
     }
 
@@ -73,6 +75,15 @@ final class Metrics implements Handler {
         sample(out, name + "_bucket", "{le=\"+Inf\"}", m.attempts());
         out.append(name).append("_sum ").append(seconds(m.totalDurationMillis())).append('\n');
         sample(out, name + "_count", "", m.attempts());
+    }
+
+    private static void housekeeping(StringBuilder out, Housekeeper.Deleted deleted) {
+        String name = "relay_housekeeping_deleted_total";
+        family(out, name, "counter", "Deleted by housekeeping: uploads no message used, messages past retention,"
+                + " attachment files no longer used.");
+        for (Housekeeper.Kind kind : Housekeeper.Kind.values()) {
+            sample(out, name, "{kind=\"" + kind.label() + "\"}", deleted.of(kind));
+        }
     }
 
     private static void family(StringBuilder out, String name, String type, String help) {

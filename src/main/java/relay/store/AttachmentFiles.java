@@ -4,16 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -300,6 +305,29 @@ public final class AttachmentFiles {
             return Files.newInputStream(path(sha256));
         } catch (IOException e) {
             throw failure(e);
+        }
+    }
+
+    /** The content names of the files last written before {@code cutoff}, for housekeeping. */
+    List<String> storedBefore(Instant cutoff) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (SHA256_HEX.matcher(name).matches() && writtenBefore(file, cutoff)) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
+    private static boolean writtenBefore(Path file, Instant cutoff) throws IOException {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return attributes.isRegularFile() && attributes.lastModifiedTime().toInstant().isBefore(cutoff);
+        } catch (NoSuchFileException e) {
+            return false; // deleted since it was listed
         }
     }
 

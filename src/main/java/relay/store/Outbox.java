@@ -40,10 +40,12 @@ public final class Outbox implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Outbox.class);
     private static final String DATABASE = "chat.db";
     private static final int READERS = 4;
-    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** How long a health check waits for the writer's probe; a store that is busy longer than this still is. */
     private static final Duration PROBE_WAIT = Duration.ofSeconds(1);
+    /** WAL_MAX_MB's default, for callers that do not choose. */
+    public static final long DEFAULT_WAL_MAX_BYTES = 64L * 1024 * 1024;
 
+    private final DataDirLock lock;
     private final AttachmentFiles files;
     private final SqlSession writerSession;
     private final GroupCommitWriter writer;
@@ -52,8 +54,9 @@ public final class Outbox implements AutoCloseable {
     private final InstantSource clock;
     private final StoreHealth health;
 
-    private Outbox(AttachmentFiles files, SqlSession writerSession, ReadPool readers, Checkpointer checkpointer,
-                   InstantSource clock) {
+    private Outbox(DataDirLock lock, AttachmentFiles files, SqlSession writerSession, ReadPool readers,
+                   Checkpointer checkpointer, InstantSource clock) {
+        this.lock = lock;
         this.files = files;
         this.writerSession = writerSession;
         this.health = new StoreHealth(clock);
@@ -65,30 +68,56 @@ public final class Outbox implements AutoCloseable {
 
     /**
      * Opens (creating when needed) {@code dataDir}, its {@code chat.db} and {@code attachments/}, and migrates the
-     * schema to the current version.
+     * schema to the current version. The folder is this outbox's alone until {@link #close()}: another process, or
+     * another outbox in this one, is refused.
      *
-     * @throws IOException with a message fit to show the operator as it is, when the folder is not writable or
-     *                     chat.db is not a database this build can use
+     * @throws IOException with a message fit to show the operator as it is, when the folder is not writable or in use,
+     *                     or chat.db is missing beside attachments, damaged, or not a database this build can use
      */
     public static Outbox open(Path dataDir, InstantSource clock) throws IOException {
+        return open(dataDir, clock, DEFAULT_WAL_MAX_BYTES);
+    }
+
+    /**
+     * As {@link #open(Path, InstantSource)}, keeping the write-ahead log under {@code walMaxBytes} as long as readers
+     * let it start over.
+     */
+    public static Outbox open(Path dataDir, InstantSource clock, long walMaxBytes) throws IOException {
         Objects.requireNonNull(clock, "clock");
         Path folder = dataDir.toAbsolutePath().normalize();
         prepareFolder(folder);
-        AttachmentFiles files = AttachmentFiles.open(folder.resolve("attachments"));
+        DataDirLock lock = DataDirLock.acquire(folder, clock);
+        try {
+            return openLocked(folder, lock, clock, walMaxBytes);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(e, lock);
+            throw e;
+        }
+    }
+
+    private static Outbox openLocked(Path folder, DataDirLock lock, InstantSource clock, long walMaxBytes)
+            throws IOException {
         Path database = folder.resolve(DATABASE);
+        Path attachments = folder.resolve("attachments");
+        Integrity.requireDatabaseBesideAttachments(database, attachments);
+        AttachmentFiles files = AttachmentFiles.open(attachments);
         SqlSession writerSession = null;
+        ReadPool readers = null;
         try {
             writerSession = SqlSession.open(database);
-            int migrations = configureWriter(writerSession);
-            ReadPool readers = ReadPool.open(database, READERS);
-            Checkpointer checkpointer = Checkpointer.start(database, CHECKPOINT_INTERVAL);
+            int migrations = configureWriter(writerSession, database, walMaxBytes);
+            readers = ReadPool.open(database, READERS);
+            Checkpointer checkpointer = Checkpointer.start(database, walMaxBytes);
             LOG.info("store.opened", "🗄️ Opened " + database + (migrations == 0 ? ""
                     : " and applied " + migrations + " schema migration(s)"),
                     "path", database, "migrations", migrations, "schema_version", Schema.CURRENT_VERSION);
-            return new Outbox(files, writerSession, readers, checkpointer, clock);
+            return new Outbox(lock, files, writerSession, readers, checkpointer, clock);
         } catch (SQLException e) {
-            closeQuietly(writerSession, e);
+            closeQuietly(e, readers, writerSession);
             throw describe(e, folder);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(e, readers, writerSession);
+            throw e;
         }
     }
 
@@ -110,13 +139,16 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
-     * WAL lets readers run beside the writer; synchronous=FULL makes every commit reach the disk before it returns,
-     * which is what "accepted" promises to the operator.
+     * A damaged file is refused before anything is written to it. WAL lets readers run beside the writer;
+     * synchronous=FULL makes every commit reach the disk before it returns, which is what "accepted" promises to the
+     * operator.
      *
      * @return how many migrations ran
      */
-    private static int configureWriter(SqlSession session) throws SQLException {
+    private static int configureWriter(SqlSession session, Path database, long walMaxBytes)
+            throws SQLException, IOException {
         session.runOnce("PRAGMA busy_timeout = 5000");
+        Integrity.quickCheck(session, database);
         try (ResultSet mode = session.prepare("PRAGMA journal_mode = WAL").executeQuery()) {
             if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
                 throw new SQLException("the file system does not support write-ahead logging");
@@ -125,6 +157,8 @@ public final class Outbox implements AutoCloseable {
         session.runOnce("PRAGMA synchronous = FULL");
         // Checkpoints run beside the writer (Checkpointer), never inside a commit callers are waiting on.
         session.runOnce("PRAGMA wal_autocheckpoint = 0");
+        // When the log starts over after a checkpoint caught up, its file is cut back to this size.
+        session.runOnce("PRAGMA journal_size_limit = " + Checkpointer.logLimit(walMaxBytes));
         session.runOnce("PRAGMA foreign_keys = ON");
         return Schema.migrate(session);
     }
@@ -136,7 +170,7 @@ public final class Outbox implements AutoCloseable {
         int code = e.getErrorCode() & 0xFF;
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code || code == SQLiteErrorCode.SQLITE_CORRUPT.code) {
             return new IOException(DATABASE + " is not a valid database: " + folder.resolve(DATABASE) + " ("
-                    + e.getMessage() + ")", e);
+                    + e.getMessage() + "); " + Integrity.RECOVERY, e);
         }
         if (code == SQLiteErrorCode.SQLITE_READONLY.code || code == SQLiteErrorCode.SQLITE_CANTOPEN.code
                 || code == SQLiteErrorCode.SQLITE_PERM.code) {
@@ -145,14 +179,15 @@ public final class Outbox implements AutoCloseable {
         return new IOException(DATABASE + " in " + folder + " could not be opened: " + e.getMessage(), e);
     }
 
-    private static void closeQuietly(SqlSession session, SQLException failure) {
-        if (session == null) {
-            return;
-        }
-        try {
-            session.close();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
+    private static void closeQuietly(Exception failure, AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            if (resource != null) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    failure.addSuppressed(e);
+                }
+            }
         }
     }
 
@@ -330,7 +365,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     <T> T write(SqlTask<T> task) {
-        return writer.execute(task);
+        return checkpointer.admitWrite(() -> writer.execute(task));
     }
 
     // ---- reads: the last committed state
@@ -406,6 +441,11 @@ public final class Outbox implements AutoCloseable {
         return read(session -> Queries.recentFailures(session, limit));
     }
 
+    /** What housekeeping has deleted since the store was created. */
+    public Housekeeper.Deleted deletedByHousekeeping() {
+        return read(Pruning::totals);
+    }
+
     /** A cheap read for health checks; false instead of an exception. */
     public boolean isReachable() {
         try {
@@ -449,7 +489,7 @@ public final class Outbox implements AutoCloseable {
 
     <T> T read(SqlTask<T> query) {
         try {
-            return readers.read(query);
+            return checkpointer.admitRead(() -> readers.read(query));
         } catch (SQLException e) {
             Optional<StorageFault> fault = StorageFault.of(e);
             if (fault.isPresent()) {
@@ -479,7 +519,10 @@ public final class Outbox implements AutoCloseable {
         return checkpointer.checkpoint();
     }
 
-    /** Lets queued writes commit, then closes every connection. Later calls throw IllegalStateException. */
+    /**
+     * Lets queued writes commit, closes every connection, then gives DATA_DIR up. Later calls throw
+     * IllegalStateException.
+     */
     @Override
     public void close() {
         writer.close();
@@ -489,6 +532,16 @@ public final class Outbox implements AutoCloseable {
             writerSession.close();
         } catch (SQLException e) {
             throw GroupCommitWriter.storageFailure(e);
+        } finally {
+            releaseDataDir();
+        }
+    }
+
+    private void releaseDataDir() {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

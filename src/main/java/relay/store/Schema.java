@@ -9,6 +9,10 @@ import java.util.List;
  * {@code n - 1} to {@code n}. Append new migrations; never edit one that has shipped.
  *
  * <p>Instants are stored as epoch milliseconds, so they sort and compare as plain integers.
+ *
+ * <p>Migration 2 is for housekeeping: indexes to find unused uploads and old messages without scanning,
+ * {@code retired_sequences} (the highest sequence of each phone's deleted messages, so numbers are never reused) and
+ * {@code housekeeping_totals} (what was deleted, for /metrics).
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""
@@ -61,6 +65,17 @@ final class Schema {
                 expires_at INTEGER NOT NULL
             );
             CREATE INDEX sessions_by_age ON sessions (created_at);
+            """, """
+            CREATE INDEX messages_by_attachment ON messages (attachment_id) WHERE attachment_id IS NOT NULL;
+            CREATE INDEX attachments_by_age ON attachments (created_at);
+            CREATE TABLE retired_sequences (
+                phone         TEXT PRIMARY KEY,
+                last_sequence INTEGER NOT NULL
+            );
+            CREATE TABLE housekeeping_totals (
+                kind    TEXT PRIMARY KEY,
+                deleted INTEGER NOT NULL
+            );
             """, """
             -- The sidebar's rows, one per phone, kept by triggers in the same transaction as every write to the
             -- deliveries (whoever makes it), so a page of the sidebar is read from an index instead of aggregating

@@ -16,7 +16,8 @@ final class Updates {
     private static final String QUEUED = DeliveryState.QUEUED.wireName();
 
     private static final String MESSAGE_EXISTS = "SELECT 1 FROM messages WHERE id = ?";
-    private static final String NEXT_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) + 1 FROM messages WHERE phone = ?";
+    private static final String NEXT_SEQUENCE = "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM messages"
+            + " WHERE phone = ?), 0), COALESCE((SELECT last_sequence FROM retired_sequences WHERE phone = ?), 0)) + 1";
     private static final String INSERT_MESSAGE = "INSERT INTO messages"
             + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
     private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
@@ -45,7 +46,7 @@ final class Updates {
             + " ORDER BY m.created_at, m.id";
     private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
             + "'";
-    private static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
+    static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
     private Updates() {
@@ -79,10 +80,17 @@ final class Updates {
         return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
     }
 
-    // MAX rather than COUNT: the (phone, sequence) index answers it without a scan, and messages are never deleted.
+    /**
+     * MAX rather than COUNT: the (phone, sequence) index answers it without a scan. Retention may delete a phone's
+     * newest messages, and a number handed out again would make a new message look older than one already delivered
+     * (a receiver that saw 7 would then get 5); so housekeeping keeps the highest sequence it deleted per phone in
+     * retired_sequences (one row per phone, one primary-key lookup here), and numbering goes on from whichever is
+     * higher. Never deleting a conversation's newest message instead would keep it past RETENTION_DAYS.
+     */
     private static long nextSequence(SqlSession session, String phone) throws SQLException {
         PreparedStatement query = session.prepare(NEXT_SEQUENCE);
         query.setString(1, phone);
+        query.setString(2, phone);
         try (ResultSet row = query.executeQuery()) {
             row.next();
             return row.getLong(1);

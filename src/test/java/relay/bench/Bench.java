@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -111,6 +112,7 @@ public final class Bench {
         rows.put("5a", () -> flaky("5a", 3));
         rows.put("5b", () -> flaky("5b", 10));
         rows.put("6", this::startup);
+        rows.put("7", this::walBound);
         List<String> chosen = only == null ? List.copyOf(rows.keySet()) : List.of(only.split(","));
         rows.forEach((id, scenario) -> {
             if (chosen.contains(id)) {
@@ -560,6 +562,98 @@ public final class Bench {
                 "median " + median + " ms (min " + sorted.getFirst() + ", max " + sorted.getLast() + ", "
                         + sorted.size() + " starts); jar " + fmt(jarBytes / 1048576.0, 1) + " MiB",
                 "", Report.Verdict.INFO, "every start of this run, under the load of the run", data));
+    }
+
+    // ---- 7. The write-ahead log under sustained writes -----------------------------------------------------------
+
+    /**
+     * Texts as fast as 32 clients can send them for 60 s, with the status and conversation list read meanwhile as
+     * the pages do; the log file's size sampled every 50 ms. No webhook: every message waits as queued, so accepting
+     * is all the jar does — the highest rate it sustains.
+     */
+    private void walBound() throws Exception {
+        long seconds = 60;
+        int clients = 32;
+        int chunk = 2_000;
+        long bound = 64L << 20;
+        Map<String, Object> data = new LinkedHashMap<>();
+        try (JarProcess jar = start("wal", Map.of())) {
+            Path wal = jar.dataDir().resolve("chat.db-wal");
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong largest = new AtomicLong();
+            AtomicLong reads = new AtomicLong();
+            Thread sampler = Thread.ofPlatform().name("wal-sampler").start(() -> {
+                while (running.get()) {
+                    largest.accumulateAndGet(sizeOf(wal), Math::max);
+                    pause(50);
+                }
+            });
+            Thread reader = Thread.ofPlatform().name("page-reader").start(() -> {
+                while (running.get()) {
+                    try {
+                        status(jar);
+                        http.getJson(jar.uri("/chat/conversations"));
+                        reads.incrementAndGet();
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException("reading while writing failed", e);
+                    }
+                    pause(250);
+                }
+            });
+            List<Load.Result> runs = new ArrayList<>();
+            long t0 = System.nanoTime();
+            int sent = 0;
+            try {
+                while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(seconds)) {
+                    runs.add(postTexts(jar, chunk, clients, sent));
+                    sent += chunk;
+                }
+            } finally {
+                running.set(false);
+                sampler.join();
+                reader.join();
+            }
+            Load.Result accepted = merge(runs);
+            long walEnd = sizeOf(wal);
+            long peak = Math.max(largest.get(), walEnd);
+            data.put("seconds", accepted.seconds());
+            data.put("messages", sent);
+            data.put("accepted_per_s", accepted.perSecond());
+            data.put("accept_latency", latencyData(accepted));
+            data.put("wal_bytes_at_end", walEnd);
+            data.put("wal_bytes_largest_sampled", peak);
+            data.put("wal_max_bytes", bound);
+            data.put("db_bytes", sizeOf(jar.dataDir().resolve("chat.db")));
+            data.put("reads_meanwhile", reads.get());
+            data.put("wal_over_bound_warnings", jar.countLines("over WAL_MAX_MB"));
+            report.add(new Report.Row("7", "Write-ahead log after " + seconds + " s of texts at the highest sustained"
+                    + " accept rate (" + clients + " clients, no webhook, status and conversations read every 250 ms)",
+                    "WAL " + mib(walEnd) + " MiB at the end, largest sampled " + mib(peak) + " MiB; chat.db "
+                            + mib((long) data.get("db_bytes")) + " MiB; " + fmt(accepted.perSecond(), 0)
+                            + " accepted/s (" + sent + " messages), " + latencies(accepted),
+                    "WAL < WAL_MAX_MB (64 MiB) throughout", verdict(peak < bound),
+                    "sampled every 50 ms; " + reads.get() + " status + conversation reads meanwhile", data));
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // not there (yet, or any more)
+        }
+    }
+
+    private static String mib(long bytes) {
+        return fmt(bytes / 1048576.0, 1);
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------------

@@ -29,12 +29,14 @@ final class JarProcess implements AutoCloseable {
     final int port;
     final URI base;
     final Duration startup;
+    private final Path dataDir;
     private final Process process;
     private final Path log;
     private boolean stopped;
 
-    private JarProcess(String name, int port, Process process, Path log, Duration startup) {
+    private JarProcess(String name, int port, Path dataDir, Process process, Path log, Duration startup) {
         this.name = name;
+        this.dataDir = dataDir;
         this.port = port;
         this.base = URI.create("http://127.0.0.1:" + port);
         this.process = process;
@@ -52,7 +54,8 @@ final class JarProcess implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOST", "127.0.0.1");
         env.put("PORT", Integer.toString(port));
-        env.put("DATA_DIR", dir.resolve("data").toString());
+        Path dataDir = dir.resolve("data");
+        env.put("DATA_DIR", dataDir.toString());
         env.put("DEMO_RECEIVER", "false");
         env.put("LOG_FORMAT", "text");
         env.putAll(settings);
@@ -89,7 +92,7 @@ final class JarProcess implements AutoCloseable {
             }
             Thread.sleep(5);
         }
-        return new JarProcess(name, port, process, log, Duration.ofNanos(System.nanoTime() - t0));
+        return new JarProcess(name, port, dataDir, process, log, Duration.ofNanos(System.nanoTime() - t0));
     }
 
     private static int freePort() throws IOException {
@@ -100,6 +103,11 @@ final class JarProcess implements AutoCloseable {
 
     URI uri(String pathAndQuery) {
         return base.resolve(pathAndQuery);
+    }
+
+    /** Its DATA_DIR, for looking at the files the store keeps there. */
+    Path dataDir() {
+        return dataDir;
     }
 
     boolean isAlive() {

@@ -9,22 +9,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
+import relay.store.NewMessage;
+import relay.store.Outbox;
 import relay.testing.RunningApp;
 import relay.testing.StubResolver;
 
 /**
  * A hostile environment gets a clear message, never a stack trace alone: start-up problems stop the service with
- * exit code 2 and one line saying what to fix; an endpoint nobody answers opens the circuit with the reason recorded.
- * (A port already in use is covered by {@code MainProcessTest}.)
+ * exit code 2 and one line saying what to fix, and a damaged or missing chat.db never turns into an empty start;
+ * an endpoint nobody answers opens the circuit with the reason recorded.
+ * (A port already in use is covered by {@code MainProcessTest}, a DATA_DIR in use by {@code DataDirInUseTest}.)
  */
 class BadEnvironmentTest {
+    private static final int PAGE_SIZE = 4096;
+
     @TempDir
     Path dir;
 
@@ -59,6 +69,43 @@ class BadEnvironmentTest {
                 "start-up error: chat.db is not a valid database: " + dataDir.resolve("chat.db"));
 
         assertEquals(2, code);
+    }
+
+    @Test
+    void shouldStopWithAClearLineWhenChatDbFailsItsIntegrityCheck() throws Exception {
+        Path dataDir = dir.resolve("data");
+        try (Outbox outbox = Outbox.open(dataDir, InstantSource.system())) {
+            for (int i = 0; i < 500; i++) {
+                outbox.accept(new NewMessage("msg_" + i, "+5511999999999", "message " + i + " " + "x".repeat(200),
+                        null, Instant.now()));
+            }
+        }
+        Path database = dataDir.resolve("chat.db");
+        long middlePage = Files.size(database) / PAGE_SIZE / 2;
+        try (FileChannel file = FileChannel.open(database, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(new byte[PAGE_SIZE]), middlePage * PAGE_SIZE);
+        }
+
+        int code = exitCodeFor(Map.of("PORT", "0", "DATA_DIR", dataDir.toString()),
+                "start-up error: chat.db failed its integrity check: " + database + " (");
+
+        assertEquals(2, code);
+    }
+
+    @Test
+    void shouldStopRatherThanStartEmptyWhenChatDbIsEmptyBesideAttachments() throws Exception {
+        Path dataDir = dir.resolve("data");
+        Path attachments = Files.createDirectories(dataDir.resolve("attachments"));
+        Files.writeString(attachments.resolve("ab".repeat(32)), "a contract someone sent");
+        Files.createFile(dataDir.resolve("chat.db"));
+
+        int code = exitCodeFor(Map.of("PORT", "0", "DATA_DIR", dataDir.toString()),
+                "start-up error: chat.db in " + dataDir + " is empty (0 bytes) while attachments/ holds files:"
+                        + " starting would show an empty store over data that was there; restore chat.db from a"
+                        + " backup, or move chat.db and attachments/ aside to start empty");
+
+        assertEquals(2, code);
+        assertEquals(0, Files.size(dataDir.resolve("chat.db")), "left as it was found");
     }
 
     @Test

@@ -52,6 +52,12 @@ public final class ManualScheduler extends ScheduledThreadPoolExecutor {
         }
     }
 
+    /** How many timers wait for their time: for tests that must know a task has re-armed itself. */
+    public int pending() {
+        timers.removeIf(Timer::isCancelled);
+        return timers.size();
+    }
+
     /** How many timers were asked for after shutdown. */
     public int refused() {
         return refused.get();

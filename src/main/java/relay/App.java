@@ -59,7 +59,7 @@ public final class App implements AutoCloseable {
         Outbox outbox = Outbox.open(config.dataDir(), clock);
         WebServer server = null;
         try {
-            server = WebServer.bind(config.host(), config.port());
+            server = WebServer.bind(config.host(), config.port(), config.limits());
             SecureRandom random = new SecureRandom();
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
             Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL

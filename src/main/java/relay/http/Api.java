@@ -32,7 +32,8 @@ public final class Api implements AutoCloseable {
                              InstantSource clock) {
         Views views = new Views(phones, config::maxRetriesFor, clock);
         EventStream events = new EventStream(HEARTBEAT,
-                () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))));
+                () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
+                EventStream.Caps.of(config));
         chat.addDeliveryListener(event -> events.publish("message", Views.DeliveryChange.of(event)));
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
         Access access = new Access(config.appToken());

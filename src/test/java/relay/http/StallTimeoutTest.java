@@ -158,6 +158,7 @@ class StallTimeoutTest {
             InputStream in = stream.getInputStream();
             readUntil(in, "retry: 2000");
             Await.until("the stream waits for events", () -> events.clientCount() == 1);
+            awaitWaiting(StallWatchdog.Stall.BODY, 0);
 
             sweepAfter(Duration.ofHours(1));
             events.publish("message", Map.of("id", "after-an-hour"));

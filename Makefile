@@ -34,8 +34,10 @@ $(JAR): $(SOURCES)
 	cp .env.example .env
 	@echo "Created .env from .env.example: edit WEBHOOK_URL to point at your real endpoint."
 
+# Out of memory, the JVM exits (status 3) rather than limping on without answering; see docs/chat-webhook-relay.service
+# for running it under systemd, which restarts it.
 run: $(JAR) .env
-	$(JDK)/bin/java -jar $(JAR)
+	$(JDK)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR)
 
 # Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite.
 # The emoji font only makes the delivery marks render in screenshots; the tests read text, not pixels.

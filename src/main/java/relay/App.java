@@ -70,7 +70,7 @@ public final class App implements AutoCloseable {
         Outbox outbox = Outbox.open(config.dataDir(), clock, config.limits().walMaxBytes());
         WebServer server = null;
         try {
-            server = WebServer.bind(config.host(), config.port());
+            server = WebServer.bind(config.host(), config.port(), config.limits());
             refuseSelfLoop(config, server.port());
             SecureRandom random = new SecureRandom();
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import relay.config.Config;
 import relay.config.ConfigLoader;
+import relay.http.FatalErrors;
+import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.log.Logging;
 import relay.webhook.WebhookSender;
@@ -23,6 +25,7 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        FatalErrors.haltOnVirtualMachineErrors();
         Logging.keepHandlersUntilExit();
         WebhookSender.prepareJdkClient();
         Path envFile = Path.of(args.length > 1 && args[0].equals("--env") ? args[1] : ".env");
@@ -35,6 +38,8 @@ public final class Main {
             case ConfigLoader.Invalid invalid -> exit(invalid.problems().stream()
                     .map(p -> "config error: " + p).toArray(String[]::new));
         };
+        warnUnlessJvmStopsOnOutOfMemory();
+        WebServer.applyJvmWideLimits(config.limits());
         App app = startOrExit(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
@@ -42,6 +47,16 @@ public final class Main {
             Runtime.getRuntime().halt(0);
         }, "shutdown"));
         new CountDownLatch(1).await();
+    }
+
+    /** Halting on out of memory is built in (see {@link FatalErrors}); the JVM's own flag also covers its threads. */
+    private static void warnUnlessJvmStopsOnOutOfMemory() {
+        if (!FatalErrors.jvmStopsOnOutOfMemory()) {
+            EventLog.of(Main.class).warn("jvm.no_exit_on_oom", "⚠️ Started without -XX:+ExitOnOutOfMemoryError: "
+                    + "out of memory, the service stops itself (exit " + FatalErrors.EXIT_STATUS + ") only where the "
+                    + "error reaches it; start it as java -XX:+ExitOnOutOfMemoryError -jar chat-webhook.jar, under a "
+                    + "service manager that restarts it (docs/chat-webhook-relay.service)");
+        }
     }
 
     private static App startOrExit(Config config) {

@@ -51,6 +51,20 @@ class MainProcessTest {
     }
 
     @Test
+    void shouldWarnOnceAtStartWhenTheJvmWouldNotStopOnOutOfMemory() throws Exception {
+        String warning = "Started without -XX:+ExitOnOutOfMemoryError";
+        try (AppProcess app = AppProcess.start(dir, env())) {
+            app.awaitStarted();
+            assertEquals(1, app.lines().stream().filter(line -> line.contains(warning)).count(), app.output());
+        }
+        try (AppProcess app = AppProcess.start(dir, env("DATA_DIR", dir.resolve("other").toString()),
+                "-XX:+ExitOnOutOfMemoryError")) {
+            app.awaitStarted();
+            assertFalse(app.output().contains(warning), app.output());
+        }
+    }
+
+    @Test
     void shouldExitTwoWithOneLinePerProblemForABadEnvFile() throws Exception {
         Files.writeString(dir.resolve(".env"), "PORT=99999\nWEBHOOK_TIMEOUT=abc\nnonsense line\nAPP_TOKEN=short\n");
         try (AppProcess app = AppProcess.start(dir, Map.of())) {

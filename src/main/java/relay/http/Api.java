@@ -38,7 +38,8 @@ public final class Api implements AutoCloseable {
                              SessionStore sessions, SecureRandom random, InstantSource clock) {
         Views views = new Views(phones, config::maxRetriesFor, clock);
         EventStream events = new EventStream(HEARTBEAT,
-                () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))));
+                () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
+                EventStream.Caps.of(config));
         // The sidebar's row costs a read per change: only made while a page is listening.
         chat.addDeliveryListener(event -> {
             if (events.clientCount() > 0) {

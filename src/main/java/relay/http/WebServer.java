@@ -5,10 +5,21 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import relay.config.Config;
+import relay.config.ConfigLoader;
 
-/** The JDK HTTP server on virtual threads: one thread per exchange, so a slow client never starves the others. */
+/**
+ * The JDK HTTP server on virtual threads: one thread per exchange, so a slow client never starves the others, and a
+ * {@link StallWatchdog} that drops clients too slow to send their headers or to move a body, so slow clients cannot
+ * hold threads and buffers until memory runs out.
+ */
 public final class WebServer {
     /**
      * How much of a body nobody read the JDK server reads and discards after the answer, before it closes the
@@ -22,35 +33,116 @@ public final class WebServer {
         // The JDK's server reads its settings once, when its first instance is made, so they are set before that.
         System.setProperty("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
     }
-    private final HttpServer server;
-    private final ExecutorService executor;
 
-    private WebServer(HttpServer server, ExecutorService executor) {
+    /** How often stalled clients are looked for; timeouts are whole seconds, so they are kept to within one. */
+    static final Duration SWEEP_EVERY = Duration.ofSeconds(1);
+    /**
+     * Request line and headers together may not exceed this (the JDK allows 380 KiB): a thousand connections each
+     * holding that much would need more memory than the service has. Browsers and proxies stay far below.
+     */
+    static final int MAX_HEADER_BYTES = 32 * 1024;
+
+    private static final AtomicBoolean anyBound = new AtomicBoolean();
+
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final StallWatchdog watchdog;
+    private final ScheduledExecutorService timer;
+
+    private WebServer(HttpServer server, ExecutorService threads, StallWatchdog watchdog,
+                      ScheduledExecutorService timer) {
         this.server = server;
-        this.executor = executor;
+        this.threads = threads;
+        this.watchdog = watchdog;
+        this.timer = timer;
+    }
+
+    /**
+     * Sets the limits the JDK server takes from system properties. It reads them once per JVM, when the first server
+     * is created (a static initialiser), so this must run before that and holds for every server of the JVM after:
+     * <ul>
+     *   <li>{@code MAX_CONNECTIONS}: connections beyond it are closed as soon as they are accepted;</li>
+     *   <li>{@code HEADER_TIMEOUT_SECONDS} also bounds a connection that sends no byte of a request, whether newly
+     *       accepted or kept alive after one (those wait in the JDK's selector, not on a thread of ours);</li>
+     *   <li>{@link #MAX_HEADER_BYTES}.</li>
+     * </ul>
+     *
+     * @throws IllegalStateException when a server was already created in this JVM, too late for these to apply
+     */
+    public static void applyJvmWideLimits(Config.Limits limits) {
+        if (anyBound.get()) {
+            throw new IllegalStateException("the JDK server reads its limits once, before the first server is created");
+        }
+        System.setProperty("jdk.httpserver.maxConnections", String.valueOf(limits.maxConnections()));
+        System.setProperty("sun.net.httpserver.idleInterval", String.valueOf(limits.headerTimeout().toSeconds()));
+        System.setProperty("sun.net.httpserver.clockTick", String.valueOf(SWEEP_EVERY.toMillis()));
+        System.setProperty("sun.net.httpserver.maxReqHeaderSize", String.valueOf(MAX_HEADER_BYTES));
     }
 
     /**
      * Binds the port without serving yet, so the address actually bound (PORT=0 picks one) is known while the rest
      * is wired; a port already in use surfaces here as {@link java.net.BindException}.
      */
-    public static WebServer bind(String host, int port) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 256);
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        return new WebServer(server, executor);
+    public static WebServer bind(String host, int port, Config.Limits limits) throws IOException {
+        // A platform thread: it must run even when every carrier of virtual threads is stuck on a slow client, as
+        // happens on JDKs before 24, where the JDK server's synchronized reads pin them.
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("http-stall-sweeper").daemon().factory());
+        return bind(host, port, new StallWatchdog(limits.headerTimeout(), limits.bodyIdleTimeout(),
+                InstantSource.system()), timer);
     }
 
-    /** Binds and serves {@code handler} at once. */
+    /** With the watchdog and the timer that sweeps it given, for tests that move time by hand. */
+    static WebServer bind(String host, int port, StallWatchdog watchdog, ScheduledExecutorService timer)
+            throws IOException {
+        anyBound.set(true);
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 256);
+        ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory());
+        WebServer webServer = new WebServer(server, threads, watchdog, timer);
+        server.setExecutor(task -> threads.execute(() -> webServer.runWatched(task)));
+        return webServer;
+    }
+
+    /** Binds and serves {@code handler} at once, with the default limits. */
     public static WebServer start(String host, int port, HttpHandler handler) throws IOException {
-        WebServer server = bind(host, port);
+        WebServer server = bind(host, port, ConfigLoader.fromValues(Map.of()).limits());
+        server.serve(handler);
+        return server;
+    }
+
+    static WebServer start(String host, int port, StallWatchdog watchdog, ScheduledExecutorService timer,
+                           HttpHandler handler) throws IOException {
+        WebServer server = bind(host, port, watchdog, timer);
         server.serve(handler);
         return server;
     }
 
     public void serve(HttpHandler handler) {
-        server.createContext("/", handler);
+        server.createContext("/", handler).getFilters().add(watchdog.filter());
         server.start();
+        sweepPeriodically();
+    }
+
+    /**
+     * Out of memory on an exchange thread halts the JVM (see {@link FatalErrors}): the JDK server rethrows it, and
+     * a virtual thread's death would otherwise go unnoticed while the service limps on.
+     */
+    private void runWatched(Runnable task) {
+        try {
+            watchdog.run(task);
+        } catch (OutOfMemoryError e) {
+            FatalErrors.halt(Thread.currentThread(), e);
+        }
+    }
+
+    private void sweepPeriodically() {
+        timer.schedule(() -> {
+            try {
+                watchdog.sweep();
+            } finally {
+                sweepPeriodically();
+            }
+        }, SWEEP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public int port() {
@@ -67,6 +159,7 @@ public final class WebServer {
      */
     public void stop(Duration grace) {
         server.stop((int) Math.max(0, grace.toSeconds()));
-        executor.shutdownNow();
+        threads.shutdownNow();
+        timer.shutdownNow();
     }
 }

@@ -38,6 +38,7 @@ import relay.testing.RunningApp;
 /** Server-Sent Events: what the pages see, and that a client that stops reading never holds anyone up. */
 class EventStreamTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final EventStream.Caps CAPS = new EventStream.Caps(256, 8, false);
 
     @StartStop
     public final MockWebServer webhook = new MockWebServer();
@@ -50,9 +51,13 @@ class EventStreamTest {
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         private final HttpClient client = HttpClient.newHttpClient();
 
-        Listener(java.net.URI uri) throws Exception {
-            HttpResponse<Stream<String>> response = client.send(HttpRequest.newBuilder(uri).build(),
-                    HttpResponse.BodyHandlers.ofLines());
+        /** @param headers extra request headers, as name, value pairs */
+        Listener(java.net.URI uri, String... headers) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+            for (int i = 0; i < headers.length; i += 2) {
+                request.header(headers[i], headers[i + 1]);
+            }
+            HttpResponse<Stream<String>> response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
             assertEquals("text/event-stream; charset=utf-8", response.headers().firstValue("Content-Type").orElseThrow());
             Thread.ofVirtual().start(() -> {
                 String[] event = {null};
@@ -91,12 +96,23 @@ class EventStreamTest {
 
     /** Connects and asks for the stream, then never reads a byte. */
     static Socket neverReading(int port, String path) throws IOException {
+        return neverReading(port, path, "");
+    }
+
+    /** @param headers extra header lines, each ending in CRLF */
+    static Socket neverReading(int port, String path, String headers) throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(20_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n" + headers + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return socket;
+    }
+
+    /** A stream opened from {@code client}, as a proxy trusted with X-Forwarded-For would say it. */
+    private static Socket streamFrom(int port, String client) throws IOException {
+        return neverReading(port, "/events", "X-Forwarded-For: " + client + "\r\n");
     }
 
     @Test
@@ -127,7 +143,7 @@ class EventStreamTest {
 
     @Test
     void shouldSendAHeartbeatCommentWhenNothingHappens() throws Exception {
-        EventStream events = new EventStream(Duration.ofMillis(50), List::of);
+        EventStream events = new EventStream(Duration.ofMillis(50), List::of, CAPS);
         WebServer server = WebServer.start("127.0.0.1", 0, new Router().get("/events", events));
         try (Listener listener = new Listener(java.net.URI.create("http://127.0.0.1:" + server.port() + "/events"))) {
             String line = listener.lines.poll(10, TimeUnit.SECONDS);
@@ -141,7 +157,7 @@ class EventStreamTest {
     @Test
     @Timeout(60)
     void shouldDropAClientThatStopsReadingAndCloseItsConnectionWithoutBlockingPublishers() throws Exception {
-        EventStream events = new EventStream(Duration.ofSeconds(30), List::of);
+        EventStream events = new EventStream(Duration.ofSeconds(30), List::of, CAPS);
         WebServer server = WebServer.start("127.0.0.1", 0, new Router().get("/events", events));
         try (Socket stalled = neverReading(server.port(), "/events")) {
             awaitClients(events, 1);
@@ -159,6 +175,117 @@ class EventStreamTest {
         } finally {
             server.stop(Duration.ZERO);
         }
+    }
+
+    @Test
+    void shouldCloseTheOldestStreamOfAClientThatOpensMoreThanItsShare() throws Exception {
+        EventStream events = new EventStream(Duration.ofSeconds(30), List::of, new EventStream.Caps(10, 2, true));
+        WebServer server = WebServer.start("127.0.0.1", 0, new Router().get("/events", events));
+        try (Socket a1 = streamFrom(server.port(), "198.51.100.1")) {
+            awaitClients(events, 1);
+            try (Socket a2 = streamFrom(server.port(), "198.51.100.1")) {
+                awaitClients(events, 2);
+                try (Socket b1 = streamFrom(server.port(), "198.51.100.2")) {
+                    awaitClients(events, 3);
+                    try (Socket a3 = streamFrom(server.port(), "198.51.100.1")) {
+                        StallTimeoutTest.assertClosedByServer(a1);
+                        awaitClients(events, 3);
+
+                        events.publish("message", Map.of("id", "m1"));
+
+                        for (Socket open : List.of(a2, b1, a3)) {
+                            readUntil(open, "\"id\":\"m1\"");
+                        }
+                    }
+                }
+            }
+        } finally {
+            events.close();
+            server.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void shouldCloseTheOldestStreamOfAnyClientPastTheTotal() throws Exception {
+        EventStream events = new EventStream(Duration.ofSeconds(30), List::of, new EventStream.Caps(3, 2, true));
+        WebServer server = WebServer.start("127.0.0.1", 0, new Router().get("/events", events));
+        try (Socket a1 = streamFrom(server.port(), "198.51.100.1")) {
+            awaitClients(events, 1);
+            try (Socket b1 = streamFrom(server.port(), "198.51.100.2")) {
+                awaitClients(events, 2);
+                try (Socket b2 = streamFrom(server.port(), "198.51.100.2")) {
+                    awaitClients(events, 3);
+                    try (Socket c1 = streamFrom(server.port(), "198.51.100.3")) {
+                        StallTimeoutTest.assertClosedByServer(a1);
+                        awaitClients(events, 3);
+
+                        events.publish("message", Map.of("id", "m2"));
+
+                        for (Socket open : List.of(b1, b2, c1)) {
+                            readUntil(open, "\"id\":\"m2\"");
+                        }
+                    }
+                }
+            }
+        } finally {
+            events.close();
+            server.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void shouldKeepLiveUpdatesForOthersWhileOneClientHoardsHundredsOfIdleStreams() throws Exception {
+        webhook.enqueue(new MockResponse.Builder().code(200).build());
+        int hoarded = 300;
+        List<Socket> streams = new ArrayList<>();
+        try (RunningApp app = RunningApp.start(dir, Map.of("WEBHOOK_URL", webhook.url("/hook").toString(),
+                "TRUST_FORWARDED_FOR", "true"))) {
+            for (int i = 0; i < hoarded; i++) {
+                streams.add(neverReading(app.port(), "/chat/events", "X-Forwarded-For: 203.0.113.9\r\n"));
+            }
+            String id;
+            try (Listener other = new Listener(app.uri("/chat/events"), "X-Forwarded-For", "198.51.100.7")) {
+                id = app.sendText("+5511999999999", "still live");
+
+                other.next("message", m -> m.path("id").asText().equals(id)
+                        && m.path("status").asText().equals("delivered"));
+            }
+            long stillOpen = 0;
+            for (Socket stream : streams) {
+                if (receivesOrEnds(stream, id)) {
+                    stillOpen++;
+                }
+            }
+            assertEquals(8, stillOpen, "the hoarder keeps MAX_EVENT_STREAMS_PER_CLIENT streams, its newest");
+        } finally {
+            for (Socket stream : streams) {
+                stream.close();
+            }
+        }
+    }
+
+    private static void readUntil(Socket socket, String expected) throws IOException {
+        if (!receivesOrEnds(socket, expected)) {
+            throw new AssertionError("the stream ended before " + expected);
+        }
+    }
+
+    /** Reads until {@code expected} arrives (true) or the server ends the stream (false). */
+    private static boolean receivesOrEnds(Socket socket, String expected) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder seen = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        try {
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                if (seen.indexOf(expected) >= 0) {
+                    return true;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("neither " + expected + " nor the end arrived; seen: " + seen, e);
+        }
+        return false;
     }
 
     private static void awaitClients(EventStream events, int count) throws InterruptedException {

@@ -38,9 +38,10 @@ public final class Main {
             case ConfigLoader.Invalid invalid -> exit(invalid.problems().stream()
                     .map(p -> "config error: " + p).toArray(String[]::new));
         };
-        warnUnlessJvmStopsOnOutOfMemory();
         WebServer.applyJvmWideLimits(config.limits());
         App app = startOrExit(config);
+        // After start-up, so a start that fails still says one line per problem and nothing else.
+        warnUnlessJvmStopsOnOutOfMemory();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             // A stop that was asked for (SIGTERM, Ctrl-C) and completed is a success: exit 0, not the JVM's 143.

@@ -55,11 +55,16 @@ class MainProcessTest {
         String warning = "Started without -XX:+ExitOnOutOfMemoryError";
         try (AppProcess app = AppProcess.start(dir, env())) {
             app.awaitStarted();
+            Await.until("the warning, said once the service is up", () -> app.output().contains(warning));
+            app.terminate();
+            app.awaitExit();
             assertEquals(1, app.lines().stream().filter(line -> line.contains(warning)).count(), app.output());
         }
         try (AppProcess app = AppProcess.start(dir, env("DATA_DIR", dir.resolve("other").toString()),
                 "-XX:+ExitOnOutOfMemoryError")) {
             app.awaitStarted();
+            app.terminate();
+            app.awaitExit(); // every line it said is read
             assertFalse(app.output().contains(warning), app.output());
         }
     }

@@ -134,11 +134,15 @@ final class ChatRoutes {
         }
     }
 
-    /** Pictures, sound, video and PDF are shown by the browser itself; documents and text are saved, not opened. */
+    /**
+     * Pictures, sound and video are shown by the browser itself; documents and text are saved, not opened. So is a
+     * PDF: Chrome refuses to run its PDF viewer in a sandboxed document (crbug.com/41131921), and the sandbox is
+     * what keeps any file served here from running in this origin, so it stays and PDFs are downloaded.
+     */
     private static boolean opensInline(MessageKind kind) {
         return switch (kind) {
-            case IMAGE, AUDIO, VIDEO, PDF -> true;
-            case TEXT, DOCUMENT -> false;
+            case IMAGE, AUDIO, VIDEO -> true;
+            case PDF, TEXT, DOCUMENT -> false;
         };
     }
 

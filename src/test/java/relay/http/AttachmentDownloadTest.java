@@ -48,7 +48,7 @@ class AttachmentDownloadTest {
         return Stream.of(
                 file("photo", "image/jpeg", bytes(0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0), "image",
                         "photo.jpg", "inline"),
-                file("Relatório.html", "text/html", ChatApiTest.PDF, "pdf", "Relatório.pdf", "inline"),
+                file("Relatório.html", "text/html", ChatApiTest.PDF, "pdf", "Relatório.pdf", "attachment"),
                 file("setup.exe", "application/octet-stream", docx(), "document", "setup.docx", "attachment"),
                 file("minutes.docx", "application/octet-stream", docx(), "document", "minutes.docx", "attachment"),
                 file("notes.txt", "text/plain", "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8),

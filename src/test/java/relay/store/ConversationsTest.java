@@ -18,16 +18,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Message;
+import relay.testing.Seed;
 
 /** The sidebar's rows: paged from an index, and kept in step with every write by the schema's triggers. */
 class ConversationsTest {
+    @RegisterExtension
+    final Seed seed = Seed.fromSystemProperty();
+
     private static final List<String> PHONES = List.of("+5511999990001", "+5511999990002", "+5511999990003",
             "+5511999990004", "+5511999990005");
 
@@ -70,8 +75,7 @@ class ConversationsTest {
 
     @Test
     void shouldKeepEachRowInStepWithEveryKindOfDeliveryChange() {
-        long seed = System.nanoTime();
-        SplittableRandom random = new SplittableRandom(seed);
+        RandomGenerator random = seed.random();
         List<String> phones = PHONES.subList(0, 3);
         List<Message> messages = new ArrayList<>();
         Map<String, Long> revisions = new HashMap<>();
@@ -80,21 +84,21 @@ class ConversationsTest {
             for (String phone : phones) {
                 Optional<Conversation> row = outbox.conversationOf(phone);
                 List<MessageStatus> thread = outbox.conversation(phone, 200, null);
-                assertEquals(thread.isEmpty(), row.isEmpty(), "seed " + seed + ", after " + change);
+                assertEquals(thread.isEmpty(), row.isEmpty(), "after " + change);
                 if (thread.isEmpty()) {
                     continue;
                 }
                 Conversation expected = new Conversation(phone, thread.getLast(), countByState(thread), thread.size(),
                         row.get().revision());
-                assertEquals(expected, row.get(), "seed " + seed + ", after " + change);
-                assertTrue(row.get().revision() >= revisions.getOrDefault(phone, 0L), "seed " + seed);
+                assertEquals(expected, row.get(), "after " + change);
+                assertTrue(row.get().revision() >= revisions.getOrDefault(phone, 0L), "after " + change);
                 revisions.put(phone, row.get().revision());
             }
         }
     }
 
     /** One write of the kinds the engine makes, on a random message; returns what it did, for failure messages. */
-    private String randomChange(SplittableRandom random, List<String> phones, List<Message> messages) {
+    private String randomChange(RandomGenerator random, List<String> phones, List<Message> messages) {
         if (messages.isEmpty() || random.nextInt(4) == 0) {
             String phone = phones.get(random.nextInt(phones.size()));
             messages.add(random.nextBoolean() ? fixture.accept(outbox, phone, "hi")

@@ -19,22 +19,26 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import relay.chat.Attachment;
 import relay.chat.MessageKind;
+import relay.testing.Seed;
 
 /**
  * Uploads of the same bytes share one file. One of them being dropped (refused for its kind, or its message refused)
  * while another is still being recorded must not take the file from under the other: that race answered
  * 500 "attachment file missing". Each round starts both uploads together and shifts one by a seeded random spin;
- * the seed is in every failure message ({@code -Drelay.seed=…} runs it again).
+ * the seed is named when it fails ({@code -Dtest.seed=…} runs it again).
  */
 class SharedAttachmentTest {
-    private static final long SEED = Long.getLong("relay.seed", System.nanoTime());
     private static final int ROUNDS = 150;
 
     @TempDir
     Path dataDir;
+
+    @RegisterExtension
+    final Seed seed = Seed.fromSystemProperty();
 
     private final OutboxFixture fixture = new OutboxFixture();
     private final ExecutorService threads = Executors.newFixedThreadPool(2);
@@ -53,9 +57,9 @@ class SharedAttachmentTest {
 
     @Test
     void shouldKeepTheFileOfAnUploadRecordedWhileAnotherOfTheSameBytesIsDropped() throws Exception {
-        Random random = new Random(SEED);
+        Random random = seed.random();
         for (int round = 0; round < ROUNDS; round++) {
-            String where = "round " + round + " with -Drelay.seed=" + SEED;
+            String where = "round " + round;
             byte[] content = new byte[1 + random.nextInt(8192)];
             random.nextBytes(content);
             boolean refusedMessage = random.nextBoolean();

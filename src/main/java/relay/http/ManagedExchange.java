@@ -1,15 +1,11 @@
 package relay.http;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpPrincipal;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
 
 /**
  * The exchange as every handler sees it: the JDK's, with two pieces of HTTP/1.1 hygiene the JDK server leaves to
@@ -23,13 +19,12 @@ import java.net.URI;
  *   the route's writes end it early.</li>
  * </ul>
  */
-final class ManagedExchange extends HttpExchange {
-    private final HttpExchange exchange;
+final class ManagedExchange extends ForwardingExchange {
     private final TrackedBody body;
     private final boolean head;
 
     ManagedExchange(HttpExchange exchange) {
-        this.exchange = exchange;
+        super(exchange);
         this.body = new TrackedBody(exchange.getRequestBody(), announcedLength(exchange.getRequestHeaders()));
         this.head = exchange.getRequestMethod().equals("HEAD");
     }
@@ -77,80 +72,10 @@ final class ManagedExchange extends HttpExchange {
         return body;
     }
 
-    @Override
-    public Headers getRequestHeaders() {
-        return exchange.getRequestHeaders();
-    }
-
-    @Override
-    public Headers getResponseHeaders() {
-        return exchange.getResponseHeaders();
-    }
-
-    @Override
-    public URI getRequestURI() {
-        return exchange.getRequestURI();
-    }
-
-    @Override
-    public String getRequestMethod() {
-        return exchange.getRequestMethod();
-    }
-
-    @Override
-    public HttpContext getHttpContext() {
-        return exchange.getHttpContext();
-    }
-
-    @Override
-    public void close() {
-        exchange.close();
-    }
-
-    @Override
-    public OutputStream getResponseBody() {
-        return exchange.getResponseBody();
-    }
-
-    @Override
-    public InetSocketAddress getRemoteAddress() {
-        return exchange.getRemoteAddress();
-    }
-
-    @Override
-    public int getResponseCode() {
-        return exchange.getResponseCode();
-    }
-
-    @Override
-    public InetSocketAddress getLocalAddress() {
-        return exchange.getLocalAddress();
-    }
-
-    @Override
-    public String getProtocol() {
-        return exchange.getProtocol();
-    }
-
-    @Override
-    public Object getAttribute(String name) {
-        return exchange.getAttribute(name);
-    }
-
-    @Override
-    public void setAttribute(String name, Object value) {
-        exchange.setAttribute(name, value);
-    }
-
     /** Handlers read the body through this exchange; replacing its streams underneath would bypass the tracking. */
     @Override
     public void setStreams(InputStream in, OutputStream out) {
         throw new UnsupportedOperationException("the request body is tracked by ManagedExchange");
-    }
-
-    @Override
-    public HttpPrincipal getPrincipal() {
-        return exchange.getPrincipal();
     }
 
     /**

@@ -1,14 +1,9 @@
 package relay.http;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpPrincipal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.Objects;
 
 /**
@@ -20,20 +15,19 @@ import java.util.Objects;
  * <p>It also remembers whether the response completed, which the JDK server does not tell: see
  * {@link StallWatchdog#filter()}. Only the exchange's own thread uses it.
  */
-final class WatchedExchange extends HttpExchange {
+final class WatchedExchange extends ForwardingExchange {
     /**
      * Writes go out in slices of at most this, each one progress: a large response to a slow but steady reader
      * never sits in one write longer than the body idle timeout.
      */
     static final int WRITE_SLICE = 8 * 1024;
 
-    private final HttpExchange exchange;
     private final StallWatchdog.Watch watch;
     private boolean failed;
     private boolean responseClosed;
 
     WatchedExchange(HttpExchange exchange, StallWatchdog.Watch watch) {
-        this.exchange = exchange;
+        super(exchange);
         this.watch = watch;
         exchange.setStreams(new Input(exchange.getRequestBody()), new Output(exchange.getResponseBody()));
     }
@@ -153,80 +147,5 @@ final class WatchedExchange extends HttpExchange {
             });
             responseClosed = true;
         }
-    }
-
-    @Override
-    public Headers getRequestHeaders() {
-        return exchange.getRequestHeaders();
-    }
-
-    @Override
-    public Headers getResponseHeaders() {
-        return exchange.getResponseHeaders();
-    }
-
-    @Override
-    public URI getRequestURI() {
-        return exchange.getRequestURI();
-    }
-
-    @Override
-    public String getRequestMethod() {
-        return exchange.getRequestMethod();
-    }
-
-    @Override
-    public HttpContext getHttpContext() {
-        return exchange.getHttpContext();
-    }
-
-    @Override
-    public InputStream getRequestBody() {
-        return exchange.getRequestBody();
-    }
-
-    @Override
-    public OutputStream getResponseBody() {
-        return exchange.getResponseBody();
-    }
-
-    @Override
-    public InetSocketAddress getRemoteAddress() {
-        return exchange.getRemoteAddress();
-    }
-
-    @Override
-    public int getResponseCode() {
-        return exchange.getResponseCode();
-    }
-
-    @Override
-    public InetSocketAddress getLocalAddress() {
-        return exchange.getLocalAddress();
-    }
-
-    @Override
-    public String getProtocol() {
-        return exchange.getProtocol();
-    }
-
-    @Override
-    public Object getAttribute(String name) {
-        return exchange.getAttribute(name);
-    }
-
-    @Override
-    public void setAttribute(String name, Object value) {
-        exchange.setAttribute(name, value);
-    }
-
-    @Override
-    public void setStreams(InputStream in, OutputStream out) {
-        exchange.setStreams(in, out);
-    }
-
-    @Override
-    public HttpPrincipal getPrincipal() {
-        return exchange.getPrincipal();
     }
 }

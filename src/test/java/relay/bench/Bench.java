@@ -392,7 +392,8 @@ public final class Bench {
             data.put("queue", queue);
             data.put("jar_peak_rss_mib", peakRss / 1024);
             jar.stop();
-            oomLines = jar.countLines("OutOfMemoryError");
+            // The JVM's own words ("Terminating due to java.lang.OutOfMemoryError"), not the service's start-up advice.
+            oomLines = jar.countLines("java.lang.OutOfMemoryError");
             data.put("out_of_memory_lines", oomLines);
         }
         // The raw client sends the same 16 bodies, from the same files, at once.

@@ -61,6 +61,8 @@ final class JarProcess implements AutoCloseable {
         env.putAll(settings);
         List<String> command = new ArrayList<>();
         command.add(java.toString());
+        // As the README and the systemd unit run it.
+        command.add("-XX:+ExitOnOutOfMemoryError");
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         Path log = dir.resolve("output.log");

@@ -32,6 +32,9 @@ public final class WebServer {
     static {
         // The JDK's server reads its settings once, when its first instance is made, so they are set before that.
         System.setProperty("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+        // Without TCP_NODELAY an answer over a few segments (a page of the conversation list, a thread) waits ~40 ms
+        // for the client's delayed acknowledgement before its last segment goes out.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
     /** How often stalled clients are looked for; timeouts are whole seconds, so they are kept to within one. */

@@ -10,7 +10,7 @@ import relay.chat.ChatService;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
-import relay.store.Conversation;
+import relay.domain.Conversation;
 import relay.store.SessionStore;
 import relay.store.StorageException;
 import relay.webhook.AttachmentLinks;

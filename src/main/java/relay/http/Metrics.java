@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import relay.chat.ChatService;
-import relay.store.AttemptMetrics;
-import relay.store.DeliveryState;
+import relay.domain.AttemptMetrics;
+import relay.domain.DeliveryState;
 import relay.store.Housekeeper;
 import relay.webhook.CircuitBreaker;
 

@@ -7,14 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import relay.chat.ChatService;
-import relay.chat.MessageKind;
+import relay.domain.MessageKind;
 import relay.config.Config;
 import relay.config.Key;
 import relay.config.Source;
-import relay.store.Attempt;
-import relay.store.AttemptStats;
+import relay.domain.Attempt;
+import relay.domain.AttemptStats;
 import relay.store.StorageFault;
-import relay.webhook.AttemptOutcome;
+import relay.domain.AttemptOutcome;
 
 /**
  * What the operator checks and does about delivery: the seed's {@code GET /chat/webhook-status} and

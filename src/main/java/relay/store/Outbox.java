@@ -20,8 +20,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.sqlite.SQLiteErrorCode;
-import relay.chat.Attachment;
-import relay.chat.Message;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.AttemptMetrics;
+import relay.domain.AttemptStats;
+import relay.domain.Conversation;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageStatus;
+import relay.domain.NewMessage;
 import relay.log.EventLog;
 
 /**

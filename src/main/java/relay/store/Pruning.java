@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import relay.domain.DeliveryState;
 
 /**
  * Housekeeping's statements. Each step deletes at most {@code limit} rows in one write, so a large backlog goes out

@@ -11,7 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import relay.chat.Attachment;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.AttemptMetrics;
+import relay.domain.AttemptStats;
+import relay.domain.Conversation;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.MessageStatus;
 
 /** The reads, each one statement so it sees one committed snapshot; shared by readers and the writer. */
 final class Queries {

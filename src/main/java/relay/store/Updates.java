@@ -8,8 +8,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import relay.chat.Attachment;
-import relay.chat.Message;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.NewMessage;
 
 /** The writes, each run by the writer thread inside its own savepoint. */
 final class Updates {

@@ -17,8 +17,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
-import relay.chat.Attachment;
-import relay.chat.Message;
+import relay.domain.Attachment;
+import relay.domain.Message;
 
 /**
  * The JSON request body in the Standard Webhooks shape ({@code type}, {@code timestamp}, {@code data}): the same

@@ -21,7 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
-import relay.store.NewMessage;
+import relay.domain.NewMessage;
 import relay.store.Outbox;
 import relay.testing.RunningApp;
 import relay.testing.StubResolver;

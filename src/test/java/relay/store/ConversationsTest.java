@@ -25,7 +25,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Message;
+import relay.domain.Conversation;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageStatus;
 import relay.testing.Seed;
 
 /** The sidebar's rows: paged from an index, and kept in step with every write by the schema's triggers. */

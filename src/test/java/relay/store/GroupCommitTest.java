@@ -25,7 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Message;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.NewMessage;
 import relay.testing.Await;
 
 class GroupCommitTest {

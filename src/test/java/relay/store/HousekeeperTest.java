@@ -22,8 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.Message;
+import relay.domain.Attachment;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 import relay.testing.ManualScheduler;
 

@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.NewMessage;
 import relay.testing.FakeClock;
 
 /** Builds messages and attempts for the outbox tests; each message is created one second after the previous. */

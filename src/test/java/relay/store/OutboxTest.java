@@ -17,9 +17,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.AttemptStats;
+import relay.domain.Conversation;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.MessageStatus;
+import relay.domain.NewMessage;
 
 class OutboxTest {
     private static final String ALICE = "+5511999990001";

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.MessageKind;
 import relay.testing.Seed;
 
 /**

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import relay.domain.DeliveryState;
+import relay.domain.NewMessage;
 
 /**
  * The write-ahead log stays bounded under writes with readers about. Checkpoints are driven by hand, so nothing

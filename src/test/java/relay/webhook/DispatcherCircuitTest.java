@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
+import relay.domain.AttemptOutcome;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
-import relay.store.NewMessage;
+import relay.domain.Message;
+import relay.domain.DeliveryState;
+import relay.domain.NewMessage;
 
 /** The outbox is the truth: whatever a stopped engine left unfinished, the next one on the same folder finishes. */
 class DispatcherRestartTest extends EngineTest {

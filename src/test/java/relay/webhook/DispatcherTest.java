@@ -18,10 +18,11 @@ import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import relay.chat.Message;
-import relay.store.Attempt;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
+import relay.domain.Attempt;
+import relay.domain.AttemptOutcome;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 
 /** What one message's attempts lead to: delivered, retried on schedule, or failed for good. */

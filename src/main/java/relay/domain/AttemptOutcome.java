@@ -1,6 +1,4 @@
-package relay.webhook;
-
-import relay.store.DeliveryState;
+package relay.domain;
 
 /**
  * How one attempt ended, for callers that wait for it (the API's {@code ?wait=true}, the test event).

@@ -1,4 +1,4 @@
-package relay.chat;
+package relay.domain;
 
 import java.util.Locale;
 

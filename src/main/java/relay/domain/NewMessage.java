@@ -1,13 +1,13 @@
-package relay.store;
+package relay.domain;
 
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A message the chat has validated and wants stored; the outbox assigns its per-phone sequence.
+ * A message the chat has validated and wants stored; the store assigns its per-phone sequence.
  *
  * @param text         null when an attachment carries the message
- * @param attachmentId an attachment saved before with {@link Outbox#saveAttachment}, or null
+ * @param attachmentId an attachment saved before the message, or null
  */
 public record NewMessage(String id, String phone, String text, String attachmentId, Instant createdAt) {
 

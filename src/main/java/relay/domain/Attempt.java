@@ -1,4 +1,4 @@
-package relay.store;
+package relay.domain;
 
 import java.time.Instant;
 

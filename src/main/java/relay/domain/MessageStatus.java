@@ -1,6 +1,4 @@
-package relay.store;
-
-import relay.chat.Message;
+package relay.domain;
 
 /** A stored message together with where its delivery stands. */
 public record MessageStatus(Message message, Delivery delivery) {

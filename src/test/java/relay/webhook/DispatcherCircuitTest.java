@@ -134,7 +134,7 @@ class DispatcherCircuitTest extends EngineTest {
     void shouldAnswerAWatchedSubmitWithHeldWhileOpen() throws Exception {
         openCircuit();
 
-        AttemptOutcome outcome = engine.dispatcher.submitAndWatch(engine.accept("hello")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.HELD, null, null, "the circuit is open"), outcome);
         assertEquals(5, server.getRequestCount());

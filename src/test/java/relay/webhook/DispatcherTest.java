@@ -156,8 +156,8 @@ class DispatcherTest extends EngineTest {
         start();
         webhook.enqueue(new MockResponse.Builder().code(503).body("busy").build());
 
-        AttemptOutcome first = engine.dispatcher.submitAndWatch(engine.accept("one")).get(10, TimeUnit.SECONDS);
-        AttemptOutcome second = engine.dispatcher.submitAndWatch(engine.accept("two")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome first = engine.sendAndWatch("one").get(10, TimeUnit.SECONDS);
+        AttemptOutcome second = engine.sendAndWatch("two").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.RETRYING, 503, 0L, "HTTP 503: busy"), first);
         assertEquals(new AttemptOutcome(DeliveryState.DELIVERED, 200, 0L, null), second);
@@ -184,7 +184,7 @@ class DispatcherTest extends EngineTest {
     void shouldAnswerAWatchedSubmitAtOnceWithoutAWebhookUrl() throws Exception {
         engine = new Engine(dataDir).start();
 
-        AttemptOutcome outcome = engine.dispatcher.submitAndWatch(engine.accept("hello")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set"), outcome);
     }

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 import relay.store.AttachmentStore;
 import relay.store.StorageException;
 import relay.store.StorageFault;
-import relay.store.sqlite.AttachmentFiles;
 
 class AttachmentFilesTest {
     @TempDir

@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,29 +49,6 @@ class GroupCommitTest {
     void close() {
         threads.close();
         outbox.close();
-    }
-
-    @Test
-    void shouldGiveEachPhoneGapFreeSequencesUnderConcurrentAccepts() {
-        List<NewMessage> messages = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            messages.add(fixture.newMessage(PHONES.get(i % PHONES.size()), "hello " + i, null));
-        }
-
-        List<Message> accepted = all(messages.stream()
-                .map(message -> submit(() -> outbox.accept(message, DeliveryState.QUEUED)))
-                .toList());
-
-        Map<String, List<Long>> sequences = accepted.stream().collect(Collectors.groupingBy(Message::phone,
-                Collectors.mapping(Message::sequence, Collectors.toList())));
-        for (String phone : PHONES) {
-            List<Long> stored = outbox.conversation(phone, 100, null).stream()
-                    .map(status -> status.message().sequence())
-                    .toList();
-            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L,
-                    19L, 20L, 21L, 22L, 23L, 24L, 25L), stored);
-            assertEquals(stored, sequences.get(phone).stream().sorted(Comparator.naturalOrder()).toList());
-        }
     }
 
     @Test

@@ -28,8 +28,6 @@ import relay.domain.Message;
 import relay.store.AttachmentStore;
 import relay.store.HousekeepingTotals;
 import relay.store.StoreFixture;
-import relay.store.sqlite.AttachmentFiles;
-import relay.store.sqlite.Housekeeper;
 import relay.testing.Await;
 import relay.testing.ManualScheduler;
 

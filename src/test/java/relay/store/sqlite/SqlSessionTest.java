@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.store.sqlite.SqlSession;
 
 class SqlSessionTest {
     @TempDir

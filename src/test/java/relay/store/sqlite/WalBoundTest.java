@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import relay.domain.DeliveryState;
 import relay.domain.NewMessage;
 import relay.store.StoreFixture;
-import relay.store.sqlite.Checkpointer;
 
 /**
  * The write-ahead log stays bounded under writes with readers about. Checkpoints are driven by hand, so nothing

@@ -13,20 +13,20 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
-import relay.chat.Attachment;
 import relay.chat.ChatService;
 import relay.chat.Ids;
-import relay.chat.Message;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.config.SelfLoop;
+import relay.domain.Attachment;
+import relay.domain.Message;
 import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
-import relay.store.Housekeeper;
-import relay.store.Outbox;
-import relay.store.SessionStore;
+import relay.store.sqlite.Housekeeper;
+import relay.store.sqlite.SqliteSessions;
+import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.Dispatcher;
@@ -41,7 +41,7 @@ public final class App implements AutoCloseable {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Outbox outbox;
+    private final SqliteStore store;
     private final Housekeeper housekeeper;
     private final ScheduledExecutorService housekeeping;
     private final Dispatcher dispatcher;
@@ -49,9 +49,9 @@ public final class App implements AutoCloseable {
     private final Api api;
     private final WebServer server;
 
-    private App(Outbox outbox, Housekeeper housekeeper, ScheduledExecutorService housekeeping, Dispatcher dispatcher,
-                ChatService chat, Api api, WebServer server) {
-        this.outbox = outbox;
+    private App(SqliteStore store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
+                Dispatcher dispatcher, ChatService chat, Api api, WebServer server) {
+        this.store = store;
         this.housekeeper = housekeeper;
         this.housekeeping = housekeeping;
         this.dispatcher = dispatcher;
@@ -67,7 +67,7 @@ public final class App implements AutoCloseable {
 
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
-        Outbox outbox = Outbox.open(config.dataDir(), clock, config.limits().walMaxBytes());
+        SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
@@ -76,33 +76,33 @@ public final class App implements AutoCloseable {
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
             Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL
                     ? links::urlFor : null;
-            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, outbox.files()::path,
-                    urlMode);
+            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open, urlMode);
             CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
-            Dispatcher dispatcher = new Dispatcher(outbox, sender(config, clock), breaker,
+            Dispatcher dispatcher = new Dispatcher(store, store, sender(config, clock), breaker,
                     new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies,
                     config::maxRetriesFor, config.concurrency(), clock, timer,
                     Executors.newVirtualThreadPerTaskExecutor());
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
-            ChatService chat = new ChatService(outbox, dispatcher, phones, new Ids(clock, random),
+            ChatService chat = new ChatService(store, store, store, dispatcher, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, config, phones, links, new SessionStore(outbox), random, clock);
+            Api api = Api.create(chat, config, phones, links, new SqliteSessions(store), store, random,
+                    clock);
             // Its own thread: a long clean-up must not delay the dispatcher's retry timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());
             dispatcher.start();
             server.serve(api.router());
-            Housekeeper housekeeper = Housekeeper.start(outbox, config.housekeeping().orphanUploadAge(),
+            Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
                     config.housekeeping().retention(), clock, housekeeping);
-            App app = new App(outbox, housekeeper, housekeeping, dispatcher, chat, api, server);
+            App app = new App(store, housekeeper, housekeeping, dispatcher, chat, api, server);
             app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.stop(Duration.ZERO);
             }
-            outbox.close();
+            store.close();
             throw e;
         }
     }
@@ -137,8 +137,8 @@ public final class App implements AutoCloseable {
     }
 
     /** The store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would). */
-    public Outbox outbox() {
-        return outbox;
+    public SqliteStore store() {
+        return store;
     }
 
     private void announce(Config config) {
@@ -173,7 +173,7 @@ public final class App implements AutoCloseable {
         dispatcher.close(SHUTDOWN_GRACE);
         housekeeper.close();
         housekeeping.shutdown();
-        outbox.close();
+        store.close();
         LOG.info("app.stopped", "👋 Stopped");
     }
 }

@@ -2,6 +2,7 @@ package relay.chat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -10,21 +11,22 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.AttemptMetrics;
+import relay.domain.AttemptOutcome;
+import relay.domain.AttemptStats;
+import relay.domain.Conversation;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageStatus;
+import relay.domain.NewMessage;
 import relay.log.EventLog;
-import relay.store.Attempt;
-import relay.store.AttachmentFiles;
-import relay.store.AttemptMetrics;
-import relay.store.AttemptStats;
-import relay.store.Conversation;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
-import relay.store.Housekeeper;
-import relay.store.MessageStatus;
-import relay.store.NewMessage;
-import relay.store.Outbox;
+import relay.store.AttachmentStore;
+import relay.store.DeliveryQueue;
+import relay.store.MessageReads;
 import relay.store.StorageException;
-import relay.store.StorageFault;
-import relay.webhook.AttemptOutcome;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.DeliveryEvent;
 import relay.webhook.Dispatcher;
@@ -37,7 +39,9 @@ import relay.webhook.WebhookBody;
 public final class ChatService {
     private static final EventLog LOG = EventLog.of(ChatService.class);
 
-    private final Outbox outbox;
+    private final DeliveryQueue queue;
+    private final MessageReads reads;
+    private final AttachmentStore attachments;
     private final Dispatcher dispatcher;
     private final MessageValidator validator;
     private final KindDetector detector;
@@ -46,11 +50,14 @@ public final class ChatService {
     private final Function<Message, WebhookBody> bodies;
     private final InstantSource clock;
 
-    public ChatService(Outbox outbox, Dispatcher dispatcher, PhoneNumbers phones, Ids ids, long maxAttachmentBytes,
-                       Function<Message, WebhookBody> bodies, InstantSource clock) {
-        this.outbox = outbox;
+    public ChatService(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, Dispatcher dispatcher,
+                       PhoneNumbers phones, Ids ids, long maxAttachmentBytes, Function<Message, WebhookBody> bodies,
+                       InstantSource clock) {
+        this.queue = queue;
+        this.reads = reads;
+        this.attachments = attachments;
         this.dispatcher = dispatcher;
-        this.validator = new MessageValidator(phones, outbox::attachment, maxAttachmentBytes);
+        this.validator = new MessageValidator(phones, attachments::attachment, maxAttachmentBytes);
         this.detector = new KindDetector();
         this.ids = ids;
         this.maxAttachmentBytes = maxAttachmentBytes;
@@ -92,7 +99,7 @@ public final class ChatService {
             return new SendResult.Rejected(unsendable.get());
         }
         DeliveryState initial = dispatcher.stateForNewMessage();
-        Message message = outbox.accept(new NewMessage(ids.newMessageId(), valid.phone(), valid.text(),
+        Message message = queue.accept(new NewMessage(ids.newMessageId(), valid.phone(), valid.text(),
                 valid.attachment() == null ? null : valid.attachment().id(), clock.instant()), initial);
         LOG.info("message.accepted", "💬 Message " + message.id() + " for " + message.phone() + " accepted",
                 "message_id", message.id(), "phone", message.phone(), "kind", message.kind().wireName());
@@ -125,17 +132,17 @@ public final class ChatService {
      */
     public UploadResult upload(InputStream body, String rawFilename) throws IOException {
         String filename = Filenames.sanitize(rawFilename, "attachment");
-        return switch (outbox.upload(body, maxAttachmentBytes)) {
-            case AttachmentFiles.Written.TooLarge tooLarge -> new UploadResult.Rejected(tooLarge());
-            case AttachmentFiles.Written.Stored stored -> record(stored, filename);
+        return switch (attachments.upload(body, maxAttachmentBytes)) {
+            case AttachmentStore.Written.TooLarge tooLarge -> new UploadResult.Rejected(tooLarge());
+            case AttachmentStore.Written.Stored stored -> record(stored, filename);
         };
     }
 
-    private UploadResult record(AttachmentFiles.Written.Stored stored, String filename) {
+    private UploadResult record(AttachmentStore.Written.Stored stored, String filename) {
         Optional<KindDetector.Detected> detected = stored.size() == 0 ? Optional.empty()
                 : detector.detect(stored.head(), filename);
         if (detected.isEmpty()) {
-            outbox.discardUnreferencedFile(stored.sha256());
+            attachments.discardUnreferencedFile(stored.sha256());
             return new UploadResult.Rejected(stored.size() == 0
                     ? new ValidationError("empty_file", "The file is empty.", "file")
                     : new ValidationError("unsupported_attachment_type",
@@ -144,7 +151,7 @@ public final class ChatService {
         Attachment attachment = new Attachment(ids.newAttachmentId(), detected.get().kind(),
                 Filenames.withExtension(filename, detected.get().extensions()), detected.get().mimeType(),
                 stored.size(), stored.sha256(), clock.instant());
-        outbox.saveAttachment(attachment);
+        attachments.saveAttachment(attachment);
         LOG.info("attachment.stored", "📎 Attachment " + attachment.id() + ": " + attachment.kind().wireName() + " ("
                 + attachment.size() + " bytes)", "attachment_id", attachment.id(), "size", attachment.size());
         return new UploadResult.Uploaded(attachment);
@@ -156,7 +163,7 @@ public final class ChatService {
      */
     public void discardUpload(Attachment attachment) {
         try {
-            if (outbox.discardAttachment(attachment.id())) {
+            if (attachments.discardAttachment(attachment.id())) {
                 LOG.info("attachment.discarded", "🗑️ Attachment " + attachment.id() + " discarded: its message was "
                         + "refused", "attachment_id", attachment.id());
             }
@@ -176,7 +183,7 @@ public final class ChatService {
     }
 
     public Redelivery redeliver(String messageId, boolean force) {
-        Optional<Delivery> delivery = outbox.delivery(messageId);
+        Optional<Delivery> delivery = queue.delivery(messageId);
         if (delivery.isEmpty()) {
             return Redelivery.NOT_FOUND;
         }
@@ -193,27 +200,27 @@ public final class ChatService {
     }
 
     public Optional<MessageStatus> message(String messageId) {
-        return outbox.message(messageId);
+        return reads.message(messageId);
     }
 
     public List<Attempt> attempts(String messageId) {
-        return outbox.attempts(messageId);
+        return reads.attempts(messageId);
     }
 
     public List<MessageStatus> conversation(String phone, int limit, String beforeMessageId) {
-        return outbox.conversation(phone, limit, beforeMessageId);
+        return reads.conversation(phone, limit, beforeMessageId);
     }
 
     public List<Conversation> conversations(int limit, Conversation.Position before) {
-        return outbox.conversations(limit, before);
+        return reads.conversations(limit, before);
     }
 
     public Optional<Conversation> conversationOf(String phone) {
-        return outbox.conversationOf(phone);
+        return reads.conversationOf(phone);
     }
 
     public Optional<Attachment> attachment(String attachmentId) {
-        return outbox.attachment(attachmentId);
+        return attachments.attachment(attachmentId);
     }
 
     /**
@@ -222,29 +229,24 @@ public final class ChatService {
      * @throws StorageException when its file cannot be read
      */
     public InputStream openAttachment(Attachment attachment) {
-        return outbox.files().open(attachment.sha256());
+        return Channels.newInputStream(attachments.open(attachment.sha256()));
     }
 
     public Map<DeliveryState, Long> counts() {
-        return outbox.counts();
+        return reads.counts();
     }
 
     public AttemptMetrics metrics(List<Long> bucketMillis) {
-        return outbox.metrics(bucketMillis);
+        return reads.metrics(bucketMillis);
     }
 
     public AttemptStats stats() {
-        return outbox.stats();
-    }
-
-    /** What housekeeping has deleted in all, for monitoring. */
-    public Housekeeper.Deleted deletedByHousekeeping() {
-        return outbox.deletedByHousekeeping();
+        return reads.stats();
     }
 
     /** The latest failed attempts, newest first; kept in the store, so they outlive a restart. */
     public List<Attempt> recentFailures(int limit) {
-        return outbox.recentFailures(limit);
+        return reads.recentFailures(limit);
     }
 
     /** Every delivery change, and every newly accepted message (as queued). */
@@ -274,10 +276,5 @@ public final class ChatService {
     /** The longest a caller watching {@code message}'s first attempt should wait for it once it has started. */
     public Duration attemptTimeout(Message message) {
         return dispatcher.attemptTimeout(message);
-    }
-
-    /** What is wrong with the store (full, unwritable, busy, unreachable, corrupt); empty when all is well. */
-    public Optional<StorageFault> storeFault() {
-        return outbox.fault();
     }
 }

@@ -1,6 +1,7 @@
 package relay.chat;
 
 import java.util.Optional;
+import relay.domain.MessageKind;
 
 /** ISO base media files (MP4, M4A, 3GP, QuickTime): the brands in the leading {@code ftyp} box name the format. */
 final class Ftyp {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import relay.domain.MessageKind;
 
 /**
  * Decides an attachment's kind from its first bytes, never from the client's Content-Type alone: a file whose bytes

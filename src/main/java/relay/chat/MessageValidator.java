@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
+import relay.domain.Attachment;
 
 /** Checks a client's draft: a valid phone, and text or an attachment within their limits. */
 public final class MessageValidator {

@@ -1,5 +1,7 @@
 package relay.chat;
 
+import relay.domain.Attachment;
+
 /**
  * A draft that passed {@link MessageValidator}: ready to be stored and sent.
  *

@@ -3,6 +3,7 @@ package relay.chat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import relay.domain.MessageKind;
 
 /**
  * Tells OOXML, OpenDocument and plain ZIP apart from the local file headers visible in a file's head. Headers are

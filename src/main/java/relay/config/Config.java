@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import relay.chat.MessageKind;
+import relay.domain.MessageKind;
 
 /**
  * The configuration in force: validated once at start-up by {@link ConfigLoader}, immutable afterwards.

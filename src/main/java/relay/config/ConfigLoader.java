@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import relay.chat.MessageKind;
+import relay.domain.MessageKind;
 
 /**
  * Builds the one {@link Config} from a {@code .env} file and the process environment (which wins). Every problem

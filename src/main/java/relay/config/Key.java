@@ -3,7 +3,7 @@ package relay.config;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import relay.chat.MessageKind;
+import relay.domain.MessageKind;
 
 /**
  * Every configuration key, its default and what it accepts. The README's table and {@code .env.example} are checked

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import relay.config.Config;
-import relay.store.SessionStore;
+import relay.store.Sessions;
 
 /**
  * Who may call what, checked by the {@link Router} before every route runs, also for unknown and malformed paths:
@@ -45,7 +45,7 @@ public final class Access implements Gate {
         this.secureCookie = secureCookie;
     }
 
-    static Access create(Config config, SessionStore sessions, SecureRandom random, InstantSource clock) {
+    static Access create(Config config, Sessions sessions, SecureRandom random, InstantSource clock) {
         Config.Limits limits = config.limits();
         Optional<Credentials> credentials = config.appToken().map(token -> new Credentials(token, sessions, random,
                 limits.sessionLifetime(), limits.maxSessions(), clock));

@@ -10,9 +10,10 @@ import relay.chat.ChatService;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
-import relay.store.Conversation;
-import relay.store.SessionStore;
+import relay.domain.Conversation;
+import relay.store.Sessions;
 import relay.store.StorageException;
+import relay.store.StoreStatus;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.Signer;
 
@@ -33,9 +34,12 @@ public final class Api implements AutoCloseable {
         this.events = events;
     }
 
-    /** @param sessions where sign-ins are kept; {@code random} draws their ids */
+    /**
+     * @param sessions where sign-ins are kept; {@code random} draws their ids
+     * @param store    the store's health and housekeeping totals, for {@code /healthz} and {@code /metrics}
+     */
     public static Api create(ChatService chat, Config config, PhoneNumbers phones, AttachmentLinks links,
-                             SessionStore sessions, SecureRandom random, InstantSource clock) {
+                             Sessions sessions, StoreStatus store, SecureRandom random, InstantSource clock) {
         Views views = new Views(phones, config::maxRetriesFor, clock);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
@@ -50,14 +54,14 @@ public final class Api implements AutoCloseable {
         Access access = Access.create(config, sessions, random, clock);
         Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
-        new StatusRoutes(chat, config, views).register(router);
+        new StatusRoutes(chat, store, config, views).register(router);
         if (config.demoReceiver()) {
             Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
             new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),
                     signer.isPresent()).register(router);
         }
         router.get("/chat/events", events)
-                .get("/metrics", new Metrics(chat))
+                .get("/metrics", new Metrics(chat, store))
                 .files(new StaticFiles("web"));
         return new Api(router, events);
     }

@@ -15,21 +15,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import relay.chat.Attachment;
-import relay.chat.ChatService;
 import relay.chat.ChatService.SendResult;
 import relay.chat.ChatService.UploadResult;
+import relay.chat.ChatService;
 import relay.chat.Filenames;
 import relay.chat.Ids;
 import relay.chat.MessageDraft;
-import relay.chat.MessageKind;
 import relay.chat.PhoneNumbers;
 import relay.chat.ValidationError;
-import relay.store.Conversation;
-import relay.store.DeliveryState;
-import relay.store.MessageStatus;
+import relay.domain.Attachment;
+import relay.domain.AttemptOutcome;
+import relay.domain.Conversation;
+import relay.domain.DeliveryState;
+import relay.domain.MessageKind;
+import relay.domain.MessageStatus;
 import relay.webhook.AttachmentLinks;
-import relay.webhook.AttemptOutcome;
 
 /** The chat's routes: uploads, sending (JSON or one-call multipart), threads, re-delivery and downloads. */
 final class ChatRoutes {

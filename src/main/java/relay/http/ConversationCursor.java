@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import relay.chat.Ids;
-import relay.store.Conversation;
+import relay.domain.Conversation;
 
 /**
  * The {@code before} cursor of {@code GET /chat/conversations}: a place in the sidebar's order written out whole

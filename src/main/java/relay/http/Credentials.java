@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import relay.config.Secret;
-import relay.store.SessionStore;
+import relay.store.Sessions;
 
 /**
  * What proves a request is the operator's when {@code APP_TOKEN} is set: the token itself (scripts send it as a
@@ -28,13 +28,13 @@ final class Credentials {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{43}");
 
     private final Secret token;
-    private final SessionStore store;
+    private final Sessions store;
     private final SecureRandom random;
     private final Duration lifetime;
     private final int maxSessions;
     private final InstantSource clock;
 
-    Credentials(Secret token, SessionStore store, SecureRandom random, Duration lifetime, int maxSessions,
+    Credentials(Secret token, Sessions store, SecureRandom random, Duration lifetime, int maxSessions,
                 InstantSource clock) {
         this.token = token;
         this.store = store;

@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import relay.chat.ChatService;
-import relay.store.AttemptMetrics;
-import relay.store.DeliveryState;
-import relay.store.Housekeeper;
+import relay.domain.AttemptMetrics;
+import relay.domain.DeliveryState;
+import relay.store.HousekeepingTotals;
+import relay.store.StoreStatus;
 import relay.webhook.CircuitBreaker;
 
 /**
@@ -23,9 +24,11 @@ final class Metrics implements Handler {
             10000L, 30000L, 60000L);
 
     private final ChatService chat;
+    private final StoreStatus store;
 
-    Metrics(ChatService chat) {
+    Metrics(ChatService chat, StoreStatus store) {
         this.chat = chat;
+        this.store = store;
     }
 
     @Override
@@ -62,7 +65,7 @@ final class Metrics implements Handler {
         }
         family(out, "relay_circuit_consecutive_failures", "gauge", "Consecutive failed attempts counted by the circuit.");
         sample(out, "relay_circuit_consecutive_failures", "", circuit.consecutiveFailures());
-        housekeeping(out, chat.deletedByHousekeeping());
+        housekeeping(out, store.deletedByHousekeeping());
         return out.toString();
     }
 
@@ -77,11 +80,11 @@ final class Metrics implements Handler {
         sample(out, name + "_count", "", m.attempts());
     }
 
-    private static void housekeeping(StringBuilder out, Housekeeper.Deleted deleted) {
+    private static void housekeeping(StringBuilder out, HousekeepingTotals deleted) {
         String name = "relay_housekeeping_deleted_total";
         family(out, name, "counter", "Deleted by housekeeping: uploads no message used, messages past retention,"
                 + " attachment files no longer used.");
-        for (Housekeeper.Kind kind : Housekeeper.Kind.values()) {
+        for (HousekeepingTotals.Kind kind : HousekeepingTotals.Kind.values()) {
             sample(out, name, "{kind=\"" + kind.label() + "\"}", deleted.of(kind));
         }
     }

@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import relay.chat.ChatService;
-import relay.chat.MessageKind;
 import relay.config.Config;
 import relay.config.Key;
 import relay.config.Source;
-import relay.store.Attempt;
-import relay.store.AttemptStats;
+import relay.domain.Attempt;
+import relay.domain.AttemptOutcome;
+import relay.domain.AttemptStats;
+import relay.domain.MessageKind;
 import relay.store.StorageFault;
-import relay.webhook.AttemptOutcome;
+import relay.store.StoreStatus;
 
 /**
  * What the operator checks and does about delivery: the seed's {@code GET /chat/webhook-status} and
@@ -24,11 +25,13 @@ final class StatusRoutes {
     private static final int RECENT_FAILURES = 20;
 
     private final ChatService chat;
+    private final StoreStatus store;
     private final Config config;
     private final Views views;
 
-    StatusRoutes(ChatService chat, Config config, Views views) {
+    StatusRoutes(ChatService chat, StoreStatus store, Config config, Views views) {
         this.chat = chat;
+        this.store = store;
         this.config = config;
         this.views = views;
     }
@@ -71,7 +74,7 @@ final class StatusRoutes {
      * {@code full}, {@code unwritable}, {@code busy}, {@code unreachable} or {@code corrupt}.
      */
     private void health(Request request) throws IOException {
-        Optional<StorageFault> fault = chat.storeFault();
+        Optional<StorageFault> fault = store.fault();
         request.respondJson(fault.isEmpty() ? 200 : 503, new HealthView(fault.isEmpty() ? "ok" : "degraded",
                 fault.map(StorageFault::wireName).orElse("reachable")));
     }

@@ -152,10 +152,6 @@ public final class WebServer {
         return server.getAddress().getPort();
     }
 
-    public String host() {
-        return server.getAddress().getHostString();
-    }
-
     /**
      * Stops accepting at once and lets exchanges in flight finish for at most {@code grace}. Long-lived streams
      * (server-sent events) must be closed by their owner before this, or they hold the full grace period.

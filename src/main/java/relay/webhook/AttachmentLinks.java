@@ -18,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import relay.chat.Attachment;
+import relay.domain.Attachment;
 
 /**
  * Signed, expiring links to attachments, for {@code WEBHOOK_ATTACHMENTS=url}: the receiver fetches the file from

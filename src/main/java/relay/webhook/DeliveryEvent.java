@@ -1,6 +1,6 @@
 package relay.webhook;
 
-import relay.store.Delivery;
+import relay.domain.Delivery;
 
 /**
  * A message's delivery changed (or the message was just accepted): what the live page and the event stream show.

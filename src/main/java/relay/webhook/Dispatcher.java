@@ -24,14 +24,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attempt;
+import relay.domain.AttemptOutcome;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.MessageStatus;
 import relay.log.EventLog;
-import relay.store.Attempt;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
-import relay.store.MessageStatus;
-import relay.store.Outbox;
+import relay.store.DeliveryQueue;
+import relay.store.MessageReads;
 import relay.store.StorageException;
 
 /**
@@ -53,7 +55,8 @@ public final class Dispatcher implements AutoCloseable {
     private record Job(String messageId, long order, Instant dueAt) {
     }
 
-    private final Outbox outbox;
+    private final DeliveryQueue queue;
+    private final MessageReads reads;
     private final Optional<WebhookSender> sender;
     private final CircuitBreaker breaker;
     private final RetryPolicy policy;
@@ -86,18 +89,21 @@ public final class Dispatcher implements AutoCloseable {
     private boolean closed;
 
     /**
+     * @param queue      where each delivery's state is written before it is announced
+     * @param reads      where an attempt reads its message
      * @param sender     empty when no WEBHOOK_URL is configured: messages then wait as queued
      * @param bodies     builds the request body of a message (inline base64 or signed URL)
      * @param scheduler  wakes the engine when a retry or a probe comes due
      * @param attempts   runs each attempt; a virtual thread per task in production
      */
-    public Dispatcher(Outbox outbox, Optional<WebhookSender> sender, CircuitBreaker breaker, RetryPolicy policy,
-                      Function<Message, WebhookBody> bodies, ToIntFunction<MessageKind> maxRetries, int concurrency,
-                      InstantSource clock, ScheduledExecutorService scheduler, Executor attempts) {
+    public Dispatcher(DeliveryQueue queue, MessageReads reads, Optional<WebhookSender> sender, CircuitBreaker breaker,
+                      RetryPolicy policy, Function<Message, WebhookBody> bodies, ToIntFunction<MessageKind> maxRetries,
+                      int concurrency, InstantSource clock, ScheduledExecutorService scheduler, Executor attempts) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
-        this.outbox = outbox;
+        this.queue = queue;
+        this.reads = reads;
         this.sender = sender;
         this.breaker = breaker;
         this.policy = policy;
@@ -112,7 +118,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Reschedules every unfinished delivery from the outbox, oldest first, then starts sending. */
     public void start() {
-        List<Delivery> unfinished = outbox.unfinished();
+        List<Delivery> unfinished = queue.unfinished();
         Instant now = clock.instant();
         lock.lock();
         try {
@@ -147,11 +153,6 @@ public final class Dispatcher implements AutoCloseable {
     public DeliveryState stateForNewMessage() {
         return sender.isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
                 ? DeliveryState.HELD : DeliveryState.QUEUED;
-    }
-
-    /** Announces a message just accepted as queued and starts its immediate attempt; returns at once. */
-    public Delivery submit(Message message) {
-        return submit(message, DeliveryState.QUEUED);
     }
 
     /**
@@ -194,11 +195,6 @@ public final class Dispatcher implements AutoCloseable {
     public record Watched(Delivery delivery, CompletableFuture<AttemptOutcome> firstAttempt) {
     }
 
-    /** {@link #submitAndWatch(Message, DeliveryState)} for a message stored as queued. */
-    public CompletableFuture<AttemptOutcome> submitAndWatch(Message message) {
-        return submitAndWatch(message, DeliveryState.QUEUED).firstAttempt();
-    }
-
     /**
      * Holds a message stored as held, unless the circuit closed since it was stored. Decided under the lock, so a
      * close either comes before (seen here) or releases it with the rest (its listener waits for the lock).
@@ -222,13 +218,13 @@ public final class Dispatcher implements AutoCloseable {
 
     /** The circuit closed between storing a message as held and submitting it: it goes in line like any other. */
     private DeliveryState queueAfterAll(String messageId) {
-        outbox.markQueued(List.of(messageId));
+        queue.markQueued(List.of(messageId));
         return DeliveryState.QUEUED;
     }
 
     /** Re-queues a failed or held delivery (a delivered one only with {@code force}); false when not allowed. */
     public boolean redeliver(String messageId, boolean force) {
-        if (!outbox.requeue(messageId, force)) {
+        if (!queue.requeue(messageId, force)) {
             return false;
         }
         LOG.info("delivery.requeued", "🔁 Re-queued " + messageId, "message_id", messageId);
@@ -240,7 +236,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Re-queues every failed delivery, oldest first; returns how many. */
     public int redeliverFailed() {
-        List<String> ids = outbox.requeueAllFailed();
+        List<String> ids = queue.requeueAllFailed();
         ids.forEach(this::enqueueNow);
         LOG.info("delivery.requeued_all", "🔁 Re-queued " + ids.size() + " failed deliveries", "count", ids.size());
         pump();
@@ -255,16 +251,6 @@ public final class Dispatcher implements AutoCloseable {
 
     public CircuitBreaker.Snapshot circuit() {
         return breaker.snapshot();
-    }
-
-    /** Attempts in flight right now. */
-    public int inFlight() {
-        lock.lock();
-        try {
-            return inFlight;
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
@@ -426,7 +412,7 @@ public final class Dispatcher implements AutoCloseable {
 
     private void hold(List<String> messageIds) {
         try {
-            outbox.markHeld(messageIds);
+            queue.markHeld(messageIds);
         } catch (StorageException e) {
             // Logged once by the store; the deliveries are held here all the same, and stored as held on restart.
         } catch (RuntimeException e) {
@@ -457,7 +443,7 @@ public final class Dispatcher implements AutoCloseable {
         Job job = launch.job();
         boolean reachedWebhook = false;
         try {
-            Optional<MessageStatus> found = outbox.message(job.messageId());
+            Optional<MessageStatus> found = reads.message(job.messageId());
             if (found.isEmpty() || found.get().delivery().state().isFinal()) {
                 untrack(job.messageId());
                 return;
@@ -485,7 +471,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Marks the delivery as sending and makes the attempt; the webhook's trouble comes back as a result. */
     private AttemptResult post(Message message, int number) {
-        outbox.markSending(message.id());
+        queue.markSending(message.id());
         publish(message, new Delivery(message.id(), DeliveryState.SENDING, number - 1, null, null, clock.instant()));
         WebhookBody body = bodies.apply(message);
         WebhookSender webhook = sender.orElseThrow();
@@ -517,22 +503,22 @@ public final class Dispatcher implements AutoCloseable {
         Instant now = clock.instant();
         return switch (decision) {
             case RetryPolicy.Decision.Delivered delivered -> {
-                outbox.recordAttempt(attempt, DeliveryState.DELIVERED, null, null);
+                queue.recordAttempt(attempt, DeliveryState.DELIVERED, null, null);
                 untrack(id);
                 yield new Delivery(id, DeliveryState.DELIVERED, attempt.number(), null, null, now);
             }
             case RetryPolicy.Decision.Retry retry -> {
-                outbox.recordAttempt(attempt, DeliveryState.RETRYING, retry.at(), retry.reason());
+                queue.recordAttempt(attempt, DeliveryState.RETRYING, retry.at(), retry.reason());
                 reschedule(job, retry.at());
                 yield new Delivery(id, DeliveryState.RETRYING, attempt.number(), retry.at(), retry.reason(), now);
             }
             case RetryPolicy.Decision.Failed failed -> {
-                outbox.recordAttempt(attempt, DeliveryState.FAILED, null, failed.reason());
+                queue.recordAttempt(attempt, DeliveryState.FAILED, null, failed.reason());
                 untrack(id);
                 yield new Delivery(id, DeliveryState.FAILED, attempt.number(), null, failed.reason(), now);
             }
             case RetryPolicy.Decision.Gone gone -> {
-                outbox.recordAttempt(attempt, DeliveryState.HELD, null, gone.reason());
+                queue.recordAttempt(attempt, DeliveryState.HELD, null, gone.reason());
                 holdOne(job);
                 breaker.pause(gone.reason());
                 yield new Delivery(id, DeliveryState.HELD, attempt.number(), null, gone.reason(), now);
@@ -645,7 +631,7 @@ public final class Dispatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        outbox.markQueued(released);
+        queue.markQueued(released);
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -679,7 +665,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void publish(String messageId) {
-        outbox.message(messageId).ifPresent(status -> publish(status.message(), status.delivery()));
+        reads.message(messageId).ifPresent(status -> publish(status.message(), status.delivery()));
     }
 
     private void publish(Message message, Delivery delivery) {

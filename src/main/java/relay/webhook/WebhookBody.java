@@ -9,16 +9,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
-import relay.chat.Attachment;
-import relay.chat.Message;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.store.StorageException;
 
 /**
  * The JSON request body in the Standard Webhooks shape ({@code type}, {@code timestamp}, {@code data}): the same
@@ -39,13 +40,16 @@ public final class WebhookBody {
     private static final byte[] BASE64_SLOT = ("\"" + BASE64_FIELD + "\":\"\"").getBytes(StandardCharsets.UTF_8);
 
     private final byte[] head;
-    private final Path file;
+    /** Null when no file is sent inline. */
+    private final AttachmentSource files;
+    private final String sha256;
     private final long fileSize;
     private final byte[] tail;
 
-    private WebhookBody(byte[] head, Path file, long fileSize, byte[] tail) {
+    private WebhookBody(byte[] head, AttachmentSource files, String sha256, long fileSize, byte[] tail) {
         this.head = head;
-        this.file = file;
+        this.files = files;
+        this.sha256 = sha256;
         this.fileSize = fileSize;
         this.tail = tail;
     }
@@ -79,7 +83,7 @@ public final class WebhookBody {
             return whole(root);
         }
         attachment.put(BASE64_FIELD, "");
-        return inline(bytes(root), files.path(a.sha256()), a.size());
+        return inline(bytes(root), files, a.sha256(), a.size());
     }
 
     /** The body of the settings page's "send a test event". */
@@ -101,7 +105,7 @@ public final class WebhookBody {
      * @throws UnreadableAttachment when the attachment's file cannot be read, now or while the stream is read
      */
     public InputStream open() throws IOException {
-        if (file == null) {
+        if (files == null) {
             return new ByteArrayInputStream(head);
         }
         List<InputStream> parts = List.of(new ByteArrayInputStream(head),
@@ -114,7 +118,7 @@ public final class WebhookBody {
      * a body without a file always passes.
      */
     public void checkReadable() throws UnreadableAttachment {
-        if (file == null) {
+        if (files == null) {
             return;
         }
         InputStream bytes = openFile();
@@ -126,15 +130,27 @@ public final class WebhookBody {
     }
 
     private InputStream openFile() throws UnreadableAttachment {
+        SeekableByteChannel channel;
         try {
-            long actual = Files.size(file);
+            channel = files.open(sha256);
+        } catch (IOException | StorageException e) {
+            throw new UnreadableAttachment(e);
+        }
+        try {
+            long actual = channel.size();
             if (actual != fileSize) {
                 // The announced Content-Length would be wrong; fail the attempt rather than send a broken body.
                 throw new IOException("attachment file has " + actual + " bytes, expected " + fileSize);
             }
-            return Files.newInputStream(file);
+            return Channels.newInputStream(channel);
         } catch (IOException e) {
-            throw new UnreadableAttachment(e);
+            UnreadableAttachment unreadable = new UnreadableAttachment(e);
+            try {
+                channel.close();
+            } catch (IOException closing) {
+                unreadable.addSuppressed(closing);
+            }
+            throw unreadable;
         }
     }
 
@@ -143,7 +159,7 @@ public final class WebhookBody {
      * (the cause keeps the details), so it can be shown and logged as it is.
      */
     public static final class UnreadableAttachment extends IOException {
-        UnreadableAttachment(IOException cause) {
+        UnreadableAttachment(Exception cause) {
             super(AttemptResult.AttachmentUnavailable.ERROR, cause);
         }
     }
@@ -189,15 +205,15 @@ public final class WebhookBody {
     }
 
     private static WebhookBody whole(ObjectNode root) {
-        return new WebhookBody(bytes(root), null, 0, new byte[0]);
+        return new WebhookBody(bytes(root), null, null, 0, new byte[0]);
     }
 
-    private static WebhookBody inline(byte[] json, Path file, long fileSize) {
+    private static WebhookBody inline(byte[] json, AttachmentSource files, String sha256, long fileSize) {
         int slot = lastIndexOf(json, BASE64_SLOT);
         int valueStart = slot + BASE64_SLOT.length - 1;
         byte[] head = Arrays.copyOfRange(json, 0, valueStart);
         byte[] tail = Arrays.copyOfRange(json, valueStart, json.length);
-        return new WebhookBody(head, file, fileSize, tail);
+        return new WebhookBody(head, files, sha256, fileSize, tail);
     }
 
     private static byte[] bytes(ObjectNode root) {

@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.domain.MessageKind;
 import relay.webhook.AttemptResult;
 import relay.webhook.WebhookBody;
 import relay.webhook.WebhookSender;
@@ -410,7 +410,8 @@ public final class Bench {
                     Attachment a = new Attachment("att_" + i, MessageKind.PDF, "report-" + i + ".pdf",
                             "application/pdf", FILE_BYTES, sha[i], now);
                     Message m = new Message("msg_file_" + i, PHONE, i + 1, "file " + i, a, now);
-                    requireOk(sender.send(m.id(), WebhookBody.forMessage(m, s -> files[i], null)));
+                    requireOk(sender.send(m.id(),
+                            WebhookBody.forMessage(m, s -> Files.newByteChannel(files[i]), null)));
                 });
                 double mbps = rx.stats(http).path("files").path("bytes").asLong() / (double) (1 << 20) / raw.seconds();
                 rounds.add(mbps);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import relay.domain.MessageKind;
 
 class KindDetectorTest {
     private static final String DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
+import relay.domain.Attachment;
+import relay.domain.MessageKind;
 
 class MessageValidatorTest {
     private static final long MAX_BYTES = 10 * 1024 * 1024;

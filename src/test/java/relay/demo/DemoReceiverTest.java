@@ -21,9 +21,9 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.domain.MessageKind;
 import relay.testing.FakeClock;
 import relay.webhook.Signer;
 import relay.webhook.WebhookBody;
@@ -62,7 +62,7 @@ class DemoReceiverTest {
 
     @Test
     void shouldAcknowledgeAValidSignedMessageAndListIt() throws Exception {
-        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> Files.newByteChannel(dir.resolve(sha)), null);
         DemoReceiver receiver = receiver(Optional.of(signer));
 
         DemoReceiver.Answer answer = receiver.receive(signedHeaders("msg_1", body), body.open());
@@ -81,7 +81,7 @@ class DemoReceiverTest {
 
     @Test
     void shouldRefuseABodyWhoseSignatureDoesNotVerify() throws Exception {
-        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> Files.newByteChannel(dir.resolve(sha)), null);
         byte[] tampered = new String(bytes(body), StandardCharsets.UTF_8).replace("hello", "HELLO")
                 .getBytes(StandardCharsets.UTF_8);
 
@@ -94,7 +94,7 @@ class DemoReceiverTest {
 
     @Test
     void shouldAcknowledgeARetriedWebhookIdAgainButMarkItDuplicate() throws Exception {
-        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> Files.newByteChannel(dir.resolve(sha)), null);
         DemoReceiver receiver = receiver(Optional.empty());
 
         receiver.receive(Map.of("webhook-id", "msg_1"), body.open());
@@ -108,7 +108,7 @@ class DemoReceiverTest {
 
     @Test
     void shouldNotCallARetryAfterAFailedAnswerADuplicate() throws Exception {
-        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(text("msg_1"), sha -> Files.newByteChannel(dir.resolve(sha)), null);
         DemoReceiver receiver = receiver(Optional.empty());
 
         receiver.setMode(DemoReceiver.Mode.FAILING);
@@ -130,7 +130,7 @@ class DemoReceiverTest {
         Files.write(dir.resolve(sha), file);
         Attachment photo = new Attachment("att_1", MessageKind.IMAGE, "photo.jpg", "image/jpeg", file.length, sha, NOW);
         WebhookBody body = WebhookBody.forMessage(new Message("msg_2", "+5511999999999", 2, null, photo, NOW),
-                s -> dir.resolve(s), null);
+                s -> Files.newByteChannel(dir.resolve(s)), null);
         DemoReceiver receiver = receiver(Optional.of(signer));
 
         receiver.receive(signedHeaders("msg_2", body), body.open());
@@ -157,7 +157,7 @@ class DemoReceiverTest {
     @Test
     void shouldAnswerAsItsModeSays() throws Exception {
         DemoReceiver receiver = receiver(Optional.empty());
-        byte[] body = bytes(WebhookBody.forMessage(text("msg_1"), sha -> dir.resolve(sha), null));
+        byte[] body = bytes(WebhookBody.forMessage(text("msg_1"), sha -> Files.newByteChannel(dir.resolve(sha)), null));
 
         receiver.setMode(DemoReceiver.Mode.GONE);
         assertEquals(410, receiver.receive(Map.of(), new ByteArrayInputStream(body)).status());
@@ -181,8 +181,8 @@ class DemoReceiverTest {
         DemoReceiver receiver = receiver(Optional.empty());
         for (int i = 0; i < DemoReceiver.KEPT + 5; i++) {
             String id = "msg_" + i;
-            receiver.receive(Map.of("webhook-id", id), WebhookBody.forMessage(text(id), s -> dir.resolve(s), null)
-                    .open());
+            receiver.receive(Map.of("webhook-id", id),
+                    WebhookBody.forMessage(text(id), s -> Files.newByteChannel(dir.resolve(s)), null).open());
         }
 
         List<DemoReceiver.Received> kept = receiver.received();

@@ -21,8 +21,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
-import relay.store.NewMessage;
-import relay.store.Outbox;
+import relay.domain.DeliveryState;
+import relay.domain.NewMessage;
+import relay.store.sqlite.SqliteStore;
 import relay.testing.RunningApp;
 import relay.testing.StubResolver;
 
@@ -74,10 +75,10 @@ class BadEnvironmentTest {
     @Test
     void shouldStopWithAClearLineWhenChatDbFailsItsIntegrityCheck() throws Exception {
         Path dataDir = dir.resolve("data");
-        try (Outbox outbox = Outbox.open(dataDir, InstantSource.system())) {
+        try (SqliteStore outbox = SqliteStore.open(dataDir, InstantSource.system())) {
             for (int i = 0; i < 500; i++) {
                 outbox.accept(new NewMessage("msg_" + i, "+5511999999999", "message " + i + " " + "x".repeat(200),
-                        null, Instant.now()));
+                        null, Instant.now()), DeliveryState.QUEUED);
             }
         }
         Path database = dataDir.resolve("chat.db");

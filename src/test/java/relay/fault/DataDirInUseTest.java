@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
-import relay.store.Outbox;
+import relay.store.sqlite.SqliteStore;
 
 /**
  * One process per DATA_DIR: two services on one folder would both deliver the same messages. The second start exits
@@ -65,8 +65,9 @@ class DataDirInUseTest {
     /** Refusing a second outbox inside this JVM must not drop this JVM's lock, which another process then sees. */
     @Test
     void shouldKeepHoldingTheFolderAfterRefusingASecondOutboxInTheSameProcess() throws Exception {
-        try (Outbox held = Outbox.open(dataDir(), InstantSource.system())) {
-            IOException refused = assertThrows(IOException.class, () -> Outbox.open(dataDir(), InstantSource.system()));
+        try (SqliteStore held = SqliteStore.open(dataDir(), InstantSource.system())) {
+            IOException refused = assertThrows(IOException.class,
+                    () -> SqliteStore.open(dataDir(), InstantSource.system()));
             assertTrue(refused.getMessage().contains(" is in use by pid " + ProcessHandle.current().pid() + " "),
                     refused.getMessage());
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import relay.store.StoreSeams;
+import relay.store.sqlite.StoreSeams;
 import relay.testing.LogCapture;
 import relay.testing.RunningApp;
 
@@ -356,17 +356,17 @@ class FullDiskTest {
     private record PageLimit(RunningApp app) implements Disk {
         @Override
         public void fill() {
-            StoreSeams.limitPages(app.app().outbox(), 0);
+            StoreSeams.limitPages(app.app().store(), 0);
         }
 
         @Override
         public void free() {
-            StoreSeams.liftPageLimit(app.app().outbox());
+            StoreSeams.liftPageLimit(app.app().store());
         }
 
         @Override
         public Path attachments() {
-            return app.app().outbox().files().path("0".repeat(64)).getParent();
+            return app.app().store().files().path("0".repeat(64)).getParent();
         }
     }
 }

@@ -22,8 +22,8 @@ class StoreErrorsTest {
     void shouldAnswerEachStorageFaultWithItsStatus(StorageFault fault, int status, String code, String retryAfter) {
         Headers headers = new Headers();
 
-        ApiException answer = StoreErrors.answer(
-                new StorageException(fault, "chat.db", new IOException("Input/output error")), headers);
+        ApiException answer = StoreErrors.answer(new StorageException(fault, "chat.db", "Input/output error",
+                new IOException("Input/output error")), headers);
 
         assertEquals(status, answer.status());
         assertEquals(code, answer.code());

@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
+import relay.domain.AttemptOutcome;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 
@@ -133,7 +134,7 @@ class DispatcherCircuitTest extends EngineTest {
     void shouldAnswerAWatchedSubmitWithHeldWhileOpen() throws Exception {
         openCircuit();
 
-        AttemptOutcome outcome = engine.dispatcher.submitAndWatch(engine.accept("hello")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.HELD, null, null, "the circuit is open"), outcome);
         assertEquals(5, server.getRequestCount());

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
+import relay.domain.Message;
+import relay.domain.DeliveryState;
 import relay.testing.Await;
 
 /** At most {@code concurrency} attempts are in flight, oldest message first, however long the queue. */

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
+import relay.domain.Message;
+import relay.domain.DeliveryState;
 import relay.testing.ManualExecutor;
 
 /**

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.Attempt;
-import relay.store.DeliveryState;
+import relay.domain.Message;
+import relay.domain.Attempt;
+import relay.domain.DeliveryState;
 import relay.testing.Await;
 
 /** Re-deliveries the operator asks for: a fresh delivery whose attempts count from 1 again. */

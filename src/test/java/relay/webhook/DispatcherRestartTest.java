@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.DeliveryState;
-import relay.store.NewMessage;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.NewMessage;
 
 /** The outbox is the truth: whatever a stopped engine left unfinished, the next one on the same folder finishes. */
 class DispatcherRestartTest extends EngineTest {
@@ -80,6 +80,6 @@ class DispatcherRestartTest extends EngineTest {
     }
 
     private Message accept(String id, Instant createdAt) {
-        return engine.outbox.accept(new NewMessage(id, Engine.PHONE, "hello", null, createdAt));
+        return engine.outbox.accept(new NewMessage(id, Engine.PHONE, "hello", null, createdAt), DeliveryState.QUEUED);
     }
 }

@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.chat.Message;
-import relay.store.Attempt;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
+import relay.domain.Message;
+import relay.domain.Attempt;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 

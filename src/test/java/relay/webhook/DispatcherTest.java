@@ -18,10 +18,11 @@ import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import relay.chat.Message;
-import relay.store.Attempt;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
+import relay.domain.Attempt;
+import relay.domain.AttemptOutcome;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 
 /** What one message's attempts lead to: delivered, retried on schedule, or failed for good. */
@@ -155,8 +156,8 @@ class DispatcherTest extends EngineTest {
         start();
         webhook.enqueue(new MockResponse.Builder().code(503).body("busy").build());
 
-        AttemptOutcome first = engine.dispatcher.submitAndWatch(engine.accept("one")).get(10, TimeUnit.SECONDS);
-        AttemptOutcome second = engine.dispatcher.submitAndWatch(engine.accept("two")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome first = engine.sendAndWatch("one").get(10, TimeUnit.SECONDS);
+        AttemptOutcome second = engine.sendAndWatch("two").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.RETRYING, 503, 0L, "HTTP 503: busy"), first);
         assertEquals(new AttemptOutcome(DeliveryState.DELIVERED, 200, 0L, null), second);
@@ -183,7 +184,7 @@ class DispatcherTest extends EngineTest {
     void shouldAnswerAWatchedSubmitAtOnceWithoutAWebhookUrl() throws Exception {
         engine = new Engine(dataDir).start();
 
-        AttemptOutcome outcome = engine.dispatcher.submitAndWatch(engine.accept("hello")).get(10, TimeUnit.SECONDS);
+        AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set"), outcome);
     }

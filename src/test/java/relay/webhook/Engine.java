@@ -13,21 +13,23 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
-import relay.store.AttachmentFiles;
-import relay.store.Attempt;
-import relay.store.Delivery;
-import relay.store.DeliveryState;
-import relay.store.NewMessage;
-import relay.store.Outbox;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.AttemptOutcome;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.NewMessage;
+import relay.store.AttachmentStore;
+import relay.store.sqlite.SqliteStore;
 import relay.testing.Await;
 import relay.testing.FakeClock;
 import relay.testing.ManualScheduler;
@@ -60,7 +62,7 @@ final class Engine implements AutoCloseable {
     private Executor attempts = threads;
     private int nextId = 1;
 
-    Outbox outbox;
+    SqliteStore outbox;
     CircuitBreaker breaker;
     ManualScheduler timers;
     Dispatcher dispatcher;
@@ -93,13 +95,14 @@ final class Engine implements AutoCloseable {
 
     /** Opens the outbox and starts a dispatcher on what it holds. */
     Engine start() throws IOException {
-        outbox = Outbox.open(dataDir, clock);
+        outbox = SqliteStore.open(dataDir, clock);
         breaker = new CircuitBreaker(FAILURE_THRESHOLD, OPEN_WINDOW, clock);
         timers = new ManualScheduler(clock);
         Optional<WebhookSender> sender = webhook.map(url -> new WebhookSender(client, url, "relay-test/1.0",
                 Optional.empty(), timeout, 1024, clock));
-        dispatcher = new Dispatcher(outbox, sender, breaker, new RetryPolicy(RETRY_BASE, RETRY_MAX, new Random(7)),
-                this::body, kind -> MAX_RETRIES, concurrency, clock, timers, this::execute);
+        dispatcher = new Dispatcher(outbox, outbox, sender, breaker,
+                new RetryPolicy(RETRY_BASE, RETRY_MAX, new Random(7)), this::body, kind -> MAX_RETRIES, concurrency,
+                clock, timers, this::execute);
         dispatcher.start();
         return this;
     }
@@ -113,13 +116,18 @@ final class Engine implements AutoCloseable {
 
     /** Stores a message as the chat does, without handing it to the dispatcher. */
     Message accept(String text) {
-        return outbox.accept(new NewMessage(String.format("msg_%04d", nextId++), PHONE, text, null, clock.instant()));
+        return acceptAs(text, DeliveryState.QUEUED);
     }
 
     Message send(String text) {
         Message message = accept(text);
-        dispatcher.submit(message);
+        dispatcher.submit(message, DeliveryState.QUEUED);
         return message;
+    }
+
+    /** Stores a message as queued and hands it over; completes with its first attempt's outcome. */
+    CompletableFuture<AttemptOutcome> sendAndWatch(String text) {
+        return dispatcher.submitAndWatch(accept(text), DeliveryState.QUEUED).firstAttempt();
     }
 
     /** Stores the message in the state the dispatcher asks for, as the chat does, and hands it over. */
@@ -141,14 +149,14 @@ final class Engine implements AutoCloseable {
      */
     Message sendWithLostAttachment(String text) throws IOException {
         byte[] content = (text + " — the attached report").getBytes(StandardCharsets.UTF_8);
-        var stored = (AttachmentFiles.Written.Stored) outbox.upload(new ByteArrayInputStream(content), 1 << 20);
+        var stored = (AttachmentStore.Written.Stored) outbox.upload(new ByteArrayInputStream(content), 1 << 20);
         Attachment attachment = new Attachment(String.format("att_%04d", nextId++), MessageKind.DOCUMENT, "report.txt",
                 "text/plain", stored.size(), stored.sha256(), clock.instant());
         outbox.saveAttachment(attachment);
         Message message = outbox.accept(new NewMessage(String.format("msg_%04d", nextId++), PHONE, text,
-                attachment.id(), clock.instant()));
+                attachment.id(), clock.instant()), DeliveryState.QUEUED);
         Files.move(outbox.files().path(attachment.sha256()), dataDir.resolve("lost-" + attachment.sha256()));
-        dispatcher.submit(message);
+        dispatcher.submit(message, DeliveryState.QUEUED);
         return message;
     }
 
@@ -239,7 +247,7 @@ final class Engine implements AutoCloseable {
         if (unbuildable.remove(message.id())) {
             throw new IllegalStateException("cannot build the body of " + message.id());
         }
-        return WebhookBody.forMessage(message, outbox.files()::path, null);
+        return WebhookBody.forMessage(message, outbox::open, null);
     }
 
     @Override

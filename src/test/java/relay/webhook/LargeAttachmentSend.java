@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.domain.MessageKind;
 
 /**
  * Sends one file inline to a receiver, for {@link LargeAttachmentTest} to run in a JVM with a small heap.
@@ -28,7 +28,7 @@ public final class LargeAttachmentSend {
         Attachment attachment = new Attachment("att_big", MessageKind.VIDEO, "big.mp4", "video/mp4", Files.size(file),
                 args[1], now);
         Message message = new Message("msg_big", "+5511999999999", 1, "a big one", attachment, now);
-        WebhookBody body = WebhookBody.forMessage(message, sha -> file, null);
+        WebhookBody body = WebhookBody.forMessage(message, sha -> Files.newByteChannel(file), null);
         System.out.println("max heap " + Runtime.getRuntime().maxMemory());
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(10))) {
             WebhookSender sender = new WebhookSender(client, URI.create(args[2]), "big-test",

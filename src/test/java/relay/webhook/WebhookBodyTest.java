@@ -17,9 +17,9 @@ import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.domain.MessageKind;
 
 class WebhookBodyTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,7 +32,7 @@ class WebhookBodyTest {
     void shouldDescribeATextMessageWithoutAttachment() throws IOException {
         Message m = new Message("msg_01", "+5511999999999", 7, "Olá, \"mundo\" 👋\n", null, CREATED);
 
-        JsonNode json = json(WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+        JsonNode json = json(WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null));
 
         assertEquals("message", json.get("type").asText());
         assertEquals("2025-03-04T05:06:07.123Z", json.get("timestamp").asText());
@@ -52,7 +52,7 @@ class WebhookBodyTest {
         Files.write(dir.resolve("abc123"), file);
         Message m = new Message("msg_02", "+5511999999999", 8, null, a, CREATED);
 
-        WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null);
         JsonNode data = json(body).get("data");
 
         assertFalse(data.has("text"), "text is omitted, not null, when absent");
@@ -72,7 +72,7 @@ class WebhookBodyTest {
             byte[] file = randomBytes(size);
             Files.write(dir.resolve("f" + size), file);
             Message m = new Message("msg_03", "+5511999999999", 1, "caption", attachment(file, "f" + size), CREATED);
-            WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
+            WebhookBody body = WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null);
 
             byte[] first = readAll(body);
             byte[] second = readAll(body);
@@ -117,7 +117,7 @@ class WebhookBodyTest {
         byte[] file = randomBytes(30);
         Files.write(dir.resolve("abc"), randomBytes(29));
         Message m = new Message("msg_05", "+5511999999999", 3, null, attachment(file, "abc"), CREATED);
-        WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null);
 
         IOException e = assertThrows(WebhookBody.UnreadableAttachment.class, body::open);
 

@@ -38,9 +38,9 @@ import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import relay.chat.Attachment;
-import relay.chat.Message;
-import relay.chat.MessageKind;
+import relay.domain.Attachment;
+import relay.domain.Message;
+import relay.domain.MessageKind;
 import relay.testing.FakeClock;
 
 class WebhookSenderTest {
@@ -97,7 +97,7 @@ class WebhookSenderTest {
         Message m = new Message("msg_9", "+5511999999999", 3, "the invoice", a, NOW);
 
         AttemptResult result = sender(Optional.empty(), Duration.ofSeconds(5))
-                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+                .send("msg_9", WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null));
 
         assertEquals(204, assertInstanceOf(AttemptResult.Response.class, result).statusCode());
         RecordedRequest request = server.takeRequest();
@@ -267,9 +267,9 @@ class WebhookSenderTest {
         Message m = messageWithAttachment("beef", 1000);
 
         AttemptResult unsigned = sender(Optional.empty(), Duration.ofSeconds(5))
-                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+                .send("msg_9", WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null));
         AttemptResult signed = sender(Optional.of(new Signer(SECRET)), Duration.ofSeconds(5))
-                .send("msg_9", WebhookBody.forMessage(m, sha -> dir.resolve(sha), null));
+                .send("msg_9", WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null));
 
         for (AttemptResult result : List.of(unsigned, signed)) {
             var unavailable = assertInstanceOf(AttemptResult.AttachmentUnavailable.class, result);
@@ -283,7 +283,7 @@ class WebhookSenderTest {
     void shouldReportAnAttachmentThatEndsEarlyWhileStreamingAsUnavailable() throws Exception {
         Files.write(dir.resolve("f00d"), new byte[1000]);
         Message m = messageWithAttachment("f00d", 1000);
-        WebhookBody body = WebhookBody.forMessage(m, sha -> dir.resolve(sha), null);
+        WebhookBody body = WebhookBody.forMessage(m, sha -> Files.newByteChannel(dir.resolve(sha)), null);
         InputStream stream = body.open();
         Files.write(dir.resolve("f00d"), new byte[10]);
 

@@ -1,0 +1,106 @@
+package relay.store.sqlite;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.MessageStatus;
+
+/** Converting between rows and records; instants are epoch milliseconds in the database. */
+final class Rows {
+    /** The columns {@link #messageStatus} reads, in order; joins name the tables m, a and d. */
+    static final String STATUS_COLUMNS = """
+            m.id, m.phone, m.sequence, m.text, m.created_at,
+            a.id, a.kind, a.filename, a.mime_type, a.size, a.sha256, a.created_at,
+            d.message_id, d.state, d.attempts, d.next_attempt_at, d.last_error, d.updated_at""";
+    static final int STATUS_COLUMN_COUNT = 18;
+    static final String STATUS_FROM = """
+             FROM messages m
+            JOIN deliveries d ON d.message_id = m.id
+            LEFT JOIN attachments a ON a.id = m.attachment_id""";
+    static final String ATTACHMENT_COLUMNS = "id, kind, filename, mime_type, size, sha256, created_at";
+    static final String DELIVERY_COLUMNS = "message_id, state, attempts, next_attempt_at, last_error, updated_at";
+    static final String ATTEMPT_COLUMNS =
+            "message_id, number, started_at, duration_ms, status_code, error, response_snippet";
+
+    private Rows() {
+    }
+
+    @FunctionalInterface
+    interface Mapper<T> {
+        T map(ResultSet row) throws SQLException;
+    }
+
+    static <T> List<T> list(PreparedStatement query, Mapper<T> mapper) throws SQLException {
+        List<T> result = new ArrayList<>();
+        try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                result.add(mapper.map(rows));
+            }
+        }
+        return result;
+    }
+
+    static <T> Optional<T> first(PreparedStatement query, Mapper<T> mapper) throws SQLException {
+        try (ResultSet rows = query.executeQuery()) {
+            return rows.next() ? Optional.of(mapper.map(rows)) : Optional.empty();
+        }
+    }
+
+    static MessageStatus messageStatus(ResultSet row) throws SQLException {
+        Attachment attachment = row.getString(6) == null ? null : attachment(row, 6);
+        Message message = new Message(row.getString(1), row.getString(2), row.getLong(3), row.getString(4),
+                attachment, instant(row, 5));
+        return new MessageStatus(message, delivery(row, 13));
+    }
+
+    static Attachment attachment(ResultSet row) throws SQLException {
+        return attachment(row, 1);
+    }
+
+    private static Attachment attachment(ResultSet row, int from) throws SQLException {
+        return new Attachment(row.getString(from), MessageKind.fromWireName(row.getString(from + 1)),
+                row.getString(from + 2), row.getString(from + 3), row.getLong(from + 4), row.getString(from + 5),
+                instant(row, from + 6));
+    }
+
+    static Delivery delivery(ResultSet row) throws SQLException {
+        return delivery(row, 1);
+    }
+
+    private static Delivery delivery(ResultSet row, int from) throws SQLException {
+        return new Delivery(row.getString(from), DeliveryState.fromWireName(row.getString(from + 1)),
+                row.getInt(from + 2), instant(row, from + 3), row.getString(from + 4), instant(row, from + 5));
+    }
+
+    static Attempt attempt(ResultSet row) throws SQLException {
+        int status = row.getInt(5);
+        Integer statusCode = row.wasNull() ? null : status;
+        return new Attempt(row.getString(1), row.getInt(2), instant(row, 3), row.getLong(4), statusCode,
+                row.getString(6), row.getString(7));
+    }
+
+    /** Null stays null: several instants are optional. */
+    static Instant instant(ResultSet row, int column) throws SQLException {
+        long millis = row.getLong(column);
+        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+
+    /** What a stored instant reads back as, so a write can return exactly what a later read will. */
+    static Instant stored(Instant instant) {
+        return instant == null ? null : Instant.ofEpochMilli(instant.toEpochMilli());
+    }
+}

@@ -1,0 +1,219 @@
+package relay.store.sqlite;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import relay.domain.Attachment;
+import relay.domain.Attempt;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.NewMessage;
+import relay.store.StorageFault;
+
+/** The writes, each run by the writer thread inside its own savepoint. */
+final class Updates {
+    private static final String QUEUED = DeliveryState.QUEUED.wireName();
+
+    private static final String MESSAGE_EXISTS = "SELECT 1 FROM messages WHERE id = ?";
+    private static final String NEXT_SEQUENCE = "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM messages"
+            + " WHERE phone = ?), 0), COALESCE((SELECT last_sequence FROM retired_sequences WHERE phone = ?), 0)) + 1";
+    private static final String INSERT_MESSAGE = "INSERT INTO messages"
+            + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
+            + " VALUES (?, ?, 0, NULL, NULL, ?)";
+    private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
+    private static final String HOLD = "UPDATE deliveries SET state = '" + DeliveryState.HELD.wireName() + "',"
+            + " updated_at = ? WHERE message_id = ? AND state NOT IN ('" + DeliveryState.DELIVERED.wireName() + "', '"
+            + DeliveryState.FAILED.wireName() + "')";
+    private static final String RELEASE = "UPDATE deliveries SET state = '" + QUEUED + "', updated_at = ?"
+            + " WHERE message_id = ? AND state = '" + DeliveryState.HELD.wireName() + "'";
+    private static final String FINISH_ATTEMPT = "UPDATE deliveries"
+            + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
+    private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String RESET = "UPDATE deliveries"
+            + " SET state = '" + QUEUED + "', attempts = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ?";
+    private static final String REQUEUE = RESET + " WHERE message_id = ? AND state IN ('"
+            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "')";
+    private static final String REQUEUE_FORCED = RESET + " WHERE message_id = ? AND state IN ('"
+            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "', '"
+            + DeliveryState.DELIVERED.wireName() + "')";
+    private static final String FAILED_OLDEST_FIRST = "SELECT d.message_id FROM deliveries d"
+            + " JOIN messages m ON m.id = d.message_id WHERE d.state = '" + DeliveryState.FAILED.wireName() + "'"
+            + " ORDER BY m.created_at, m.id";
+    private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
+            + "'";
+    static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
+            + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
+
+    private Updates() {
+    }
+
+    static Message accept(SqlSession session, NewMessage message, DeliveryState initial, Instant now)
+            throws SQLException {
+        if (exists(session, MESSAGE_EXISTS, message.id())) {
+            throw new IllegalArgumentException("message " + message.id() + " already exists");
+        }
+        Attachment attachment = message.attachmentId() == null ? null
+                : Queries.attachment(session, message.attachmentId()).orElseThrow(
+                        () -> new IllegalArgumentException("unknown attachment " + message.attachmentId()));
+        long sequence = nextSequence(session, message.phone());
+        Instant createdAt = Rows.stored(message.createdAt());
+
+        PreparedStatement insert = session.prepare(INSERT_MESSAGE);
+        insert.setString(1, message.id());
+        insert.setString(2, message.phone());
+        insert.setLong(3, sequence);
+        insert.setString(4, message.text());
+        insert.setString(5, message.attachmentId());
+        insert.setLong(6, createdAt.toEpochMilli());
+        insert.executeUpdate();
+
+        PreparedStatement delivery = session.prepare(INSERT_DELIVERY);
+        delivery.setString(1, message.id());
+        delivery.setString(2, initial.wireName());
+        delivery.setLong(3, now.toEpochMilli());
+        delivery.executeUpdate();
+        return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
+    }
+
+    /**
+     * MAX rather than COUNT: the (phone, sequence) index answers it without a scan. Retention may delete a phone's
+     * newest messages, and a number handed out again would make a new message look older than one already delivered
+     * (a receiver that saw 7 would then get 5); so housekeeping keeps the highest sequence it deleted per phone in
+     * retired_sequences (one row per phone, one primary-key lookup here), and numbering goes on from whichever is
+     * higher. Never deleting a conversation's newest message instead would keep it past RETENTION_DAYS.
+     */
+    private static long nextSequence(SqlSession session, String phone) throws SQLException {
+        PreparedStatement query = session.prepare(NEXT_SEQUENCE);
+        query.setString(1, phone);
+        query.setString(2, phone);
+        try (ResultSet row = query.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /**
+     * Refuses a row whose file is gone, since it would fail every delivery of its message. The upload holds its
+     * file until this row is committed (see {@link AttachmentFiles}), so only the disk can have lost it.
+     */
+    static void saveAttachment(SqlSession session, Attachment attachment, AttachmentFiles files) throws SQLException {
+        if (!Files.exists(files.path(attachment.sha256()))) {
+            throw Faults.exception(StorageFault.UNREACHABLE, "attachments",
+                    new NoSuchFileException("the file of " + attachment.id()));
+        }
+        PreparedStatement insert = session.prepare(INSERT_ATTACHMENT);
+        insert.setString(1, attachment.id());
+        insert.setString(2, attachment.kind().wireName());
+        insert.setString(3, attachment.filename());
+        insert.setString(4, attachment.mimeType());
+        insert.setLong(5, attachment.size());
+        insert.setString(6, attachment.sha256());
+        insert.setLong(7, attachment.createdAt().toEpochMilli());
+        insert.executeUpdate();
+    }
+
+    static void setState(SqlSession session, String messageId, DeliveryState state, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(SET_STATE);
+        update.setString(1, state.wireName());
+        update.setLong(2, now.toEpochMilli());
+        update.setString(3, messageId);
+        requireDelivery(update.executeUpdate(), messageId);
+    }
+
+    /** Holding is decided before it is written: an attempt that ended meanwhile keeps its outcome. */
+    static void hold(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
+        updateEach(session, HOLD, messageIds, now);
+    }
+
+    /** Only held deliveries are released: one re-queued or sent meanwhile is already past that. */
+    static void release(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
+        updateEach(session, RELEASE, messageIds, now);
+    }
+
+    private static void updateEach(SqlSession session, String sql, List<String> messageIds, Instant now)
+            throws SQLException {
+        PreparedStatement update = session.prepare(sql);
+        for (String id : messageIds) {
+            update.setLong(1, now.toEpochMilli());
+            update.setString(2, id);
+            update.executeUpdate();
+        }
+    }
+
+    static void recordAttempt(SqlSession session, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
+                              String lastError, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(FINISH_ATTEMPT);
+        update.setString(1, next.wireName());
+        update.setInt(2, attempt.number());
+        update.setObject(3, Rows.millis(nextAttemptAt));
+        update.setString(4, lastError);
+        update.setLong(5, now.toEpochMilli());
+        update.setString(6, attempt.messageId());
+        requireDelivery(update.executeUpdate(), attempt.messageId());
+
+        PreparedStatement insert = session.prepare(INSERT_ATTEMPT);
+        insert.setString(1, attempt.messageId());
+        insert.setInt(2, attempt.number());
+        insert.setLong(3, attempt.startedAt().toEpochMilli());
+        insert.setLong(4, attempt.durationMillis());
+        insert.setObject(5, attempt.statusCode());
+        insert.setString(6, attempt.error());
+        insert.setString(7, attempt.responseSnippet());
+        insert.setBoolean(8, attempt.success());
+        insert.executeUpdate();
+    }
+
+    static boolean requeue(SqlSession session, String messageId, boolean force, Instant now) throws SQLException {
+        PreparedStatement update = session.prepare(force ? REQUEUE_FORCED : REQUEUE);
+        update.setLong(1, now.toEpochMilli());
+        update.setString(2, messageId);
+        return update.executeUpdate() == 1;
+    }
+
+    static List<String> requeueAllFailed(SqlSession session, Instant now) throws SQLException {
+        List<String> ids = Rows.list(session.prepare(FAILED_OLDEST_FIRST), row -> row.getString(1));
+        PreparedStatement update = session.prepare(REQUEUE_ALL_FAILED);
+        update.setLong(1, now.toEpochMilli());
+        update.executeUpdate();
+        return ids;
+    }
+
+    /**
+     * Forgets an attachment no message refers to.
+     *
+     * @return its content's SHA-256, whose file the caller deletes once this is committed and no one else uses it;
+     *         empty when there was no such attachment or a message uses it
+     */
+    static Optional<String> discardAttachment(SqlSession session, String attachmentId) throws SQLException {
+        Optional<Attachment> attachment = Queries.attachment(session, attachmentId);
+        if (attachment.isEmpty()) {
+            return Optional.empty();
+        }
+        PreparedStatement delete = session.prepare(DELETE_UNSENT_ATTACHMENT);
+        delete.setString(1, attachmentId);
+        return delete.executeUpdate() == 0 ? Optional.empty() : Optional.of(attachment.get().sha256());
+    }
+
+    private static boolean exists(SqlSession session, String sql, String key) throws SQLException {
+        PreparedStatement query = session.prepare(sql);
+        query.setString(1, key);
+        try (ResultSet row = query.executeQuery()) {
+            return row.next();
+        }
+    }
+
+    private static void requireDelivery(int updated, String messageId) {
+        if (updated == 0) {
+            throw new IllegalArgumentException("unknown message " + messageId);
+        }
+    }
+}

@@ -1,0 +1,302 @@
+package relay.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import relay.domain.Attempt;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageStatus;
+import relay.domain.NewMessage;
+import relay.testing.Await;
+
+/** What every backend's {@link DeliveryQueue} promises; a backend's test subclasses this and says how it opens. */
+public abstract class DeliveryQueueContract extends StoreContract {
+    private static final String ALICE = "+5511999990001";
+    private static final String BOB = "+5511999990002";
+
+    @Test
+    void shouldStoreAnAcceptedMessageAsQueued() {
+        Message accepted = fixture.accept(queue, ALICE, "hello");
+
+        MessageStatus status = reads.message(accepted.id()).orElseThrow();
+        assertEquals(accepted, status.message());
+        assertEquals(1, accepted.sequence());
+        assertEquals(new Delivery(accepted.id(), DeliveryState.QUEUED, 0, null, null, fixture.clock.instant()),
+                status.delivery());
+    }
+
+    @Test
+    void shouldStoreANewDeliveryAsHeldWhenAskedAndRefuseOtherStates() {
+        Message held = queue.accept(fixture.newMessage(ALICE, "while the circuit is open", null), DeliveryState.HELD);
+        NewMessage sending = fixture.newMessage(ALICE, "never stored", null);
+
+        assertEquals(DeliveryState.HELD, queue.delivery(held.id()).orElseThrow().state());
+        assertThrows(IllegalArgumentException.class, () -> queue.accept(sending, DeliveryState.SENDING));
+        assertTrue(reads.message(sending.id()).isEmpty());
+    }
+
+    @Test
+    void shouldGiveEachPhoneGapFreeSequencesUnderConcurrentAccepts() throws Exception {
+        List<String> phones = List.of(ALICE, BOB, "+5511999990003", "+5511999990004");
+        List<NewMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            messages.add(fixture.newMessage(phones.get(i % phones.size()), "hello " + i, null));
+        }
+
+        List<Message> accepted = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Message>> accepts = messages.stream()
+                    .map(message -> threads.submit(() -> queue.accept(message, DeliveryState.QUEUED)))
+                    .toList();
+            for (Future<Message> accept : accepts) {
+                accepted.add(accept.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+            }
+        }
+
+        Map<String, List<Long>> sequences = accepted.stream().collect(Collectors.groupingBy(Message::phone,
+                Collectors.mapping(Message::sequence, Collectors.toList())));
+        for (String phone : phones) {
+            List<Long> stored = reads.conversation(phone, 100, null).stream()
+                    .map(status -> status.message().sequence())
+                    .toList();
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L,
+                    19L, 20L, 21L, 22L, 23L, 24L, 25L), stored);
+            assertEquals(stored, sequences.get(phone).stream().sorted(Comparator.naturalOrder()).toList());
+        }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownAttachmentAndKeepNothing() {
+        NewMessage message = fixture.newMessage(ALICE, null, "att_missing");
+
+        assertThrows(IllegalArgumentException.class, () -> queue.accept(message, DeliveryState.QUEUED));
+
+        assertTrue(reads.message(message.id()).isEmpty());
+        assertEquals(1, fixture.accept(queue, ALICE, "next").sequence(), "the refused message used no sequence");
+    }
+
+    @Test
+    void shouldRefuseATakenMessageId() {
+        Message first = fixture.accept(queue, ALICE, "hello");
+
+        assertThrows(IllegalArgumentException.class,
+                () -> accept(new NewMessage(first.id(), BOB, "again", null, fixture.clock.instant())));
+
+        assertEquals(ALICE, reads.message(first.id()).orElseThrow().message().phone());
+    }
+
+    @Test
+    void shouldKeepEverythingAcrossCloseAndReopen() throws Exception {
+        Message message = fixture.accept(queue, ALICE, "survives");
+        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
+                fixture.clock.instant().plusSeconds(30), "HTTP 503");
+        MessageStatus before = reads.message(message.id()).orElseThrow();
+        List<Attempt> attemptsBefore = reads.attempts(message.id());
+
+        reopen();
+
+        assertEquals(before, reads.message(message.id()).orElseThrow());
+        assertEquals(attemptsBefore, reads.attempts(message.id()));
+        assertEquals(2, fixture.accept(queue, ALICE, "after restart").sequence());
+    }
+
+    @Test
+    void shouldListUnfinishedDeliveriesOldestFirst() {
+        Instant t = StoreFixture.START;
+        // Accepted in another order than created, to show the order comes from created_at.
+        Message held = accept(new NewMessage("msg_held", ALICE, "x", null, t.plusSeconds(4)));
+        Message queued = accept(new NewMessage("msg_queued", ALICE, "x", null, t.plusSeconds(1)));
+        Message delivered = accept(new NewMessage("msg_delivered", ALICE, "x", null, t.plusSeconds(2)));
+        Message sending = accept(new NewMessage("msg_sending", BOB, "x", null, t.plusSeconds(3)));
+        Message failed = accept(new NewMessage("msg_failed", BOB, "x", null, t.plusSeconds(5)));
+        Message retrying = accept(new NewMessage("msg_retrying", BOB, "x", null, t.plusSeconds(6)));
+        Message sameTime = accept(new NewMessage("msg_a_same_time", BOB, "x", null, t.plusSeconds(6)));
+        queue.markHeld(List.of(held.id()));
+        queue.markSending(sending.id());
+        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+        queue.recordAttempt(fixture.failedAttempt(retrying.id(), 1, 500), DeliveryState.RETRYING,
+                t.plusSeconds(60), "HTTP 500");
+
+        List<Delivery> unfinished = queue.unfinished();
+
+        assertEquals(List.of(queued.id(), sending.id(), held.id(), sameTime.id(), retrying.id()),
+                unfinished.stream().map(Delivery::messageId).toList());
+        assertEquals(List.of(DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.HELD, DeliveryState.QUEUED,
+                DeliveryState.RETRYING), unfinished.stream().map(Delivery::state).toList());
+        assertEquals(t.plusSeconds(60), unfinished.get(4).nextAttemptAt());
+    }
+
+    @Test
+    void shouldRecordAttemptsAndMoveTheDeliveryOn() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        Instant retryAt = fixture.clock.instant().plusSeconds(2);
+
+        queue.markSending(message.id());
+        Attempt first = fixture.failedAttempt(message.id(), 1, 502);
+        queue.recordAttempt(first, DeliveryState.RETRYING, retryAt, "HTTP 502");
+        Delivery retrying = queue.delivery(message.id()).orElseThrow();
+        queue.markSending(message.id());
+        Attempt second = fixture.successfulAttempt(message.id(), 2);
+        queue.recordAttempt(second, DeliveryState.DELIVERED, null, null);
+
+        assertEquals(new Delivery(message.id(), DeliveryState.RETRYING, 1, retryAt, "HTTP 502",
+                fixture.clock.instant().minusSeconds(1)), retrying);
+        assertEquals(new Delivery(message.id(), DeliveryState.DELIVERED, 2, null, null, fixture.clock.instant()),
+                queue.delivery(message.id()).orElseThrow());
+        assertEquals(List.of(first, second), reads.attempts(message.id()));
+        assertFalse(first.success());
+        assertTrue(second.success());
+    }
+
+    @Test
+    void shouldRefuseStateChangesForAnUnknownMessage() {
+        assertThrows(IllegalArgumentException.class, () -> queue.markSending("msg_nope"));
+        assertThrows(IllegalArgumentException.class, () -> queue.recordAttempt(
+                fixture.failedAttempt("msg_nope", 1, 500), DeliveryState.FAILED, null, "HTTP 500"));
+
+        assertEquals(List.of(), reads.attempts("msg_nope"));
+        assertEquals(0, reads.stats().attempts());
+    }
+
+    @Test
+    void shouldHoldAndReleaseWithoutTouchingTheAttemptCount() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING,
+                fixture.clock.instant().plusSeconds(5), "HTTP 500");
+
+        queue.markHeld(List.of(message.id()));
+        Delivery held = queue.delivery(message.id()).orElseThrow();
+        queue.markQueued(List.of(message.id()));
+
+        assertEquals(DeliveryState.HELD, held.state());
+        assertEquals(1, held.attempts());
+        Delivery queued = queue.delivery(message.id()).orElseThrow();
+        assertEquals(DeliveryState.QUEUED, queued.state());
+        assertEquals(1, queued.attempts());
+    }
+
+    @Test
+    void shouldLeaveAFinishedDeliveryAsItIsWhenHoldingIt() {
+        Message delivered = fixture.accept(queue, ALICE, "delivered");
+        Message failed = fixture.accept(queue, ALICE, "failed");
+        Message queued = fixture.accept(queue, ALICE, "queued");
+        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
+
+        queue.markHeld(List.of(delivered.id(), failed.id(), queued.id()));
+
+        assertEquals(DeliveryState.DELIVERED, queue.delivery(delivered.id()).orElseThrow().state());
+        assertEquals(DeliveryState.FAILED, queue.delivery(failed.id()).orElseThrow().state());
+        assertEquals(DeliveryState.HELD, queue.delivery(queued.id()).orElseThrow().state());
+    }
+
+    @Test
+    void shouldReleaseOnlyHeldDeliveries() {
+        Message held = fixture.accept(queue, ALICE, "held");
+        Message sending = fixture.accept(queue, ALICE, "sending");
+        Message delivered = fixture.accept(queue, ALICE, "delivered");
+        queue.markHeld(List.of(held.id()));
+        queue.markSending(sending.id());
+        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+
+        queue.markQueued(List.of(held.id(), sending.id(), delivered.id()));
+
+        assertEquals(DeliveryState.QUEUED, queue.delivery(held.id()).orElseThrow().state());
+        assertEquals(DeliveryState.SENDING, queue.delivery(sending.id()).orElseThrow().state());
+        assertEquals(DeliveryState.DELIVERED, queue.delivery(delivered.id()).orElseThrow().state());
+    }
+
+    @Test
+    void shouldRequeueAFailedMessageKeepingItsHistory() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        Attempt first = fixture.failedAttempt(message.id(), 1, 500);
+        Attempt second = fixture.failedAttempt(message.id(), 2, 500);
+        queue.recordAttempt(first, DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
+        queue.recordAttempt(second, DeliveryState.FAILED, null, "HTTP 500");
+
+        assertTrue(queue.requeue(message.id(), false));
+        Delivery requeued = queue.delivery(message.id()).orElseThrow();
+        Attempt again = fixture.successfulAttempt(message.id(), 1);
+        queue.recordAttempt(again, DeliveryState.DELIVERED, null, null);
+
+        assertEquals(new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, second.startedAt()), requeued);
+        assertEquals(List.of(first, second, again), reads.attempts(message.id()));
+        assertEquals(1, queue.delivery(message.id()).orElseThrow().attempts());
+    }
+
+    @Test
+    void shouldRequeueADeliveredMessageOnlyWhenForced() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        queue.recordAttempt(fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
+
+        assertFalse(queue.requeue(message.id(), false));
+        assertEquals(DeliveryState.DELIVERED, queue.delivery(message.id()).orElseThrow().state());
+        assertTrue(queue.requeue(message.id(), true));
+        assertEquals(DeliveryState.QUEUED, queue.delivery(message.id()).orElseThrow().state());
+    }
+
+    @Test
+    void shouldRequeueHeldButNotInFlightOrUnknownMessages() {
+        Message held = fixture.accept(queue, ALICE, "held");
+        Message queued = fixture.accept(queue, ALICE, "queued");
+        Message sending = fixture.accept(queue, ALICE, "sending");
+        queue.markHeld(List.of(held.id()));
+        queue.markSending(sending.id());
+
+        assertTrue(queue.requeue(held.id(), false));
+        assertFalse(queue.requeue(queued.id(), true));
+        assertFalse(queue.requeue(sending.id(), true));
+        assertFalse(queue.requeue("msg_nope", true));
+        assertEquals(DeliveryState.SENDING, queue.delivery(sending.id()).orElseThrow().state());
+    }
+
+    @Test
+    void shouldRequeueEveryFailedMessageOldestFirst() {
+        Message newer = accept(new NewMessage("msg_newer", ALICE, "x", null, StoreFixture.START.plusSeconds(9)));
+        Message older = accept(new NewMessage("msg_older", BOB, "x", null, StoreFixture.START.plusSeconds(1)));
+        Message delivered = fixture.accept(queue, ALICE, "fine");
+        for (Message message : List.of(newer, older)) {
+            queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+        }
+        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+
+        assertEquals(List.of(older.id(), newer.id()), queue.requeueAllFailed());
+
+        assertEquals(0, reads.counts().get(DeliveryState.FAILED));
+        assertEquals(2, reads.counts().get(DeliveryState.QUEUED));
+        assertEquals(0, queue.delivery(older.id()).orElseThrow().attempts());
+        assertEquals(List.of(), queue.requeueAllFailed());
+    }
+
+    @Test
+    void shouldKeepInstantsToTheMillisecond() {
+        Instant precise = Instant.parse("2025-03-01T10:00:00.123456789Z");
+
+        Message message = accept(new NewMessage("msg_precise", ALICE, "x", null, precise));
+
+        assertEquals(Instant.parse("2025-03-01T10:00:00.123Z"), message.createdAt());
+        assertEquals(message, reads.message("msg_precise").orElseThrow().message());
+        assertNull(queue.delivery("msg_precise").orElseThrow().nextAttemptAt());
+    }
+
+    private Message accept(NewMessage message) {
+        return queue.accept(message, DeliveryState.QUEUED);
+    }
+}

@@ -14,6 +14,7 @@ import static relay.testing.RunningApp.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -143,7 +144,8 @@ class OrderingTest {
         try (ConversationReceiver receiver = new ConversationReceiver(seed.value(), ConversationReceiver.Chaos.NONE);
              RunningApp app = RunningApp.start(dir, settings("conversation", receiver));
              ConversationRun run = new ConversationRun()) {
-            receiver.answer(phone, 1, 422);
+            // A slow refusal: the messages behind the head are accepted while its attempt is still in flight.
+            receiver.answer(phone, 1, 422, Duration.ofMillis(300));
             Accepted head = run.send(app.port(), phone, "first");
             Accepted second = run.send(app.port(), phone, "second");
             Accepted third = run.send(app.port(), phone, "third");
@@ -156,6 +158,7 @@ class OrderingTest {
             assertEquals(List.of(1L, 2L, 3L), receiver.requests().stream()
                     .filter(r -> phone.equals(r.phone())).map(ConversationReceiver.Request::sequence).toList(),
                     "the failed head first, once; then the rest in order");
+            assertEquals(1, receiver.maxInFlightPerPhone(), "the rest waited for the head's answer");
         }
     }
 }

@@ -63,13 +63,16 @@ public final class ConversationReceiver implements AutoCloseable {
     private record Message(String phone, long sequence) {
     }
 
+    private record Script(int status, Duration latency) {
+    }
+
     private final long seed;
     private final Chaos chaos;
     private final ChaosReceiver server;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Request> requests = new ArrayList<>(); // guarded by lock
     private final Map<String, AtomicInteger> requestsById = new ConcurrentHashMap<>();
-    private final Map<Message, Integer> scripted = new ConcurrentHashMap<>();
+    private final Map<Message, Script> scripted = new ConcurrentHashMap<>();
     private final AtomicBoolean failEverything = new AtomicBoolean();
     private final Map<String, AtomicInteger> inFlightByPhone = new ConcurrentHashMap<>();
     private final AtomicInteger maxInFlightPerPhone = new AtomicInteger();
@@ -86,7 +89,12 @@ public final class ConversationReceiver implements AutoCloseable {
 
     /** Answers every request for the message {@code phone}/{@code sequence} with {@code status}, until unscripted. */
     public void answer(String phone, long sequence, int status) {
-        scripted.put(new Message(phone, sequence), status);
+        answer(phone, sequence, status, Duration.ZERO);
+    }
+
+    /** As {@link #answer(String, long, int)}, each answer after {@code latency}. */
+    public void answer(String phone, long sequence, int status, Duration latency) {
+        scripted.put(new Message(phone, sequence), new Script(status, latency));
     }
 
     /** Lets the seed decide this message's answers again. */
@@ -105,11 +113,16 @@ public final class ConversationReceiver implements AutoCloseable {
         int nth = requestsById.computeIfAbsent(String.valueOf(received.webhookId()), id -> new AtomicInteger())
                 .incrementAndGet();
         SplittableRandom random = new SplittableRandom(seed ^ fateKey(message, nth));
-        Duration latency = Duration.ofMillis(random.nextLong(chaos.maxLatency().toMillis() + 1));
-        int status = status(message, nth, random);
-        record(received, message, status);
-        AtomicInteger inFlight = inFlightByPhone.computeIfAbsent(String.valueOf(message.phone()),
-                phone -> new AtomicInteger());
+        Script script = scripted.getOrDefault(message, fate(nth, random));
+        record(received, message, script.status());
+        holdInFlight(String.valueOf(message.phone()), script.latency());
+        return script.status() == RESET ? new Behaviour.Reset() : new Behaviour.Answer(script.status(), Map.of(),
+                script.status() == 200 ? "{\"ok\":true}" : "{\"error\":\"chaos\"}", false);
+    }
+
+    /** Counts the request in flight for its phone while it takes its latency; the count drops before the answer. */
+    private void holdInFlight(String phone, Duration latency) {
+        AtomicInteger inFlight = inFlightByPhone.computeIfAbsent(phone, p -> new AtomicInteger());
         maxInFlightPerPhone.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try {
             Thread.sleep(latency);
@@ -118,8 +131,6 @@ public final class ConversationReceiver implements AutoCloseable {
         } finally {
             inFlight.decrementAndGet();
         }
-        return status == RESET ? new Behaviour.Reset() : new Behaviour.Answer(status, Map.of(),
-                status == 200 ? "{\"ok\":true}" : "{\"error\":\"chaos\"}", false);
     }
 
     /** Spreads (phone, sequence, nth) over 64 bits, so neighbouring messages draw unrelated fates. */
@@ -128,16 +139,14 @@ public final class ConversationReceiver implements AutoCloseable {
         return key * 0x9E3779B97F4A7C15L;
     }
 
-    private int status(Message message, int nth, SplittableRandom random) {
-        Integer script = scripted.get(message);
-        if (script != null) {
-            return script;
-        }
+    /** What the seed (or the endpoint being down) makes of a message's {@code nth} request. */
+    private Script fate(int nth, SplittableRandom random) {
+        Duration latency = Duration.ofMillis(random.nextLong(chaos.maxLatency().toMillis() + 1));
         if (failEverything.get()) {
-            return 503;
+            return new Script(503, latency);
         }
         boolean fails = random.nextDouble() < chaos.failureRate() && nth <= chaos.maxFailuresPerMessage();
-        return fails ? FAILURES[random.nextInt(FAILURES.length)] : 200;
+        return new Script(fails ? FAILURES[random.nextInt(FAILURES.length)] : 200, latency);
     }
 
     private static JsonNode data(String body) {

@@ -120,7 +120,7 @@ public final class App implements AutoCloseable {
         HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
         return config.webhookUrl().map(url -> new WebhookSender(client, url, config.userAgent(),
                 config.webhookSecret().map(secret -> new Signer(secret.reveal())), config.webhookTimeout(),
-                config.uploadRateKbps(), clock));
+                config.uploadRateKbps(), config.keepAlive(), clock));
     }
 
     public int port() {

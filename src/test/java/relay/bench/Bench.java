@@ -277,7 +277,7 @@ public final class Bench {
     private void rawCeilings(int n, int warm, int concurrency, Map<String, Object> data) throws Exception {
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
             WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/fast")), USER_AGENT,
-                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+                    Optional.empty(), Duration.ofSeconds(5), 1024, false, InstantSource.system());
             AtomicLong failures = new AtomicLong();
             rx.reset(http);
             rawTexts(sender, warm, concurrency, 0, failures);
@@ -424,7 +424,7 @@ public final class Bench {
         double rawMbps;
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
             WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/files")), USER_AGENT,
-                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+                    Optional.empty(), Duration.ofSeconds(5), 1024, false, InstantSource.system());
             Instant now = Instant.now();
             rawMbps = 0;
             List<Double> rounds = new ArrayList<>();

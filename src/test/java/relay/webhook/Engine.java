@@ -99,7 +99,7 @@ final class Engine implements AutoCloseable {
         breaker = new CircuitBreaker(FAILURE_THRESHOLD, OPEN_WINDOW, clock);
         timers = new ManualScheduler(clock);
         Optional<WebhookSender> sender = webhook.map(url -> new WebhookSender(client, url, "relay-test/1.0",
-                Optional.empty(), timeout, 1024, clock));
+                Optional.empty(), timeout, 1024, false, clock));
         dispatcher = new Dispatcher(outbox, outbox, sender, breaker,
                 new RetryPolicy(RETRY_BASE, RETRY_MAX, new Random(7)), this::body, kind -> MAX_RETRIES, concurrency,
                 clock, timers, this::execute);

@@ -20,6 +20,7 @@ import relay.config.Config;
 import relay.config.SelfLoop;
 import relay.domain.Attachment;
 import relay.domain.Message;
+import relay.domain.Scheduler;
 import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
@@ -44,16 +45,19 @@ public final class App implements AutoCloseable {
     private final SqliteStore store;
     private final Housekeeper housekeeper;
     private final ScheduledExecutorService housekeeping;
+    private final ScheduledExecutorService deliveryTimer;
     private final Dispatcher dispatcher;
     private final ChatService chat;
     private final Api api;
     private final WebServer server;
 
     private App(SqliteStore store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
-                Dispatcher dispatcher, ChatService chat, Api api, WebServer server) {
+                ScheduledExecutorService deliveryTimer, Dispatcher dispatcher, ChatService chat, Api api,
+                WebServer server) {
         this.store = store;
         this.housekeeper = housekeeper;
         this.housekeeping = housekeeping;
+        this.deliveryTimer = deliveryTimer;
         this.dispatcher = dispatcher;
         this.chat = chat;
         this.api = api;
@@ -81,7 +85,7 @@ public final class App implements AutoCloseable {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
             Dispatcher dispatcher = new Dispatcher(store, store, sender(config, clock), breaker,
                     new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies,
-                    config::maxRetriesFor, config.concurrency(), clock, timer,
+                    config::maxRetriesFor, config.concurrency(), clock, Scheduler.on(timer),
                     Executors.newVirtualThreadPerTaskExecutor());
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(store, store, store, dispatcher, phones, new Ids(clock, random),
@@ -94,8 +98,8 @@ public final class App implements AutoCloseable {
             dispatcher.start();
             server.serve(api.router());
             Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
-                    config.housekeeping().retention(), clock, housekeeping);
-            App app = new App(store, housekeeper, housekeeping, dispatcher, chat, api, server);
+                    config.housekeeping().retention(), clock, Scheduler.on(housekeeping));
+            App app = new App(store, housekeeper, housekeeping, timer, dispatcher, chat, api, server);
             app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
@@ -171,6 +175,7 @@ public final class App implements AutoCloseable {
         api.close();
         server.stop(SHUTDOWN_GRACE);
         dispatcher.close(SHUTDOWN_GRACE);
+        deliveryTimer.shutdownNow();
         housekeeper.close();
         housekeeping.shutdown();
         store.close();

@@ -16,9 +16,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -31,6 +28,7 @@ import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.MessageKind;
 import relay.domain.MessageStatus;
+import relay.domain.Scheduler;
 import relay.log.EventLog;
 import relay.store.DeliveryQueue;
 import relay.store.MessageReads;
@@ -64,7 +62,7 @@ public final class Dispatcher implements AutoCloseable {
     private final ToIntFunction<MessageKind> maxRetries;
     private final int concurrency;
     private final InstantSource clock;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final Executor attempts;
     private final List<Consumer<DeliveryEvent>> listeners = new CopyOnWriteArrayList<>();
 
@@ -84,7 +82,8 @@ public final class Dispatcher implements AutoCloseable {
     private Instant probeAt;
     /** Whether the log already said that deliveries are being held; said once until they are released. */
     private boolean holdingSaid;
-    private ScheduledFuture<?> wake;
+    /** Only the timer armed last wakes the engine; an earlier one finds itself replaced. */
+    private long wakeGeneration;
     private Instant wakeAt;
     private boolean closed;
 
@@ -98,7 +97,7 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Dispatcher(DeliveryQueue queue, MessageReads reads, Optional<WebhookSender> sender, CircuitBreaker breaker,
                       RetryPolicy policy, Function<Message, WebhookBody> bodies, ToIntFunction<MessageKind> maxRetries,
-                      int concurrency, InstantSource clock, ScheduledExecutorService scheduler, Executor attempts) {
+                      int concurrency, InstantSource clock, Scheduler scheduler, Executor attempts) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
@@ -278,6 +277,18 @@ public final class Dispatcher implements AutoCloseable {
         return sender.map(webhook -> webhook.timeoutFor(bodies.apply(message).length())).orElse(Duration.ZERO);
     }
 
+    private void wakeUpIfLatest(long generation) {
+        lock.lock();
+        try {
+            if (closed || generation != wakeGeneration) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        wakeUp();
+    }
+
     /** Checks what came due (after the clock moved) without waiting for the timer. */
     public void wakeUp() {
         lock.lock();
@@ -402,12 +413,14 @@ public final class Dispatcher implements AutoCloseable {
         if (next == null || (wakeAt != null && !next.isBefore(wakeAt))) {
             return;
         }
-        if (wake != null) {
-            wake.cancel(false);
-        }
         wakeAt = next;
         long delayMillis = Math.max(0, Duration.between(now, next).toMillis());
-        wake = scheduler.schedule(this::wakeUp, delayMillis, TimeUnit.MILLISECONDS);
+        long generation = ++wakeGeneration;
+        if (delayMillis == 0) {
+            attempts.execute(() -> wakeUpIfLatest(generation));
+        } else {
+            scheduler.schedule(() -> wakeUpIfLatest(generation), Duration.ofMillis(delayMillis));
+        }
     }
 
     private void hold(List<String> messageIds) {
@@ -764,9 +777,6 @@ public final class Dispatcher implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            if (wake != null) {
-                wake.cancel(false);
-            }
             long nanos = grace.toNanos();
             while (inFlight > 0 && nanos > 0) {
                 nanos = idle.awaitNanos(nanos);
@@ -776,7 +786,6 @@ public final class Dispatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        scheduler.shutdownNow();
     }
 
     @Override

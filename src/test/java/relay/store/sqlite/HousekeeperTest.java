@@ -28,7 +28,6 @@ import relay.domain.Message;
 import relay.store.AttachmentStore;
 import relay.store.HousekeepingTotals;
 import relay.store.StoreFixture;
-import relay.testing.Await;
 import relay.testing.ManualScheduler;
 
 class HousekeeperTest {
@@ -69,7 +68,6 @@ class HousekeeperTest {
     @AfterEach
     void close() {
         logger.removeHandler(capture);
-        scheduler.shutdownNow();
         outbox.close();
     }
 
@@ -209,7 +207,8 @@ class HousekeeperTest {
 
         Housekeeper housekeeper = Housekeeper.start(outbox, ORPHAN_AGE, Optional.empty(), fixture.clock, scheduler);
         try {
-            Await.until("the run at start re-arms its timer", () -> scheduler.pending() == 1);
+            scheduler.runDue();
+            assertEquals(1, scheduler.pending(), "the run at start re-armed its timer");
             assertFalse(outbox.attachment(first.id()).isPresent(), "deleted at start");
             assertEquals(1, logLines.size(), logLines.toString());
             assertTrue(logLines.getFirst().startsWith("🧹 Housekeeping deleted 1 upload(s) no message used, 0"),
@@ -230,7 +229,11 @@ class HousekeeperTest {
             housekeeper.close();
         }
 
-        assertEquals(0, scheduler.pending(), "no run after close");
+        Attachment third = fixture.saveAttachment(outbox, "third draft");
+        fixture.clock.advance(ORPHAN_AGE.plus(Housekeeper.PERIOD));
+        scheduler.runDue();
+        assertTrue(outbox.attachment(third.id()).isPresent(), "no run after close");
+        assertEquals(0, scheduler.pending(), "and no timer armed for another");
     }
 
     private void deliver(Message message) {

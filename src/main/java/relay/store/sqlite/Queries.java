@@ -53,8 +53,9 @@ final class Queries {
     private static final String CONVERSATION_OF = "SELECT " + CONVERSATION_COLUMNS + CONVERSATION_FROM
             + " WHERE c.phone = ?";
     private static final String ATTACHMENT = "SELECT " + Rows.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
-    private static final String DELIVERY = "SELECT " + Rows.DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ?";
-    private static final String UNFINISHED = "SELECT " + prefixed("d.", Rows.DELIVERY_COLUMNS)
+    private static final String DELIVERY = "SELECT " + Rows.deliveryColumns("")
+            + " FROM deliveries WHERE message_id = ?";
+    private static final String UNFINISHED = "SELECT " + Rows.deliveryColumns("d.")
             + " FROM deliveries d JOIN messages m ON m.id = d.message_id"
             + " WHERE d.state IN (" + UNFINISHED_STATES + ") ORDER BY m.created_at, m.id";
     // Insertion order is the order attempts happened in, also across re-deliveries that restart the numbers.
@@ -217,9 +218,5 @@ final class Queries {
         try (ResultSet row = session.prepare("SELECT 1").executeQuery()) {
             return row.next();
         }
-    }
-
-    private static String prefixed(String prefix, String columns) {
-        return Arrays.stream(columns.split(", ")).map(column -> prefix + column).collect(Collectors.joining(", "));
     }
 }

@@ -24,8 +24,9 @@ final class Updates {
             + " WHERE phone = ?), 0), COALESCE((SELECT last_sequence FROM retired_sequences WHERE phone = ?), 0)) + 1";
     private static final String INSERT_MESSAGE = "INSERT INTO messages"
             + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
-            + " VALUES (?, ?, 0, NULL, NULL, ?)";
+    // Due at once, at the back of its conversation.
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS
+            + ", phone, position) VALUES (?, ?, 0, ?, NULL, ?, ?, ?)";
     private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
@@ -38,18 +39,6 @@ final class Updates {
             + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
     private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String RESET = "UPDATE deliveries"
-            + " SET state = '" + QUEUED + "', attempts = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ?";
-    private static final String REQUEUE = RESET + " WHERE message_id = ? AND state IN ('"
-            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "')";
-    private static final String REQUEUE_FORCED = RESET + " WHERE message_id = ? AND state IN ('"
-            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "', '"
-            + DeliveryState.DELIVERED.wireName() + "')";
-    private static final String FAILED_OLDEST_FIRST = "SELECT d.message_id FROM deliveries d"
-            + " JOIN messages m ON m.id = d.message_id WHERE d.state = '" + DeliveryState.FAILED.wireName() + "'"
-            + " ORDER BY m.created_at, m.id";
-    private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
-            + "'";
     static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
@@ -80,6 +69,9 @@ final class Updates {
         delivery.setString(1, message.id());
         delivery.setString(2, initial.wireName());
         delivery.setLong(3, now.toEpochMilli());
+        delivery.setLong(4, now.toEpochMilli());
+        delivery.setString(5, message.phone());
+        delivery.setLong(6, Queue.lastPosition(session, message.phone()) + 1);
         delivery.executeUpdate();
         return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
     }
@@ -170,21 +162,6 @@ final class Updates {
         insert.setString(7, attempt.responseSnippet());
         insert.setBoolean(8, attempt.success());
         insert.executeUpdate();
-    }
-
-    static boolean requeue(SqlSession session, String messageId, boolean force, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(force ? REQUEUE_FORCED : REQUEUE);
-        update.setLong(1, now.toEpochMilli());
-        update.setString(2, messageId);
-        return update.executeUpdate() == 1;
-    }
-
-    static List<String> requeueAllFailed(SqlSession session, Instant now) throws SQLException {
-        List<String> ids = Rows.list(session.prepare(FAILED_OLDEST_FIRST), row -> row.getString(1));
-        PreparedStatement update = session.prepare(REQUEUE_ALL_FAILED);
-        update.setLong(1, now.toEpochMilli());
-        update.executeUpdate();
-        return ids;
     }
 
     /**

@@ -64,6 +64,7 @@ final class ChatRoutes {
                 .get("/chat/messages", this::thread)
                 .get("/chat/messages/{id}", this::message)
                 .post("/chat/messages/{id}/redeliver", this::redeliver)
+                .post("/chat/messages/{id}/skip", this::skip)
                 .post("/chat/redeliver-failed", request -> request.respondJson(200,
                         Map.of("requeued", chat.redeliverFailed())))
                 .get("/chat/conversations", this::conversations);
@@ -282,7 +283,7 @@ final class ChatRoutes {
         boolean hasMore = page.size() > limit;
         List<MessageStatus> shown = hasMore ? page.subList(1, page.size()) : page;
         request.respondJson(200, Map.of("phone", phone, "phone_display", phones.display(phone),
-                "messages", shown.stream().map(views::message).toList(), "has_more", hasMore));
+                "messages", views.messages(shown), "has_more", hasMore));
     }
 
     /** A page of the sidebar, newest first; or, with {@code phone}, that phone's row alone. */
@@ -334,6 +335,19 @@ final class ChatRoutes {
                     "The message was already delivered; add ?force=true to send it again");
             case IN_PROGRESS -> throw new ApiException(409, "delivery_in_progress",
                     "The message is still being delivered; only failed or held messages can be re-sent");
+        }
+    }
+
+    /** 200 with the message, failed as skipped; 404 unknown; 409 while being sent, or when already delivered. */
+    private void skip(Request request) throws IOException {
+        String id = existing(request.pathParam("id")).message().id();
+        switch (chat.skip(id)) {
+            case SKIPPED -> request.respondJson(200, views.message(existing(id)));
+            case NOT_FOUND -> throw notFound();
+            case ALREADY_DELIVERED -> throw new ApiException(409, "already_delivered",
+                    "The message was already delivered; there is nothing to skip");
+            case IN_PROGRESS -> throw new ApiException(409, "delivery_in_progress",
+                    "The message is being sent right now; skip it if it fails");
         }
     }
 

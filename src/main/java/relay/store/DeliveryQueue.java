@@ -2,7 +2,6 @@ package relay.store;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import relay.domain.Attempt;
@@ -61,8 +60,8 @@ public interface DeliveryQueue {
     boolean complete(Claim claim, Attempt attempt, DeliveryState next, Instant nextAttemptAt, String lastError);
 
     /**
-     * Gives the claim back without an attempt, due at {@code at}: retrying when it has attempts, else queued. False
-     * when the claim no longer holds.
+     * Gives the claim back without an attempt (nothing was sent): retrying at {@code at}, its attempts and error as
+     * they were. False when the claim no longer holds.
      */
     boolean reschedule(Claim claim, Instant at);
 
@@ -74,29 +73,6 @@ public interface DeliveryQueue {
      * their ids, oldest first.
      */
     List<String> release(Instant now);
-
-    /** An attempt is starting; a delivery still sending after a restart was cut off mid-attempt. */
-    void markSending(String messageId);
-
-    /**
-     * Records a finished attempt and where the delivery goes next, in one write.
-     *
-     * @param next          typically DELIVERED, RETRYING (with {@code nextAttemptAt}) or FAILED
-     * @param nextAttemptAt null unless a retry is scheduled
-     */
-    void recordAttempt(Attempt attempt, DeliveryState next, Instant nextAttemptAt, String lastError);
-
-    /**
-     * Parks deliveries, e.g. while the circuit is open, in one write; their attempt counts stay. One already
-     * delivered or failed is left as it is: its attempt ended after the decision to hold it.
-     */
-    void markHeld(Collection<String> messageIds);
-
-    /**
-     * Puts held deliveries back in line, e.g. when the circuit closes, in one write; their attempt counts stay. One
-     * no longer held (re-queued, sent or finished meanwhile) is left as it is.
-     */
-    void markQueued(Collection<String> messageIds);
 
     /**
      * Starts a fresh delivery of a failed or held message (or a delivered one when {@code force}): queued and due
@@ -127,9 +103,6 @@ public interface DeliveryQueue {
      * engine sets its wake-up for.
      */
     Optional<Instant> nextDue(Instant now, Ordering ordering);
-
-    /** Every delivery that is not delivered or failed, oldest message first: what to pick up again on start. */
-    List<Delivery> unfinished();
 
     Optional<Delivery> delivery(String messageId);
 }

@@ -111,7 +111,7 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldKeepEverythingAcrossCloseAndReopen() throws Exception {
         Message message = fixture.accept(queue, ALICE, "survives");
-        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
+        fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
                 fixture.clock.instant().plusSeconds(30), "HTTP 503");
         MessageStatus before = reads.message(message.id()).orElseThrow();
         List<Attempt> attemptsBefore = reads.attempts(message.id());
@@ -124,44 +124,15 @@ public abstract class DeliveryQueueContract extends StoreContract {
     }
 
     @Test
-    void shouldListUnfinishedDeliveriesOldestFirst() {
-        Instant t = StoreFixture.START;
-        // Accepted in another order than created, to show the order comes from created_at.
-        Message held = accept(new NewMessage("msg_held", ALICE, "x", null, t.plusSeconds(4)));
-        Message queued = accept(new NewMessage("msg_queued", ALICE, "x", null, t.plusSeconds(1)));
-        Message delivered = accept(new NewMessage("msg_delivered", ALICE, "x", null, t.plusSeconds(2)));
-        Message sending = accept(new NewMessage("msg_sending", BOB, "x", null, t.plusSeconds(3)));
-        Message failed = accept(new NewMessage("msg_failed", BOB, "x", null, t.plusSeconds(5)));
-        Message retrying = accept(new NewMessage("msg_retrying", BOB, "x", null, t.plusSeconds(6)));
-        Message sameTime = accept(new NewMessage("msg_a_same_time", BOB, "x", null, t.plusSeconds(6)));
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
-        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
-        queue.recordAttempt(fixture.failedAttempt(retrying.id(), 1, 500), DeliveryState.RETRYING,
-                t.plusSeconds(60), "HTTP 500");
-
-        List<Delivery> unfinished = queue.unfinished();
-
-        assertEquals(List.of(queued.id(), sending.id(), held.id(), sameTime.id(), retrying.id()),
-                unfinished.stream().map(Delivery::messageId).toList());
-        assertEquals(List.of(DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.HELD, DeliveryState.QUEUED,
-                DeliveryState.RETRYING), unfinished.stream().map(Delivery::state).toList());
-        assertEquals(t.plusSeconds(60), unfinished.get(4).nextAttemptAt());
-    }
-
-    @Test
     void shouldRecordAttemptsAndMoveTheDeliveryOn() {
         Message message = fixture.accept(queue, ALICE, "hello");
         Instant retryAt = fixture.clock.instant().plusSeconds(2);
 
-        queue.markSending(message.id());
         Attempt first = fixture.failedAttempt(message.id(), 1, 502);
-        queue.recordAttempt(first, DeliveryState.RETRYING, retryAt, "HTTP 502");
+        fixture.settle(queue, first, DeliveryState.RETRYING, retryAt, "HTTP 502");
         Delivery retrying = queue.delivery(message.id()).orElseThrow();
-        queue.markSending(message.id());
         Attempt second = fixture.successfulAttempt(message.id(), 2);
-        queue.recordAttempt(second, DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, second, DeliveryState.DELIVERED, null, null);
 
         assertEquals(new Delivery(message.id(), DeliveryState.RETRYING, 1, retryAt, "HTTP 502",
                 fixture.clock.instant().minusSeconds(1)), retrying);
@@ -174,10 +145,15 @@ public abstract class DeliveryQueueContract extends StoreContract {
 
     @Test
     void shouldRefuseStateChangesForAnUnknownMessage() {
-        assertThrows(IllegalArgumentException.class, () -> queue.markSending("msg_nope"));
-        assertThrows(IllegalArgumentException.class, () -> queue.recordAttempt(
-                fixture.failedAttempt("msg_nope", 1, 500), DeliveryState.FAILED, null, "HTTP 500"));
+        Instant now = fixture.clock.instant();
+        Claim forged = new Claim(new MessageStatus(new Message("msg_nope", ALICE, 1, "x", null, now),
+                new Delivery("msg_nope", DeliveryState.SENDING, 0, null, null, now)), OWNER, "token", now);
 
+        assertFalse(queue.complete(forged, fixture.failedAttempt("msg_nope", 1, 500), DeliveryState.FAILED, null,
+                "HTTP 500"));
+        assertFalse(queue.renew(forged, now, LEASE));
+        assertFalse(queue.reschedule(forged, now));
+        assertFalse(queue.skip("msg_nope"));
         assertEquals(List.of(), reads.attempts("msg_nope"));
         assertEquals(0, reads.stats().attempts());
     }
@@ -185,12 +161,13 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldHoldAndReleaseWithoutTouchingTheAttemptCount() {
         Message message = fixture.accept(queue, ALICE, "hello");
-        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING,
-                fixture.clock.instant().plusSeconds(5), "HTTP 500");
+        Instant retryAt = fixture.clock.instant().plusSeconds(5);
+        fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING, retryAt,
+                "HTTP 500");
 
-        queue.markHeld(List.of(message.id()));
+        assertEquals(List.of(message.id()), queue.hold(retryAt));
         Delivery held = queue.delivery(message.id()).orElseThrow();
-        queue.markQueued(List.of(message.id()));
+        assertEquals(List.of(message.id()), queue.release(retryAt));
 
         assertEquals(DeliveryState.HELD, held.state());
         assertEquals(1, held.attempts());
@@ -204,10 +181,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
         Message delivered = fixture.accept(queue, ALICE, "delivered");
         Message failed = fixture.accept(queue, ALICE, "failed");
         Message queued = fixture.accept(queue, ALICE, "queued");
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
-        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
 
-        queue.markHeld(List.of(delivered.id(), failed.id(), queued.id()));
+        assertEquals(List.of(queued.id()), queue.hold(fixture.clock.instant()));
 
         assertEquals(DeliveryState.DELIVERED, queue.delivery(delivered.id()).orElseThrow().state());
         assertEquals(DeliveryState.FAILED, queue.delivery(failed.id()).orElseThrow().state());
@@ -217,13 +194,13 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldReleaseOnlyHeldDeliveries() {
         Message held = fixture.accept(queue, ALICE, "held");
+        queue.hold(fixture.clock.instant());
         Message sending = fixture.accept(queue, ALICE, "sending");
+        fixture.claim(queue, sending.id());
         Message delivered = fixture.accept(queue, ALICE, "delivered");
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
 
-        queue.markQueued(List.of(held.id(), sending.id(), delivered.id()));
+        assertEquals(List.of(held.id()), queue.release(fixture.clock.instant()));
 
         assertEquals(DeliveryState.QUEUED, queue.delivery(held.id()).orElseThrow().state());
         assertEquals(DeliveryState.SENDING, queue.delivery(sending.id()).orElseThrow().state());
@@ -234,14 +211,14 @@ public abstract class DeliveryQueueContract extends StoreContract {
     void shouldRequeueAFailedMessageKeepingItsHistory() {
         Message message = fixture.accept(queue, ALICE, "hello");
         Attempt first = fixture.failedAttempt(message.id(), 1, 500);
+        fixture.settle(queue, first, DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
         Attempt second = fixture.failedAttempt(message.id(), 2, 500);
-        queue.recordAttempt(first, DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
-        queue.recordAttempt(second, DeliveryState.FAILED, null, "HTTP 500");
+        fixture.settle(queue, second, DeliveryState.FAILED, null, "HTTP 500");
 
         assertTrue(queue.requeue(message.id(), false));
         Delivery requeued = queue.delivery(message.id()).orElseThrow();
         Attempt again = fixture.successfulAttempt(message.id(), 1);
-        queue.recordAttempt(again, DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, again, DeliveryState.DELIVERED, null, null);
 
         assertEquals(new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, second.startedAt()), requeued);
         assertEquals(List.of(first, second, again), reads.attempts(message.id()));
@@ -251,7 +228,7 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldRequeueADeliveredMessageOnlyWhenForced() {
         Message message = fixture.accept(queue, ALICE, "hello");
-        queue.recordAttempt(fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
 
         assertFalse(queue.requeue(message.id(), false));
         assertEquals(DeliveryState.DELIVERED, queue.delivery(message.id()).orElseThrow().state());
@@ -262,10 +239,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldRequeueHeldButNotInFlightOrUnknownMessages() {
         Message held = fixture.accept(queue, ALICE, "held");
-        Message queued = fixture.accept(queue, ALICE, "queued");
+        queue.hold(fixture.clock.instant());
         Message sending = fixture.accept(queue, ALICE, "sending");
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
+        fixture.claim(queue, sending.id());
+        Message queued = fixture.accept(queue, ALICE, "queued");
 
         assertTrue(queue.requeue(held.id(), false));
         assertFalse(queue.requeue(queued.id(), true));
@@ -280,9 +257,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
         Message older = accept(new NewMessage("msg_older", BOB, "x", null, StoreFixture.START.plusSeconds(1)));
         Message delivered = fixture.accept(queue, ALICE, "fine");
         for (Message message : List.of(newer, older)) {
-            queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+            fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 500), DeliveryState.FAILED, null,
+                    "HTTP 500");
         }
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
 
         assertEquals(List.of(older.id(), newer.id()), queue.requeueAllFailed());
 
@@ -483,7 +461,8 @@ public abstract class DeliveryQueueContract extends StoreContract {
         claims.forEach(claim -> assertTrue(queue.reschedule(claim, later)));
 
         assertEquals(DeliveryState.SENDING, claims.getFirst().status().delivery().state());
-        assertEquals(DeliveryState.QUEUED, queue.delivery(fresh.id()).orElseThrow().state());
+        assertEquals(new Delivery(fresh.id(), DeliveryState.RETRYING, 0, later, null, now),
+                queue.delivery(fresh.id()).orElseThrow());
         assertEquals(new Delivery(tried.id(), DeliveryState.RETRYING, 1, later, "HTTP 500", now),
                 queue.delivery(tried.id()).orElseThrow());
         assertEquals(List.of(), queue.claim(later.minusMillis(1), 10, OWNER, LEASE, Ordering.CONVERSATION));

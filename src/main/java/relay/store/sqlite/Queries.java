@@ -55,9 +55,6 @@ final class Queries {
     private static final String ATTACHMENT = "SELECT " + Rows.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
     private static final String DELIVERY = "SELECT " + Rows.deliveryColumns("")
             + " FROM deliveries WHERE message_id = ?";
-    private static final String UNFINISHED = "SELECT " + Rows.deliveryColumns("d.")
-            + " FROM deliveries d JOIN messages m ON m.id = d.message_id"
-            + " WHERE d.state IN (" + UNFINISHED_STATES + ") ORDER BY m.created_at, m.id";
     // Insertion order is the order attempts happened in, also across re-deliveries that restart the numbers.
     private static final String ATTEMPTS = "SELECT " + Rows.ATTEMPT_COLUMNS
             + " FROM attempts WHERE message_id = ? ORDER BY id";
@@ -141,10 +138,6 @@ final class Queries {
         PreparedStatement query = session.prepare(DELIVERY);
         query.setString(1, messageId);
         return Rows.first(query, Rows::delivery);
-    }
-
-    static List<Delivery> unfinished(SqlSession session) throws SQLException {
-        return Rows.list(session.prepare(UNFINISHED), Rows::delivery);
     }
 
     static List<Attempt> attempts(SqlSession session, String messageId) throws SQLException {

@@ -6,12 +6,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import relay.domain.Attempt;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
@@ -61,9 +63,9 @@ final class Queue {
     private static final String RENEW = "UPDATE deliveries SET lease_until = ?, next_attempt_at = ?" + FENCE;
     private static final String COMPLETE = "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?,"
             + " last_error = ?, updated_at = ?, " + UNCLAIM + FENCE;
-    // Put back without an attempt: retrying when an attempt failed before, else queued as it was.
-    private static final String RESCHEDULE = "UPDATE deliveries SET state = iif(attempts > 0, '" + RETRYING + "', '"
-            + QUEUED + "'), next_attempt_at = ?, updated_at = ?, " + UNCLAIM + FENCE;
+    // Given back without an attempt, to be tried again at its time.
+    private static final String RESCHEDULE = "UPDATE deliveries SET state = '" + RETRYING + "', next_attempt_at = ?,"
+            + " updated_at = ?, " + UNCLAIM + FENCE;
     private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String DUE_FROM = " FROM deliveries d INDEXED BY deliveries_due WHERE ";
@@ -76,7 +78,12 @@ final class Queue {
     private static final String RELEASE = "UPDATE deliveries SET state = '" + QUEUED + "', next_attempt_at = ?,"
             + " updated_at = ? WHERE state = '" + HELD + "'";
     private static final String STATE_OF = "SELECT state, phone FROM deliveries WHERE message_id = ?";
-    private static final String LAST_POSITION = "SELECT COALESCE(MAX(position), 0) FROM deliveries WHERE phone = ?";
+    // One seek of deliveries_in_line per state: cheaper than one more index to keep on every write.
+    static final String LAST_POSITION = "SELECT COALESCE(MAX(p), 0) FROM (" + Arrays.stream(
+                    DeliveryState.values())
+            .map(state -> "SELECT MAX(position) AS p FROM deliveries WHERE phone = ?1 AND state = '"
+                    + state.wireName() + "'")
+            .collect(Collectors.joining(" UNION ALL ")) + ")";
     private static final String RESET = "UPDATE deliveries SET state = '" + QUEUED + "', attempts = 0,"
             + " last_error = NULL, next_attempt_at = ?, updated_at = ?, skipped_at = NULL, " + UNCLAIM;
     private static final String REQUEUE_IN_PLACE = RESET + " WHERE message_id = ?";

@@ -171,7 +171,6 @@ final class Schema {
             CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
             WHERE state IN ('queued', 'retrying', 'sending', 'held');
             CREATE INDEX deliveries_in_line ON deliveries (phone, state, position);
-            CREATE INDEX deliveries_by_position ON deliveries (phone, position);
             """);
 
     /** The version whose migration made the sidebar's conversations table. */

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -256,43 +255,6 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     @Override
-    public void markSending(String messageId) {
-        Objects.requireNonNull(messageId, "messageId");
-        write(session -> {
-            Updates.setState(session, messageId, DeliveryState.SENDING, clock.instant());
-            return null;
-        });
-    }
-
-    @Override
-    public void recordAttempt(Attempt attempt, DeliveryState next, Instant nextAttemptAt, String lastError) {
-        Objects.requireNonNull(attempt, "attempt");
-        Objects.requireNonNull(next, "next");
-        write(session -> {
-            Updates.recordAttempt(session, attempt, next, nextAttemptAt, lastError, clock.instant());
-            return null;
-        });
-    }
-
-    @Override
-    public void markHeld(Collection<String> messageIds) {
-        List<String> ids = List.copyOf(messageIds);
-        write(session -> {
-            Updates.hold(session, ids, clock.instant());
-            return null;
-        });
-    }
-
-    @Override
-    public void markQueued(Collection<String> messageIds) {
-        List<String> ids = List.copyOf(messageIds);
-        write(session -> {
-            Updates.release(session, ids, clock.instant());
-            return null;
-        });
-    }
-
-    @Override
     public List<Claim> claim(Instant now, int limit, String owner, Duration lease, Ordering ordering) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1");
@@ -394,11 +356,6 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     // ---- reads: the last committed state
-
-    @Override
-    public List<Delivery> unfinished() {
-        return read(Queries::unfinished);
-    }
 
     @Override
     public Optional<Delivery> delivery(String messageId) {

@@ -6,10 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import relay.domain.Attachment;
-import relay.domain.Attempt;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.NewMessage;
@@ -17,8 +15,6 @@ import relay.store.StorageFault;
 
 /** The writes, each run by the writer thread inside its own savepoint. */
 final class Updates {
-    private static final String QUEUED = DeliveryState.QUEUED.wireName();
-
     private static final String MESSAGE_EXISTS = "SELECT 1 FROM messages WHERE id = ?";
     private static final String NEXT_SEQUENCE = "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM messages"
             + " WHERE phone = ?), 0), COALESCE((SELECT last_sequence FROM retired_sequences WHERE phone = ?), 0)) + 1";
@@ -29,16 +25,6 @@ final class Updates {
             + ", phone, position) VALUES (?, ?, 0, ?, NULL, ?, ?, ?)";
     private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
-    private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
-    private static final String HOLD = "UPDATE deliveries SET state = '" + DeliveryState.HELD.wireName() + "',"
-            + " updated_at = ? WHERE message_id = ? AND state NOT IN ('" + DeliveryState.DELIVERED.wireName() + "', '"
-            + DeliveryState.FAILED.wireName() + "')";
-    private static final String RELEASE = "UPDATE deliveries SET state = '" + QUEUED + "', updated_at = ?"
-            + " WHERE message_id = ? AND state = '" + DeliveryState.HELD.wireName() + "'";
-    private static final String FINISH_ATTEMPT = "UPDATE deliveries"
-            + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
-    private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
@@ -113,57 +99,6 @@ final class Updates {
         insert.executeUpdate();
     }
 
-    static void setState(SqlSession session, String messageId, DeliveryState state, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(SET_STATE);
-        update.setString(1, state.wireName());
-        update.setLong(2, now.toEpochMilli());
-        update.setString(3, messageId);
-        requireDelivery(update.executeUpdate(), messageId);
-    }
-
-    /** Holding is decided before it is written: an attempt that ended meanwhile keeps its outcome. */
-    static void hold(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
-        updateEach(session, HOLD, messageIds, now);
-    }
-
-    /** Only held deliveries are released: one re-queued or sent meanwhile is already past that. */
-    static void release(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
-        updateEach(session, RELEASE, messageIds, now);
-    }
-
-    private static void updateEach(SqlSession session, String sql, List<String> messageIds, Instant now)
-            throws SQLException {
-        PreparedStatement update = session.prepare(sql);
-        for (String id : messageIds) {
-            update.setLong(1, now.toEpochMilli());
-            update.setString(2, id);
-            update.executeUpdate();
-        }
-    }
-
-    static void recordAttempt(SqlSession session, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
-                              String lastError, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(FINISH_ATTEMPT);
-        update.setString(1, next.wireName());
-        update.setInt(2, attempt.number());
-        update.setObject(3, Rows.millis(nextAttemptAt));
-        update.setString(4, lastError);
-        update.setLong(5, now.toEpochMilli());
-        update.setString(6, attempt.messageId());
-        requireDelivery(update.executeUpdate(), attempt.messageId());
-
-        PreparedStatement insert = session.prepare(INSERT_ATTEMPT);
-        insert.setString(1, attempt.messageId());
-        insert.setInt(2, attempt.number());
-        insert.setLong(3, attempt.startedAt().toEpochMilli());
-        insert.setLong(4, attempt.durationMillis());
-        insert.setObject(5, attempt.statusCode());
-        insert.setString(6, attempt.error());
-        insert.setString(7, attempt.responseSnippet());
-        insert.setBoolean(8, attempt.success());
-        insert.executeUpdate();
-    }
-
     /**
      * Forgets an attachment no message refers to.
      *
@@ -188,9 +123,4 @@ final class Updates {
         }
     }
 
-    private static void requireDelivery(int updated, String messageId) {
-        if (updated == 0) {
-            throw new IllegalArgumentException("unknown message " + messageId);
-        }
-    }
 }

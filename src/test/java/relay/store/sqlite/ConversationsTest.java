@@ -53,7 +53,7 @@ class ConversationsTest {
         Message oldest = fixture.accept(outbox, alice, "a1");
         Message middle = fixture.accept(outbox, alice, "a2");
         Message newest = fixture.accept(outbox, alice, "a3");
-        outbox.recordAttempt(fixture.successfulAttempt(oldest.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(oldest.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.accept(outbox, PHONES.get(1), "b1");
 
         delete(oldest.id());
@@ -103,7 +103,7 @@ class ConversationsTest {
         Message alice1 = fixture.accept(outbox, PHONES.get(0), "a1");
         Message alice2 = fixture.accept(outbox, PHONES.get(0), "a2");
         fixture.accept(outbox, PHONES.get(1), "b1");
-        outbox.recordAttempt(fixture.failedAttempt(alice1.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
+        fixture.settle(outbox, fixture.failedAttempt(alice1.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
         List<Conversation> before = outbox.conversations(10, null);
         outbox.close();
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
@@ -119,7 +119,7 @@ class ConversationsTest {
             }
             statement.executeUpdate("DROP TABLE conversations");
             // And without what later migrations added to the deliveries, which run again after this one.
-            for (String index : List.of("deliveries_due", "deliveries_in_line", "deliveries_by_position")) {
+            for (String index : List.of("deliveries_due", "deliveries_in_line")) {
                 statement.executeUpdate("DROP INDEX " + index);
             }
             for (String column : List.of("phone", "position", "claimed_by", "claim_token", "lease_until",

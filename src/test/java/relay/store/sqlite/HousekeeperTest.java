@@ -99,7 +99,7 @@ class HousekeeperTest {
     @Test
     void shouldKeepMessagesForeverWithoutRetention() {
         Message delivered = fixture.accept(outbox, ALICE, "kept");
-        outbox.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.clock.advance(Duration.ofDays(3650));
 
         assertEquals(HousekeepingTotals.NONE, housekeeper(Optional.empty(), 500).run());
@@ -113,9 +113,9 @@ class HousekeeperTest {
                 fixture.saveAttachment(outbox, "an old invoice").id()), DeliveryState.QUEUED);
         deliver(withFile);
         Message failed = fixture.accept(outbox, ALICE, "never arrived");
-        outbox.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+        fixture.settle(outbox, fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
         Message retrying = fixture.accept(outbox, BOB, "still trying");
-        outbox.recordAttempt(fixture.failedAttempt(retrying.id(), 1, 503), DeliveryState.RETRYING,
+        fixture.settle(outbox, fixture.failedAttempt(retrying.id(), 1, 503), DeliveryState.RETRYING,
                 fixture.clock.instant().plus(RETENTION.multipliedBy(2)), "HTTP 503");
         Attachment oldShared = fixture.saveAttachment(outbox, "the price list");
         Message oldWithShared = outbox.accept(fixture.newMessage(BOB, null, oldShared.id()), DeliveryState.QUEUED);
@@ -237,7 +237,7 @@ class HousekeeperTest {
     }
 
     private void deliver(Message message) {
-        outbox.recordAttempt(fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
     }
 
     /** A file whose upload is over without a row: cut short, so nothing holds it any more. */

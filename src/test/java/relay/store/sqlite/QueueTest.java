@@ -65,6 +65,14 @@ class QueueTest {
     }
 
     @Test
+    void shouldFindAPhonesLastPositionBySeekingTheLineIndex() throws SQLException {
+        String plan = queryPlan(Queue.LAST_POSITION);
+
+        assertTrue(plan.contains("INDEX deliveries_in_line (phone=? AND state=?)"), plan);
+        assertFalse(plan.matches("(?s).*SCAN deliveries\\b.*"), "no table or index scanned: " + plan);
+    }
+
+    @Test
     void shouldBringADatabaseFromBeforeTheQueueToItInTheSameOrder() throws Exception {
         Message alice1 = fixture.accept(outbox, ALICE, "a1");
         Message alice2 = fixture.accept(outbox, ALICE, "a2");
@@ -75,7 +83,7 @@ class QueueTest {
         outbox.close();
         // As the engine before the queue left it: alice1 and alice2 cut off mid-attempt, bob1 waiting to retry.
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            for (String index : List.of("deliveries_due", "deliveries_in_line", "deliveries_by_position")) {
+            for (String index : List.of("deliveries_due", "deliveries_in_line")) {
                 statement.executeUpdate("DROP INDEX " + index);
             }
             for (String column : List.of("phone", "position", "claimed_by", "claim_token", "lease_until",

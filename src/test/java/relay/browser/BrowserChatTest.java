@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import relay.testing.Forms;
 
 /** The chat page in a real browser against the real app, with MockWebServer as the webhook. */
 @Tag("browser")
@@ -198,7 +197,7 @@ class BrowserChatTest extends BrowserTest {
         assertEquals("typed during the upload", first.get("text").asText());
         JsonNode second = RunningRelay.data(relay.takeWebhookRequest());
         assertEquals(big.length, second.at("/attachment/size").asLong());
-        assertEquals(sha256(big), second.at("/attachment/sha256").asText());
+        assertEquals(Forms.sha256(big), second.at("/attachment/sha256").asText());
         relay.assertNoMoreWebhookRequests();
         browser.assertNoConsoleErrors();
     }
@@ -209,10 +208,6 @@ class BrowserChatTest extends BrowserTest {
                 .filter(e -> !e.contains("the server responded with a status of " + status))
                 .toList();
         assertEquals(List.of(), unexpected);
-    }
-
-    static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test

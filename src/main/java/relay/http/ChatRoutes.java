@@ -70,10 +70,18 @@ final class ChatRoutes {
                 .get("/chat/conversations", this::conversations);
     }
 
+    /**
+     * 200 with the number read, or 400 with why not; with {@code lenient=true} a number that is not valid is a 200
+     * {@code {"valid":false,"error":{…}}} too, so a page checking as the operator types logs no failed requests.
+     */
     private void checkPhone(Request request) throws IOException {
+        boolean lenient = request.flag("lenient");
         switch (phones.parse(request.query("phone").orElse(null))) {
-            case PhoneNumbers.Result.Valid valid -> request.respondJson(200, Map.of("phone", valid.e164(),
-                    "display", phones.display(valid.e164()), "region", valid.region()));
+            case PhoneNumbers.Result.Valid valid -> request.respondJson(200, Map.of("valid", true,
+                    "phone", valid.e164(), "display", phones.display(valid.e164()), "region", valid.region()));
+            case PhoneNumbers.Result.Invalid invalid when lenient -> request.respondJson(200, Map.of("valid", false,
+                    "error", Map.of("code", invalid.error().code(), "message", invalid.error().message(),
+                            "field", invalid.error().field())));
             case PhoneNumbers.Result.Invalid invalid -> throw refused(400, invalid.error());
         }
     }

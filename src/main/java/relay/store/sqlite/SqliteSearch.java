@@ -18,9 +18,10 @@ import relay.store.SearchText;
  */
 public final class SqliteSearch implements MessageSearch {
     // Contact names are compared folded (name_key) with the folded query; an empty folded query or digit string
-    // matches nothing rather than everything.
-    private static final String CONVERSATION_MATCHES = " LEFT JOIN contacts k ON k.phone = c.phone"
-            + " WHERE ((?1 <> '' AND instr(k.name_key, ?1) > 0) OR (?2 <> '' AND instr(c.phone, ?2) > 0))";
+    // matches nothing rather than everything. The name is read by a subquery on the row's own phone, so each row is
+    // checked before the joins that complete it, and only the rows shown are completed.
+    private static final String CONVERSATION_MATCHES = " WHERE ((?1 <> '' AND instr((SELECT k.name_key FROM contacts k"
+            + " WHERE k.phone = c.phone), ?1) > 0) OR (?2 <> '' AND instr(c.phone, ?2) > 0))";
     // The sidebar's order, walked on conversations_by_activity as the sidebar's own pages are.
     private static final String CONVERSATIONS_NEWEST_FIRST =
             " ORDER BY c.last_created_at DESC, c.last_message_id DESC LIMIT ?3";

@@ -14,8 +14,8 @@ import java.util.List;
  * {@code retired_sequences} (the highest sequence of each phone's deleted messages, so numbers are never reused) and
  * {@code housekeeping_totals} (what was deleted, for /metrics).
  *
- * <p>Message search needs SQLite's FTS5 with its trigram tokenizer (SQLite 3.34 or newer; the driver's SQLite has
- * both): without them the migration, and so the start, fails.
+ * <p>Message search needs SQLite 3.45 or newer with FTS5 (its trigram tokenizer, accent folding and contentless
+ * deletes), as the driver's own SQLite is: without them the migration, and so the start, fails.
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""

@@ -20,6 +20,7 @@ import relay.domain.AttemptMetrics;
 import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.testing.Seed;
@@ -159,17 +160,53 @@ public abstract class MessageReadsContract extends StoreContract {
     }
 
     @Test
-    void shouldSummariseAttemptsAndListRecentFailuresNewestFirst() {
+    void shouldSummariseAttemptsAndListFailuresLatestFirstWithTheirMessages() {
         assertEquals(new AttemptStats(0, 0, 0, null, null), reads.stats());
-        List<Attempt> attempts = fourAttempts(fixture.accept(queue, ALICE, "hello"));
+        Message hello = fixture.accept(queue, ALICE, "hello");
+        List<Attempt> attempts = fourAttempts(hello);
         Attempt timeout = attempts.get(0);
         Attempt serverError = attempts.get(1);
         Attempt success = attempts.get(2);
         Attempt redirect = attempts.get(3);
 
         assertEquals(new AttemptStats(4, 1, 3, success.startedAt(), redirect.startedAt()), reads.stats());
-        assertEquals(List.of(redirect, serverError), reads.recentFailures(2));
-        assertEquals(List.of(redirect, serverError, timeout), reads.recentFailures(10));
+        assertEquals(List.of(redirect, serverError), attemptsOf(reads.failures(2, null)));
+        List<Failure> all = reads.failures(10, null);
+        assertEquals(List.of(redirect, serverError, timeout), attemptsOf(all));
+        assertEquals(List.of(hello, hello, hello), all.stream().map(Failure::message).toList());
+        assertThrows(IllegalArgumentException.class, () -> reads.failures(0, null));
+    }
+
+    @Test
+    void shouldPageFailuresLatestFirstFromACursorThatStaysValidWhileAttemptsFail() throws Exception {
+        Message report = queue.accept(fixture.newMessage(BOB, null,
+                fixture.saveAttachment(attachments, "the report").id()), DeliveryState.QUEUED);
+        Message text = fixture.accept(queue, ALICE, "hello");
+        List<Attempt> failed = new ArrayList<>();
+        for (int number = 1; number <= 5; number++) {
+            Message message = number % 2 == 0 ? report : text;
+            failed.add(fixture.failedAttempt(message.id(), number, 500 + number));
+            queue.recordAttempt(failed.getLast(), DeliveryState.RETRYING, null, "HTTP 50" + number);
+        }
+        // Two attempts that started in the same millisecond are told apart by the order they were recorded in.
+        Attempt twin = new Attempt(text.id(), 6, failed.getLast().startedAt(), 10, 503, "HTTP 503", null);
+        queue.recordAttempt(twin, DeliveryState.RETRYING, null, "HTTP 503");
+
+        List<Failure> first = reads.failures(2, null);
+        queue.recordAttempt(fixture.failedAttempt(text.id(), 7, 502), DeliveryState.RETRYING, null, "HTTP 502");
+        List<Failure> second = reads.failures(2, first.getLast().position());
+        List<Failure> third = reads.failures(2, second.getLast().position());
+        List<Failure> fourth = reads.failures(2, third.getLast().position());
+
+        assertEquals(List.of(twin, failed.get(4)), attemptsOf(first));
+        assertEquals(List.of(failed.get(3), failed.get(2)), attemptsOf(second));
+        assertEquals(List.of(failed.get(1), failed.get(0)), attemptsOf(third));
+        assertEquals(List.of(), fourth);
+        assertEquals(report, second.getFirst().message(), "a file's message comes with its attachment");
+    }
+
+    private static List<Attempt> attemptsOf(List<Failure> page) {
+        return page.stream().map(Failure::attempt).toList();
     }
 
     @Test

@@ -186,6 +186,11 @@ const en = {
   'error.insufficient_storage': 'The server is out of disk space: nothing was stored. Try again once space is freed.',
   'error.store_busy': 'The server is busy: try again in a moment.',
   'error.store_unavailable': 'The server cannot reach its storage right now: nothing was stored.',
+  'error.name_required': 'Type a name, or clear it to remove the name.',
+  'error.name_blank': 'The name has nothing visible in it.',
+  'error.name_too_long': 'The name is too long: at most 100 characters.',
+  'error.invalid_name': 'The name must be one line, without control or broken characters.',
+  'error.invalid_query': 'Type something to search for (at most 200 characters).',
 };
 
 const ptBR = {
@@ -365,6 +370,11 @@ const ptBR = {
   'error.insufficient_storage': 'O servidor está sem espaço em disco: nada foi guardado. Tente de novo quando houver espaço.',
   'error.store_busy': 'O servidor está ocupado: tente de novo em instantes.',
   'error.store_unavailable': 'O servidor não consegue acessar o armazenamento agora: nada foi guardado.',
+  'error.name_required': 'Digite um nome, ou apague-o para remover o nome.',
+  'error.name_blank': 'O nome não tem nada visível.',
+  'error.name_too_long': 'O nome é longo demais: no máximo 100 caracteres.',
+  'error.invalid_name': 'O nome deve ter uma só linha, sem caracteres de controle ou corrompidos.',
+  'error.invalid_query': 'Digite algo para buscar (no máximo 200 caracteres).',
 };
 
 const DICTIONARIES = { en, 'pt-BR': ptBR };

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import relay.chat.ChatService;
+import relay.chat.ContactBook;
 import relay.chat.Ids;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
@@ -26,6 +27,8 @@ import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.sqlite.Housekeeper;
+import relay.store.sqlite.SqliteContacts;
+import relay.store.sqlite.SqliteSearch;
 import relay.store.sqlite.SqliteSessions;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
@@ -97,8 +100,8 @@ public final class App implements AutoCloseable {
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(store, store, store, engine, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, config, phones, links, new SqliteSessions(store), store, random,
-                    clock);
+            Api api = Api.create(chat, new ContactBook(new SqliteContacts(store)), new SqliteSearch(store), config,
+                    phones, links, new SqliteSessions(store), store, random, clock);
             // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());

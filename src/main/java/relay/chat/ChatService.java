@@ -19,6 +19,7 @@ import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.domain.NewMessage;
@@ -282,9 +283,12 @@ public final class ChatService {
         return reads.stats();
     }
 
-    /** The latest failed attempts, newest first; kept in the store, so they outlive a restart. */
-    public List<Attempt> recentFailures(int limit) {
-        return reads.recentFailures(limit);
+    /**
+     * Failed attempts with their messages, the latest first, placed after {@code before} (from the latest when null);
+     * kept in the store, so they outlive a restart.
+     */
+    public List<Failure> failures(int limit, Failure.Position before) {
+        return reads.failures(limit, before);
     }
 
     /** Every delivery change, and every newly accepted message (as queued). */

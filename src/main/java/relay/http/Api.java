@@ -7,10 +7,12 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import relay.chat.ChatService;
+import relay.chat.ContactBook;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
 import relay.domain.Conversation;
+import relay.store.MessageSearch;
 import relay.store.Sessions;
 import relay.store.StorageException;
 import relay.store.StoreStatus;
@@ -35,12 +37,14 @@ public final class Api implements AutoCloseable {
     }
 
     /**
+     * @param contacts the names shown with phones, changed at {@code /chat/contacts}
      * @param sessions where sign-ins are kept; {@code random} draws their ids
      * @param store    the store's health and housekeeping totals, for {@code /healthz} and {@code /metrics}
      */
-    public static Api create(ChatService chat, Config config, PhoneNumbers phones, AttachmentLinks links,
-                             Sessions sessions, StoreStatus store, SecureRandom random, InstantSource clock) {
-        Views views = new Views(phones, config::maxRetriesFor, clock, chat::headOf);
+    public static Api create(ChatService chat, ContactBook contacts, MessageSearch search, Config config,
+                             PhoneNumbers phones, AttachmentLinks links, Sessions sessions, StoreStatus store,
+                             SecureRandom random, InstantSource clock) {
+        Views views = new Views(phones, contacts, config::maxRetriesFor, clock, chat::headOf);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
                 EventStream.Caps.of(config));
@@ -51,10 +55,13 @@ public final class Api implements AutoCloseable {
             }
         });
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
+        contacts.addListener(contact -> events.publish("contact", views.contact(contact)));
         Access access = Access.create(config, sessions, random, clock);
         Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
         new StatusRoutes(chat, store, config, views).register(router);
+        new ContactRoutes(contacts, phones, views).register(router);
+        new SearchRoutes(search, views).register(router);
         if (config.demoReceiver()) {
             Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
             new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),

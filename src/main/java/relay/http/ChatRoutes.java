@@ -7,6 +7,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,10 +71,18 @@ final class ChatRoutes {
                 .get("/chat/conversations", this::conversations);
     }
 
+    /**
+     * 200 with the number read, or 400 with why not; with {@code lenient=true} a number that is not valid is a 200
+     * {@code {"valid":false,"error":{…}}} too, so a page checking as the operator types logs no failed requests.
+     */
     private void checkPhone(Request request) throws IOException {
+        boolean lenient = request.flag("lenient");
         switch (phones.parse(request.query("phone").orElse(null))) {
-            case PhoneNumbers.Result.Valid valid -> request.respondJson(200, Map.of("phone", valid.e164(),
-                    "display", phones.display(valid.e164()), "region", valid.region()));
+            case PhoneNumbers.Result.Valid valid -> request.respondJson(200, Map.of("valid", true,
+                    "phone", valid.e164(), "display", phones.display(valid.e164()), "region", valid.region()));
+            case PhoneNumbers.Result.Invalid invalid when lenient -> request.respondJson(200, Map.of("valid", false,
+                    "error", Map.of("code", invalid.error().code(), "message", invalid.error().message(),
+                            "field", invalid.error().field())));
             case PhoneNumbers.Result.Invalid invalid -> throw refused(400, invalid.error());
         }
     }
@@ -282,8 +291,13 @@ final class ChatRoutes {
         List<MessageStatus> page = chat.conversation(phone, limit + 1, before);
         boolean hasMore = page.size() > limit;
         List<MessageStatus> shown = hasMore ? page.subList(1, page.size()) : page;
-        request.respondJson(200, Map.of("phone", phone, "phone_display", phones.display(phone),
-                "messages", views.messages(shown), "has_more", hasMore));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("phone", phone);
+        answer.put("phone_display", phones.display(phone));
+        answer.put("contact_name", views.contactName(phone));
+        answer.put("messages", views.messages(shown));
+        answer.put("has_more", hasMore);
+        request.respondJson(200, answer);
     }
 
     /** A page of the sidebar, newest first; or, with {@code phone}, that phone's row alone. */
@@ -302,13 +316,19 @@ final class ChatRoutes {
     }
 
     private String e164(String phone) {
+        return e164(phones, phone);
+    }
+
+    /** The phone as E.164, or a 400 saying why it is not a number. */
+    static String e164(PhoneNumbers phones, String phone) {
         return switch (phones.parse(phone)) {
             case PhoneNumbers.Result.Valid valid -> valid.e164();
             case PhoneNumbers.Result.Invalid invalid -> throw refused(400, invalid.error());
         };
     }
 
-    private static int limit(Request request) {
+    /** The {@code limit} of a page: 1 to 200, 50 when not given. */
+    static int limit(Request request) {
         Optional<String> raw = request.query("limit");
         if (raw.isEmpty()) {
             return DEFAULT_PAGE;

@@ -43,6 +43,11 @@ final class JsonBody {
         return new JsonBody((ObjectNode) node);
     }
 
+    /** Whether the body names the field, also as JSON null. */
+    boolean has(String field) {
+        return object.has(field);
+    }
+
     /** The field's text, or null when absent or JSON null; any other type is refused. */
     String string(String field) {
         JsonNode value = object.get(field);

@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import relay.log.EventLog;
 import relay.store.StorageException;
 
@@ -22,6 +24,9 @@ import relay.store.StorageException;
  * path, which counts as {@link Visibility#PROTECTED} — so without the token such a request gets 401, and only
  * with it 400 {@code invalid_path}, 404 or 405. A GET route also answers HEAD; a known path with another method
  * gets 405 with {@code Allow}; GET and HEAD for a path no route knows may be a page or asset ({@link StaticFiles}).
+ * A browser opening a path that nothing answers (GET or HEAD asking for {@code text/html}) gets the public "not
+ * found" page instead of a JSON 404 or 401: nothing is behind that path, so there is nothing to protect; any other
+ * client still gets 401 first, then the JSON 404.
  * Every {@link ApiException} becomes the JSON error body here, so handlers only throw.
  */
 public final class Router implements HttpHandler {
@@ -45,6 +50,7 @@ public final class Router implements HttpHandler {
     private final List<Entry> entries = new ArrayList<>();
     private final Gate gate;
     private Function<RequestPath, Optional<Handler>> files = path -> Optional.empty();
+    private Supplier<Optional<Handler>> notFoundPage = Optional::empty;
 
     /** @param gate what every request passes before its route: the Host check and access */
     Router(Gate gate) {
@@ -95,9 +101,13 @@ public final class Router implements HttpHandler {
         return segments;
     }
 
-    /** The pages and assets, served publicly for GET and HEAD of a path that no route knows. */
+    /**
+     * The pages and assets, served publicly for GET and HEAD of a path that no route knows, and the "not found" page
+     * for browsers.
+     */
     public Router files(StaticFiles staticFiles) {
         this.files = staticFiles::find;
+        this.notFoundPage = staticFiles::notFoundPage;
         return this;
     }
 
@@ -189,15 +199,24 @@ public final class Router implements HttpHandler {
             }
         }
         if (allowed.isEmpty()) {
-            return Match.refusal(request -> {
-                throw notFound();
-            });
+            Optional<Handler> page = READS.contains(method) && asksForHtml(exchange) ? notFoundPage.get()
+                    : Optional.empty();
+            return page.map(handler -> new Match(handler, Visibility.PUBLIC, Map.of())).orElseGet(() ->
+                    Match.refusal(request -> {
+                        throw notFound();
+                    }));
         }
         return Match.refusal(request -> {
             request.exchange().getResponseHeaders().set("Allow", String.join(", ", allowed));
             throw new ApiException(405, "method_not_allowed", method + " is not allowed here; use "
                     + String.join(" or ", allowed));
         });
+    }
+
+    /** A browser's navigation asks for HTML; the pages' own fetches and API clients do not. */
+    private static boolean asksForHtml(HttpExchange exchange) {
+        return exchange.getRequestHeaders().getOrDefault("Accept", List.of()).stream()
+                .anyMatch(accept -> accept.toLowerCase(Locale.ROOT).contains("text/html"));
     }
 
     private static Map<String, String> match(List<String> pattern, List<String> path) {

@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class StaticFiles {
     private static final Map<String, String> ALIASES = Map.of("/", "index.html", "/settings", "settings.html");
+    /** The app's own "not found" page: it holds no data, so it is as public as the other pages. */
+    private static final String NOT_FOUND_PAGE = "404.html";
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"),
             Map.entry("css", "text/css; charset=utf-8"),
@@ -57,6 +59,11 @@ public final class StaticFiles {
     /** The page or asset at {@code path}, as a handler serving it; empty when there is none. */
     Optional<Handler> find(RequestPath path) {
         return nameOf(path).flatMap(this::asset).map(asset -> request -> serve(request, asset));
+    }
+
+    /** The "not found" page, answering 404, for a browser that opens an address nothing answers; empty without one. */
+    Optional<Handler> notFoundPage() {
+        return asset(NOT_FOUND_PAGE).map(asset -> request -> serveNotFound(request, asset));
     }
 
     private static Optional<String> nameOf(RequestPath path) {
@@ -102,20 +109,35 @@ public final class StaticFiles {
     }
 
     private static void serve(Request request, Asset asset) throws IOException {
-        Headers headers = request.exchange().getResponseHeaders();
-        headers.set("Content-Type", asset.type());
+        Headers headers = pageHeaders(request, asset);
         headers.set("ETag", asset.etag());
         // Revalidate every time: the ETag makes that a cheap 304, and a new jar's pages are never stale.
         headers.set("Cache-Control", "no-cache");
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Referrer-Policy", "no-referrer");
-        headers.set("X-Frame-Options", "DENY");
-        headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
         if (request.header("If-None-Match").filter(asset.etag()::equals).isPresent()) {
             request.exchange().sendResponseHeaders(304, -1);
             return;
         }
-        request.exchange().sendResponseHeaders(200, asset.bytes().length);
+        send(request, 200, asset);
+    }
+
+    /** No ETag: a 404 is not cached, so the address works as soon as something answers it. */
+    private static void serveNotFound(Request request, Asset asset) throws IOException {
+        pageHeaders(request, asset).set("Cache-Control", "no-store");
+        send(request, 404, asset);
+    }
+
+    private static Headers pageHeaders(Request request, Asset asset) {
+        Headers headers = request.exchange().getResponseHeaders();
+        headers.set("Content-Type", asset.type());
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("Referrer-Policy", "no-referrer");
+        headers.set("X-Frame-Options", "DENY");
+        headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        return headers;
+    }
+
+    private static void send(Request request, int status, Asset asset) throws IOException {
+        request.exchange().sendResponseHeaders(status, asset.bytes().length);
         try (OutputStream out = request.exchange().getResponseBody()) {
             out.write(asset.bytes());
         }

@@ -10,9 +10,9 @@ import relay.chat.ChatService;
 import relay.config.Config;
 import relay.config.Key;
 import relay.config.Source;
-import relay.domain.Attempt;
 import relay.domain.AttemptOutcome;
 import relay.domain.AttemptStats;
+import relay.domain.Failure;
 import relay.domain.MessageKind;
 import relay.store.StorageFault;
 import relay.store.StoreStatus;
@@ -45,11 +45,8 @@ final class StatusRoutes {
                      String lastFailureAt) {
     }
 
-    record FailureView(String at, String messageId, int attempt, Integer statusCode, String error) {
-    }
-
     record StatusView(Views.CircuitView circuit, WebhookView webhook, Map<String, Long> queue, StatsView stats,
-                      List<FailureView> recentFailures) {
+                      List<Views.FailureView> recentFailures) {
     }
 
     record HealthView(String status, String store) {
@@ -67,6 +64,7 @@ final class StatusRoutes {
                     request.respondJson(200, status());
                 })
                 .post("/chat/webhook-test", request -> request.respondJson(200, testEvent()))
+                .get("/chat/failures", this::failures)
                 .get("/chat/config", request -> request.respondJson(200, Map.of("settings", settings())));
     }
 
@@ -82,8 +80,7 @@ final class StatusRoutes {
 
     StatusView status() {
         return new StatusView(views.circuit(chat.circuit()), webhook(), Views.queue(chat.counts(), chat.waiting()),
-                stats(),
-                chat.recentFailures(RECENT_FAILURES).stream().map(StatusRoutes::failure).toList());
+                stats(), chat.failures(RECENT_FAILURES, null).stream().map(views::failure).toList());
     }
 
     private WebhookView webhook() {
@@ -108,8 +105,13 @@ final class StatusRoutes {
                 Views.iso(s.lastFailureAt()));
     }
 
-    private static FailureView failure(Attempt a) {
-        return new FailureView(Views.iso(a.startedAt()), a.messageId(), a.number(), a.statusCode(), a.error());
+    /** Every failed attempt, the latest first, a page at a time. */
+    private void failures(Request request) throws IOException {
+        int limit = ChatRoutes.limit(request);
+        Failure.Position before = request.query("before").map(Cursors::failure).orElse(null);
+        List<Failure> page = chat.failures(limit + 1, before);
+        boolean hasMore = page.size() > limit;
+        request.respondJson(200, views.failures(hasMore ? page.subList(0, limit) : page, hasMore));
     }
 
     private Map<String, Object> testEvent() {

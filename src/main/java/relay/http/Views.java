@@ -14,13 +14,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
+import relay.chat.ContactBook;
 import relay.chat.PhoneNumbers;
+import relay.chat.Snippets;
 import relay.domain.Attachment;
 import relay.domain.Attempt;
 import relay.domain.AttemptOutcome;
+import relay.domain.Contact;
 import relay.domain.Conversation;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageKind;
 import relay.domain.MessageStatus;
@@ -35,16 +39,20 @@ import relay.webhook.DeliveryEvent;
 final class Views {
     /** The status shown for a delivery that waits for an earlier message of its phone; derived, never stored. */
     static final String WAITING = "waiting";
+    /** How much of a message's text a list of failures or of search results shows. */
+    static final int SNIPPET_LENGTH = 80;
 
     private final PhoneNumbers phones;
+    private final ContactBook contacts;
     private final ToIntFunction<MessageKind> maxRetries;
     private final InstantSource clock;
     private final Function<String, Optional<Delivery>> heads;
 
     /** @param heads what the later messages of a phone wait for, as the queue says now */
-    Views(PhoneNumbers phones, ToIntFunction<MessageKind> maxRetries, InstantSource clock,
+    Views(PhoneNumbers phones, ContactBook contacts, ToIntFunction<MessageKind> maxRetries, InstantSource clock,
           Function<String, Optional<Delivery>> heads) {
         this.phones = phones;
+        this.contacts = contacts;
         this.maxRetries = maxRetries;
         this.clock = clock;
         this.heads = heads;
@@ -63,7 +71,8 @@ final class Views {
      * @param waitingFor that earlier message, while waiting; else null
      * @param blocking   a failed message that holds its conversation back until it is resent or skipped (strict)
      */
-    record MessageView(String id, String phone, String phoneDisplay, long sequence, String kind, String text,
+    record MessageView(String id, String phone, String phoneDisplay, String contactName, long sequence, String kind,
+                       String text,
                        String createdAt, AttachmentView attachment, String status, int attempts, int maxAttempts,
                        String nextAttemptAt, String lastError, String updatedAt, WaitingFor waitingFor,
                        boolean blocking) {
@@ -102,8 +111,8 @@ final class Views {
      * @param revision  larger in a newer copy of the same phone's row
      * @param blockedBy the failed message that holds the conversation back (strict ordering); else null
      */
-    record ConversationView(String phone, String phoneDisplay, MessageView lastMessage, Map<String, Long> summary,
-                            long total, long revision, String blockedBy) {
+    record ConversationView(String phone, String phoneDisplay, String contactName, MessageView lastMessage,
+                            Map<String, Long> summary, long total, long revision, String blockedBy) {
     }
 
     /** @param nextBefore what to pass as {@code before} for the next page; null on the last page */
@@ -118,6 +127,48 @@ final class Views {
     record DeliveryChange(String id, String phone, String status, int attempts, int maxAttempts, String nextAttemptAt,
                           String lastError, String updatedAt, WaitingFor waitingFor, boolean blocking,
                           ConversationView conversation) {
+    }
+
+    /** A phone and its name (null when it has none), as {@code /chat/contacts} and the {@code contact} event show it. */
+    record ContactView(String phone, String phoneDisplay, String contactName) {
+    }
+
+    /**
+     * A failed attempt as the list of failures shows it: the message's phone and name, and its text's start
+     * ({@link #SNIPPET_LENGTH} characters) or its file's name.
+     */
+    record FailureView(String at, String messageId, String phone, String phoneDisplay, String contactName,
+                       String kind, String snippet, String filename, int attempt, Integer statusCode, String error) {
+    }
+
+    /** @param nextBefore what to pass as {@code before} for the next page; null on the last page */
+    record FailurePage(List<FailureView> failures, boolean hasMore, String nextBefore) {
+    }
+
+    /** Where the query was found in a snippet, in UTF-16 units as JavaScript counts them. */
+    record Highlight(int start, int end) {
+    }
+
+    /**
+     * A message found by a search: the text around the match (or its start, when the match is in the file name).
+     *
+     * @param highlight null when the match is not in the snippet
+     */
+    record MessageHit(String id, String phone, String phoneDisplay, String contactName, String kind,
+                      String createdAt, String snippet, Highlight highlight, String filename) {
+    }
+
+    /** A page of one kind of search result; {@code nextBefore} continues it, null on its last page. */
+    record SearchSection<T>(List<T> items, boolean hasMore, String nextBefore) {
+    }
+
+    /**
+     * A search's answer: either section is null when the request asked for the other one only.
+     *
+     * @param textSearched false when the query is too short to search message text: then messages is empty
+     */
+    record SearchResult(String query, boolean textSearched, SearchSection<ConversationView> conversations,
+                        SearchSection<MessageHit> messages) {
     }
 
     record CircuitView(String state, int consecutiveFailures, int failureThreshold, long openSeconds, String openedAt,
@@ -139,7 +190,8 @@ final class Views {
         Message m = status.message();
         Delivery d = status.delivery();
         Turn turn = turn(m.phone(), d, headOf);
-        return new MessageView(m.id(), m.phone(), phones.display(m.phone()), m.sequence(), m.kind().wireName(),
+        return new MessageView(m.id(), m.phone(), phones.display(m.phone()), contacts.nameOf(m.phone()), m.sequence(),
+                m.kind().wireName(),
                 m.text(), iso(m.createdAt()), m.attachment() == null ? null : AttachmentView.of(m.attachment()),
                 shownStatus(d, turn), d.attempts(), maxAttempts(m.kind()), iso(d.nextAttemptAt()), d.lastError(),
                 iso(d.updatedAt()), waitingFor(turn), turn instanceof Turn.Blocking);
@@ -166,14 +218,46 @@ final class Views {
         Optional<Delivery> head = heads.apply(c.phone());
         String blockedBy = head.filter(delivery -> delivery.state() == DeliveryState.FAILED)
                 .map(Delivery::messageId).orElse(null);
-        return new ConversationView(c.phone(), phones.display(c.phone()), message(c.last(), phone -> head),
-                states(c.summary()), c.total(), c.revision(), blockedBy);
+        return new ConversationView(c.phone(), phones.display(c.phone()), contacts.nameOf(c.phone()),
+                message(c.last(), phone -> head), states(c.summary()), c.total(), c.revision(), blockedBy);
     }
 
     /** A page of the sidebar; the cursor of the next page is the place of this page's last row. */
     ConversationPage conversations(List<Conversation> page, boolean hasMore) {
         String nextBefore = hasMore ? ConversationCursor.of(page.getLast().position()) : null;
         return new ConversationPage(page.stream().map(this::conversation).toList(), hasMore, nextBefore);
+    }
+
+    /** The name of {@code phone} (E.164), or null. */
+    String contactName(String phone) {
+        return contacts.nameOf(phone);
+    }
+
+    ContactView contact(Contact c) {
+        return new ContactView(c.phone(), phones.display(c.phone()), c.name());
+    }
+
+    FailureView failure(Failure f) {
+        Message m = f.message();
+        Attempt a = f.attempt();
+        return new FailureView(iso(a.startedAt()), m.id(), m.phone(), phones.display(m.phone()),
+                contacts.nameOf(m.phone()), m.kind().wireName(), Snippets.start(m.text(), SNIPPET_LENGTH),
+                m.attachment() == null ? null : m.attachment().filename(), a.number(), a.statusCode(), a.error());
+    }
+
+    /** A page of failures, latest first; the cursor of the next page is the place of this page's last one. */
+    FailurePage failures(List<Failure> page, boolean hasMore) {
+        String nextBefore = hasMore ? Cursors.of(page.getLast().position()) : null;
+        return new FailurePage(page.stream().map(this::failure).toList(), hasMore, nextBefore);
+    }
+
+    MessageHit hit(Message m, String query) {
+        String filename = m.attachment() == null ? null : m.attachment().filename();
+        Snippets.Excerpt excerpt = m.text() == null ? null : Snippets.around(m.text(), query, SNIPPET_LENGTH);
+        Highlight highlight = excerpt == null || excerpt.matchStart() < 0 ? null
+                : new Highlight(excerpt.matchStart(), excerpt.matchEnd());
+        return new MessageHit(m.id(), m.phone(), phones.display(m.phone()), contacts.nameOf(m.phone()),
+                m.kind().wireName(), iso(m.createdAt()), excerpt == null ? null : excerpt.text(), highlight, filename);
     }
 
     DeliveryChange deliveryChange(DeliveryEvent e, Optional<Conversation> row) {

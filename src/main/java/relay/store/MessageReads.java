@@ -9,6 +9,7 @@ import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.MessageStatus;
 import relay.domain.Ordering;
 
@@ -62,6 +63,9 @@ public interface MessageReads {
      */
     AttemptMetrics metrics(List<Long> bucketMillis);
 
-    /** The latest failed attempts, newest first. */
-    List<Attempt> recentFailures(int limit);
+    /**
+     * Failed attempts with their messages, the latest first: up to {@code limit} placed after {@code before} (or from
+     * the latest when null).
+     */
+    List<Failure> failures(int limit, Failure.Position before);
 }

@@ -69,7 +69,9 @@ class BrowserSettingsTest extends BrowserTest {
         WebElement newest = rows.getFirst();
         WebElement link = newest.findElement(testId("message-link"));
         assertEquals(second, link.getText());
-        assertTrue(link.getAttribute("href").endsWith("/#message=" + second), link.getAttribute("href"));
+        assertTrue(link.getAttribute("href").endsWith("/#phone=%2B" + PHONE.substring(1) + "&message=" + second),
+                "a failure names its phone, so the link opens the message in its conversation: "
+                        + link.getAttribute("href"));
         assertTrue(newest.getText().contains("HTTP 500"), newest.getText());
         assertTrue(rows.get(1).getText().contains(first), rows.get(1).getText());
         String when = newest.findElement(By.tagName("time")).getAttribute("title");

@@ -236,6 +236,23 @@ class ChatApiTest {
     }
 
     @Test
+    void shouldAnswerAPageCheckingAsTheOperatorTypesWithoutAnErrorStatus() {
+        HttpResponse<String> invalid = app.get("/chat/phone-check?phone=12345&lenient=true");
+        JsonNode valid = json(app.get("/chat/phone-check?phone=11%2099999-9999&lenient=true"));
+
+        assertEquals(200, invalid.statusCode());
+        assertEquals(false, json(invalid).path("valid").asBoolean(true));
+        assertEquals("invalid_phone", json(invalid).path("error").path("code").asText());
+        assertEquals("phone", json(invalid).path("error").path("field").asText());
+        assertEquals(true, valid.path("valid").asBoolean());
+        assertEquals("+5511999999999", valid.path("phone").asText());
+        assertEquals("(11) 99999-9999", valid.path("display").asText());
+        assertEquals("phone_required", json(app.get("/chat/phone-check?lenient=true")).path("error").path("code")
+                .asText());
+        assertEquals(400, app.get("/chat/phone-check?phone=12345&lenient=maybe").statusCode());
+    }
+
+    @Test
     void shouldShowOneMessageWithItsAttemptHistory() {
         responses.enqueue(new MockResponse.Builder().code(500).body("boom").build());
         String id = app.sendText(PHONE, "retry me");

@@ -84,6 +84,8 @@ class HttpHygieneTest {
         String path = pattern.contains("{id}") ? pattern.replace("{id}", ids.get(pattern.split("/")[2])) : pattern;
         return switch (pattern) {
             case "/chat/messages", "/chat/phone-check" -> path + "?phone=" + PHONE.substring(1);
+            case "/chat/contacts/{phone}" -> "/chat/contacts/" + PHONE.substring(1);
+            case "/chat/search" -> path + "?q=hello";
             default -> path;
         };
     }

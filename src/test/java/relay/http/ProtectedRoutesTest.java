@@ -48,6 +48,9 @@ class ProtectedRoutesTest {
     private static final String TOKEN = "correct-horse-battery-staple";
     private static final String MESSAGE_ID = "msg_01m8evj50w2sqnbt17vswwbx52";
     private static final String ATTACHMENT_ID = "att_01m8evj50w2sqnbt17vswwbx52";
+    /** What a browser sends when the operator opens an address: the only requests that may get the 404 page. */
+    private static final String BROWSER_ACCEPT = "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+            + "*/*;q=0.8";
 
     @TempDir
     static Path dir;
@@ -154,6 +157,10 @@ class ProtectedRoutesTest {
                 Refusal.SIGN_IN},
             {"a forwarded loopback address", method, path, List.of("X-Forwarded-For: 127.0.0.1",
                 "X-Real-IP: 127.0.0.1"), Refusal.SIGN_IN},
+            {"a browser opening it", method, path, List.of(BROWSER_ACCEPT), Refusal.SIGN_IN},
+            {"a browser opening it, HEAD", "HEAD", path, List.of(BROWSER_ACCEPT), Refusal.SIGN_IN},
+            {"a browser opening it, Accept in capitals", method, path, List.of("ACCEPT: TEXT/HTML"),
+                Refusal.SIGN_IN},
         };
         for (Object[] row : table) {
             @SuppressWarnings("unchecked")
@@ -267,6 +274,47 @@ class ProtectedRoutesTest {
         assertEquals(401, anonymous.status(), path + " " + anonymous.body());
         assertTrue(signedIn.status() == 404 || signedIn.status() == 400, path + " " + signedIn.body());
         assertTrue(signedIn.isJson());
+    }
+
+    /** The page holds no data and nothing is behind the path, so it needs no token; see the spellings above. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/nothing", "/chat/nothing-here", "/favicon.ico", "/HEALTHZ", "/chat/messages/x/y",
+        "/demo/webhook/nothing"})
+    void shouldShowABrowserTheAppsOwnNotFoundPageWhereNothingAnswers(String path) {
+        for (List<String> extra : List.of(List.<String>of(), List.of("Authorization: Bearer " + TOKEN))) {
+            List<String> headers = new ArrayList<>(extra);
+            headers.add(BROWSER_ACCEPT);
+            RawHttp.Response page = RawHttp.send(app.port(), "GET", path, headers.toArray(String[]::new));
+            RawHttp.Response head = RawHttp.send(app.port(), "HEAD", path, headers.toArray(String[]::new));
+
+            assertEquals(404, page.status(), path);
+            assertEquals("text/html; charset=utf-8", page.header("Content-Type").orElseThrow());
+            assertEquals(StaticFiles.CONTENT_SECURITY_POLICY, page.header("Content-Security-Policy").orElseThrow());
+            assertEquals("no-store", page.header("Cache-Control").orElseThrow());
+            assertTrue(page.body().contains("Nothing is here"), page.body());
+            assertEquals(404, head.status(), path);
+            assertEquals("", head.body());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/chat//session", "/chat/./session", "/%2e%2e/pom.xml", "/js%2Fapi.js"})
+    void shouldAskABrowserForTheTokenBeforeSayingAPathIsMalformed(String path) {
+        RawHttp.Response response = RawHttp.send(app.port(), "GET", path, BROWSER_ACCEPT);
+
+        assertEquals(401, response.status(), path + " " + response.body());
+        assertTrue(response.isJson());
+    }
+
+    @Test
+    void shouldAskABrowserForTheTokenBeforeAnythingButReadingAPath() {
+        for (String method : List.of("POST", "PUT", "DELETE", "OPTIONS")) {
+            RawHttp.Response response = RawHttp.send(app.port(), method, "/nothing", BROWSER_ACCEPT,
+                    "Content-Length: 0");
+
+            assertEquals(401, response.status(), method);
+            assertTrue(response.isJson(), method);
+        }
     }
 
     @Test

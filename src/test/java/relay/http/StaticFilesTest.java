@@ -131,6 +131,21 @@ class StaticFilesTest {
     }
 
     @Test
+    void shouldShowABrowserTheNotFoundPageAndAnApiClientJson() throws Exception {
+        HttpRequest browser = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/chat/nope"))
+                .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8").GET().build();
+
+        HttpResponse<String> page = CLIENT.send(browser, HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(404, page.statusCode());
+        assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
+        assertTrue(page.headers().firstValue("ETag").isEmpty(), "a 404 is never revalidated into a 304");
+        assertTrue(page.body().contains("href=\"/\""), "a way back to the chat");
+        assertEquals("not_found", error(send("GET", "/chat/nope")).path("code").asText());
+    }
+
+    @Test
     void shouldAnswerAWrongMethodWith405AndAllow() throws Exception {
         HttpResponse<String> response = send("DELETE", "/healthz");
 

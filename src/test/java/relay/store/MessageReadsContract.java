@@ -21,6 +21,7 @@ import relay.domain.AttemptMetrics;
 import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.domain.Ordering;
@@ -176,17 +177,55 @@ public abstract class MessageReadsContract extends StoreContract {
     }
 
     @Test
-    void shouldSummariseAttemptsAndListRecentFailuresNewestFirst() {
+    void shouldSummariseAttemptsAndListFailuresLatestFirstWithTheirMessages() {
         assertEquals(new AttemptStats(0, 0, 0, null, null), reads.stats());
-        List<Attempt> attempts = fourAttempts(fixture.accept(queue, ALICE, "hello"));
+        Message hello = fixture.accept(queue, ALICE, "hello");
+        List<Attempt> attempts = fourAttempts(hello);
         Attempt timeout = attempts.get(0);
         Attempt serverError = attempts.get(1);
         Attempt success = attempts.get(2);
         Attempt redirect = attempts.get(3);
 
         assertEquals(new AttemptStats(4, 1, 3, success.startedAt(), redirect.startedAt()), reads.stats());
-        assertEquals(List.of(redirect, serverError), reads.recentFailures(2));
-        assertEquals(List.of(redirect, serverError, timeout), reads.recentFailures(10));
+        assertEquals(List.of(redirect, serverError), attemptsOf(reads.failures(2, null)));
+        List<Failure> all = reads.failures(10, null);
+        assertEquals(List.of(redirect, serverError, timeout), attemptsOf(all));
+        assertEquals(List.of(hello, hello, hello), all.stream().map(Failure::message).toList());
+        assertThrows(IllegalArgumentException.class, () -> reads.failures(0, null));
+    }
+
+    @Test
+    void shouldPageFailuresLatestFirstFromACursorThatStaysValidWhileAttemptsFail() throws Exception {
+        String report = fixture.saveAttachment(attachments, "the report").id();
+        List<Attempt> failed = new ArrayList<>();
+        for (int number = 1; number <= 5; number++) {
+            Message message = number % 2 == 0
+                    ? queue.accept(fixture.newMessage(BOB, null, report), DeliveryState.QUEUED)
+                    : fixture.accept(queue, ALICE, "hello " + number);
+            failed.add(fixture.failedAttempt(message.id(), number, 500 + number));
+            fixture.settle(queue, failed.getLast(), DeliveryState.FAILED, null, "HTTP 50" + number);
+        }
+        // Two attempts that started in the same millisecond are told apart by the order they were recorded in.
+        Message text = fixture.accept(queue, ALICE, "hello 6");
+        Attempt twin = new Attempt(text.id(), 6, failed.getLast().startedAt(), 10, 503, "HTTP 503", null);
+        fixture.settle(queue, twin, DeliveryState.FAILED, null, "HTTP 503");
+
+        List<Failure> first = reads.failures(2, null);
+        Message later = fixture.accept(queue, ALICE, "hello 7");
+        fixture.settle(queue, fixture.failedAttempt(later.id(), 7, 502), DeliveryState.FAILED, null, "HTTP 502");
+        List<Failure> second = reads.failures(2, first.getLast().position());
+        List<Failure> third = reads.failures(2, second.getLast().position());
+        List<Failure> fourth = reads.failures(2, third.getLast().position());
+
+        assertEquals(List.of(twin, failed.get(4)), attemptsOf(first));
+        assertEquals(List.of(failed.get(3), failed.get(2)), attemptsOf(second));
+        assertEquals(List.of(failed.get(1), failed.get(0)), attemptsOf(third));
+        assertEquals(List.of(), fourth);
+        assertEquals(report, second.getFirst().message().attachment().id(), "a file's message comes with its attachment");
+    }
+
+    private static List<Attempt> attemptsOf(List<Failure> page) {
+        return page.stream().map(Failure::attempt).toList();
     }
 
     @Test

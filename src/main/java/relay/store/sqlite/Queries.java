@@ -18,6 +18,7 @@ import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.MessageStatus;
 
 /** The reads, each one statement so it sees one committed snapshot; shared by readers and the writer. */
@@ -28,10 +29,10 @@ final class Queries {
             .map(state -> "'" + state.wireName() + "'")
             .collect(Collectors.joining(", "));
     /** The sidebar's rows come from the conversations table the schema's triggers keep, one row per phone. */
-    private static final String CONVERSATION_COLUMNS = Rows.STATUS_COLUMNS + ", c.phone, c.total, "
+    static final String CONVERSATION_COLUMNS = Rows.STATUS_COLUMNS + ", c.phone, c.total, "
             + Arrays.stream(STATES).map(state -> "c." + state.wireName()).collect(Collectors.joining(", "))
             + ", c.revision";
-    private static final String CONVERSATION_FROM = " FROM conversations c"
+    static final String CONVERSATION_FROM = " FROM conversations c"
             + " JOIN messages m ON m.id = c.last_message_id"
             + " JOIN deliveries d ON d.message_id = m.id"
             + " LEFT JOIN attachments a ON a.id = m.attachment_id";
@@ -58,8 +59,16 @@ final class Queries {
     // Insertion order is the order attempts happened in, also across re-deliveries that restart the numbers.
     private static final String ATTEMPTS = "SELECT " + Rows.ATTEMPT_COLUMNS
             + " FROM attempts WHERE message_id = ? ORDER BY id";
-    private static final String RECENT_FAILURES = "SELECT " + Rows.ATTEMPT_COLUMNS
-            + " FROM attempts WHERE succeeded = 0 ORDER BY started_at DESC, id DESC LIMIT ?";
+    // Both walk attempts_by_outcome (succeeded, started_at, and the rowid id after them) from its end or the cursor.
+    private static final String FAILURE_COLUMNS = Rows.STATUS_COLUMNS + ", " + prefixed("t.", Rows.ATTEMPT_COLUMNS)
+            + ", t.id";
+    private static final String FAILURE_FROM = " FROM attempts t JOIN messages m ON m.id = t.message_id"
+            + " JOIN deliveries d ON d.message_id = m.id LEFT JOIN attachments a ON a.id = m.attachment_id"
+            + " WHERE t.succeeded = 0";
+    private static final String LATEST_FIRST = " ORDER BY t.started_at DESC, t.id DESC LIMIT ?";
+    static final String FAILURES_LATEST = "SELECT " + FAILURE_COLUMNS + FAILURE_FROM + LATEST_FIRST;
+    static final String FAILURES_BEFORE = "SELECT " + FAILURE_COLUMNS + FAILURE_FROM
+            + " AND (t.started_at, t.id) < (?, ?)" + LATEST_FIRST;
     private static final String SHA256_REFERENCED = "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1";
     private static final String COUNTS = "SELECT state, COUNT(*) FROM deliveries GROUP BY state";
     private static final String STATS = "SELECT (SELECT COUNT(*) FROM attempts),"
@@ -117,7 +126,7 @@ final class Queries {
         return Rows.first(query, Queries::conversation);
     }
 
-    private static Conversation conversation(ResultSet row) throws SQLException {
+    static Conversation conversation(ResultSet row) throws SQLException {
         int phone = Rows.STATUS_COLUMN_COUNT + 1;
         int total = phone + 1;
         Map<DeliveryState, Long> summary = new EnumMap<>(DeliveryState.class);
@@ -146,10 +155,25 @@ final class Queries {
         return Rows.list(query, Rows::attempt);
     }
 
-    static List<Attempt> recentFailures(SqlSession session, int limit) throws SQLException {
-        PreparedStatement query = session.prepare(RECENT_FAILURES);
-        query.setInt(1, limit);
-        return Rows.list(query, Rows::attempt);
+    static List<Failure> failures(SqlSession session, int limit, Failure.Position before) throws SQLException {
+        PreparedStatement query;
+        if (before == null) {
+            query = session.prepare(FAILURES_LATEST);
+            query.setInt(1, limit);
+        } else {
+            query = session.prepare(FAILURES_BEFORE);
+            query.setLong(1, before.startedAt().toEpochMilli());
+            query.setLong(2, before.recorded());
+            query.setInt(3, limit);
+        }
+        return Rows.list(query, Queries::failure);
+    }
+
+    private static Failure failure(ResultSet row) throws SQLException {
+        Attempt attempt = Rows.attempt(row, Rows.STATUS_COLUMN_COUNT + 1);
+        long recorded = row.getLong(Rows.STATUS_COLUMN_COUNT + Rows.ATTEMPT_COLUMN_COUNT + 1);
+        return new Failure(attempt, Rows.messageStatus(row).message(),
+                new Failure.Position(attempt.startedAt(), recorded));
     }
 
     /** Every state, zeros included, in the enum's order. */
@@ -211,5 +235,9 @@ final class Queries {
         try (ResultSet row = session.prepare("SELECT 1").executeQuery()) {
             return row.next();
         }
+    }
+
+    private static String prefixed(String prefix, String columns) {
+        return Arrays.stream(columns.split(", ")).map(column -> prefix + column).collect(Collectors.joining(", "));
     }
 }

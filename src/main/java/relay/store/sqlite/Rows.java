@@ -31,6 +31,7 @@ final class Rows {
     static final String DELIVERY_COLUMNS = "message_id, state, attempts, next_attempt_at, last_error, updated_at";
     static final String ATTEMPT_COLUMNS =
             "message_id, number, started_at, duration_ms, status_code, error, response_snippet";
+    static final int ATTEMPT_COLUMN_COUNT = 7;
 
     private Rows() {
     }
@@ -93,10 +94,14 @@ final class Rows {
     }
 
     static Attempt attempt(ResultSet row) throws SQLException {
-        int status = row.getInt(5);
+        return attempt(row, 1);
+    }
+
+    static Attempt attempt(ResultSet row, int from) throws SQLException {
+        int status = row.getInt(from + 4);
         Integer statusCode = row.wasNull() ? null : status;
-        return new Attempt(row.getString(1), row.getInt(2), instant(row, 3), row.getLong(4), statusCode,
-                row.getString(6), row.getString(7));
+        return new Attempt(row.getString(from), row.getInt(from + 1), instant(row, from + 2), row.getLong(from + 3),
+                statusCode, row.getString(from + 5), row.getString(from + 6));
     }
 
     /** Null stays null: several instants are optional. */

@@ -14,6 +14,9 @@ import java.util.List;
  * {@code retired_sequences} (the highest sequence of each phone's deleted messages, so numbers are never reused) and
  * {@code housekeeping_totals} (what was deleted, for /metrics).
  *
+ * <p>Message search needs SQLite 3.45 or newer with FTS5 (its trigram tokenizer, accent folding and contentless
+ * deletes), as the driver's own SQLite is: without them the migration, and so the start, fails.
+ *
  * <p>Migration {@value #QUEUE} makes the deliveries the queue: each row holds what the engine needs to claim it (see
  * {@link Queue}), so nothing about what is due lives anywhere else.
  */
@@ -152,6 +155,39 @@ final class Schema {
                 WHERE phone = OLD.phone AND last_message_id = OLD.id;
             END;
             """, """
+            -- The names the operator gives phones. name_key is the name folded as relay.store.SearchText folds a
+            -- search (lower case, no accents), so searching compares like with like.
+            CREATE TABLE contacts (
+                phone    TEXT PRIMARY KEY,
+                name     TEXT NOT NULL,
+                name_key TEXT NOT NULL
+            );
+            -- Message search: a trigram index of every message's text and file name, so any part of a word is found
+            -- without reading every message. It is contentless (the text stays in messages alone); its rowid is the
+            -- message's key in message_search_keys, an integer that grows in the order messages were stored and is
+            -- never reused, so a page of results is read newest first straight from the index. Triggers keep both
+            -- in the same transaction as the message's insert or delete, whoever makes it.
+            CREATE TABLE message_search_keys (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                message_id TEXT NOT NULL UNIQUE
+            );
+            CREATE VIRTUAL TABLE message_search USING fts5 (text, filename, content = '', contentless_delete = 1,
+                tokenize = 'trigram remove_diacritics 1');
+            INSERT INTO message_search_keys (message_id) SELECT id FROM messages ORDER BY created_at, id;
+            INSERT INTO message_search (rowid, text, filename)
+            SELECT k.id, m.text, a.filename FROM message_search_keys k JOIN messages m ON m.id = k.message_id
+            LEFT JOIN attachments a ON a.id = m.attachment_id;
+            CREATE TRIGGER message_search_on_new_message AFTER INSERT ON messages BEGIN
+                INSERT INTO message_search_keys (message_id) VALUES (NEW.id);
+                INSERT INTO message_search (rowid, text, filename)
+                VALUES ((SELECT id FROM message_search_keys WHERE message_id = NEW.id), NEW.text,
+                        (SELECT filename FROM attachments WHERE id = NEW.attachment_id));
+            END;
+            CREATE TRIGGER message_search_on_message_removed AFTER DELETE ON messages BEGIN
+                DELETE FROM message_search WHERE rowid = (SELECT id FROM message_search_keys WHERE message_id = OLD.id);
+                DELETE FROM message_search_keys WHERE message_id = OLD.id;
+            END;
+            """, """
             -- The queue. next_attempt_at is when a delivery is due: at acceptance for a new one, the retry's time,
             -- and for one being sent the end of its claim's lease (lease_until), after which it is due again. A claim
             -- (claimed_by, claim_token) fences the writes of its attempt. position orders one phone's deliveries:
@@ -173,10 +209,8 @@ final class Schema {
             CREATE INDEX deliveries_in_line ON deliveries (phone, state, position);
             """);
 
-    /** The version whose migration made the sidebar's conversations table. */
-    static final int CONVERSATIONS = 4;
     /** The version whose migration made the deliveries the queue. */
-    static final int QUEUE = 5;
+    static final int QUEUE = 6;
 
     static final int CURRENT_VERSION = MIGRATIONS.size();
 
@@ -191,11 +225,16 @@ final class Schema {
      * @throws NewerSchemaException when the file was written by a newer build
      */
     static int migrate(SqlSession session) throws SQLException {
+        return migrate(session, CURRENT_VERSION);
+    }
+
+    /** Migrates only up to {@code target}: for tests that need a database as an older build left it. */
+    static int migrate(SqlSession session, int target) throws SQLException {
         int version = version(session);
         if (version > CURRENT_VERSION) {
             throw new NewerSchemaException(version);
         }
-        for (int next = version + 1; next <= CURRENT_VERSION; next++) {
+        for (int next = version + 1; next <= target; next++) {
             session.runOnce("BEGIN IMMEDIATE");
             try {
                 session.runScript(MIGRATIONS.get(next - 1));
@@ -206,7 +245,7 @@ final class Schema {
                 throw e;
             }
         }
-        return CURRENT_VERSION - version;
+        return Math.max(0, target - version);
     }
 
     static int version(SqlSession session) throws SQLException {

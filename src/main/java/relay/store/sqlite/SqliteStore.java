@@ -27,6 +27,7 @@ import relay.domain.AttemptStats;
 import relay.domain.Conversation;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.domain.NewMessage;
@@ -425,9 +426,9 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     @Override
-    public List<Attempt> recentFailures(int limit) {
+    public List<Failure> failures(int limit, Failure.Position before) {
         requirePositive(limit);
-        return read(session -> Queries.recentFailures(session, limit));
+        return read(session -> Queries.failures(session, limit, before));
     }
 
     @Override
@@ -487,7 +488,7 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     // SQLite treats a negative LIMIT as "no limit", which would turn a bad parameter into a full scan.
-    private static void requirePositive(int limit) {
+    static void requirePositive(int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1: " + limit);
         }

@@ -11,7 +11,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +28,8 @@ import relay.store.StoreFixture;
  * deleted, and built for a database from before the table. What every backend promises is in MessageReadsContract.
  */
 class ConversationsTest {
+    /** The schema version before the one that added the conversations table. */
+    private static final int BEFORE_CONVERSATIONS = 3;
     private static final List<String> PHONES = List.of("+5511999990001", "+5511999990002", "+5511999990003",
             "+5511999990004", "+5511999990005");
 
@@ -100,44 +102,28 @@ class ConversationsTest {
 
     @Test
     void shouldBuildTheRowsOfMessagesStoredBeforeTheTableExisted() throws Exception {
-        Message alice1 = fixture.accept(outbox, PHONES.get(0), "a1");
-        Message alice2 = fixture.accept(outbox, PHONES.get(0), "a2");
-        fixture.accept(outbox, PHONES.get(1), "b1");
-        fixture.settle(outbox, fixture.failedAttempt(alice1.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
-        List<Conversation> before = outbox.conversations(10, null);
-        outbox.close();
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            // The layout before the sidebar's table: without it and the triggers that keep it.
-            try (ResultSet triggers = statement.executeQuery("SELECT name FROM sqlite_master WHERE type = 'trigger'")) {
-                List<String> names = new ArrayList<>();
-                while (triggers.next()) {
-                    names.add(triggers.getString(1));
-                }
-                for (String name : names) {
-                    statement.executeUpdate("DROP TRIGGER " + name);
-                }
-            }
-            statement.executeUpdate("DROP TABLE conversations");
-            // And without what later migrations added to the deliveries, which run again after this one.
-            for (String index : List.of("deliveries_due", "deliveries_in_line")) {
-                statement.executeUpdate("DROP INDEX " + index);
-            }
-            for (String column : List.of("phone", "position", "claimed_by", "claim_token", "lease_until",
-                    "skipped_at")) {
-                statement.executeUpdate("ALTER TABLE deliveries DROP COLUMN " + column);
-            }
-            statement.executeUpdate("PRAGMA user_version = " + (Schema.CONVERSATIONS - 1));
+        Path older = dataDir.resolve("older");
+        String alice = PHONES.get(0);
+        String bob = PHONES.get(1);
+        Instant at = StoreFixture.START;
+        try (OlderSchema database = OlderSchema.create(older, BEFORE_CONVERSATIONS)) {
+            database.message("msg_a1", alice, 1, "a1", at.plusSeconds(1), DeliveryState.FAILED)
+                    .message("msg_a2", alice, 2, "a2", at.plusSeconds(2), DeliveryState.QUEUED)
+                    .message("msg_b1", bob, 1, "b1", at.plusSeconds(3), DeliveryState.DELIVERED);
         }
 
-        outbox = SqliteStore.open(dataDir, fixture.clock);
+        try (SqliteStore migrated = SqliteStore.open(older, fixture.clock)) {
+            List<Conversation> rebuilt = migrated.conversations(10, null);
 
-        List<Conversation> rebuilt = outbox.conversations(10, null);
-        assertEquals(phones(before), phones(rebuilt));
-        assertEquals(alice2.id(), rebuilt.get(1).last().message().id());
-        assertEquals(before.stream().map(Conversation::summary).toList(),
-                rebuilt.stream().map(Conversation::summary).toList());
-        assertEquals(3, fixture.accept(outbox, PHONES.get(0), "a3").sequence());
-        assertEquals(3, outbox.conversationOf(PHONES.get(0)).orElseThrow().total(), "the triggers are back too");
+            assertEquals(List.of(bob, alice), phones(rebuilt));
+            assertEquals("msg_a2", rebuilt.get(1).last().message().id());
+            assertEquals(2, rebuilt.get(1).total());
+            assertEquals(1, rebuilt.get(1).summary().get(DeliveryState.FAILED));
+            assertEquals(1, rebuilt.get(1).summary().get(DeliveryState.QUEUED));
+            assertEquals(1, rebuilt.get(0).summary().get(DeliveryState.DELIVERED));
+            assertEquals(3, fixture.accept(migrated, alice, "a3").sequence());
+            assertEquals(3, migrated.conversationOf(alice).orElseThrow().total(), "the triggers keep it from then on");
+        }
     }
 
     private String queryPlan(String query) throws SQLException {

@@ -1,0 +1,26 @@
+package relay.store.sqlite;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import org.junit.jupiter.api.io.TempDir;
+import relay.store.Contacts;
+import relay.store.ContactsContract;
+
+class SqliteContactsTest extends ContactsContract {
+    @TempDir
+    Path dataDir;
+
+    private SqliteStore store;
+
+    @Override
+    protected Backend open(InstantSource clock) throws IOException {
+        store = SqliteStore.open(dataDir, clock);
+        return Backend.of(store);
+    }
+
+    @Override
+    protected Contacts contacts() {
+        return new SqliteContacts(store);
+    }
+}

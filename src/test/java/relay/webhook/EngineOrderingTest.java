@@ -29,9 +29,9 @@ class EngineOrderingTest extends EngineTestBase {
         webhook.enqueue(503, 1);
         String phone = engine.newPhone();
         List<Message> line = engine.sendTo(phone, 3);
-        Message elsewhere = engine.send("another conversation");
-
         Delivery retrying = engine.await(line.getFirst(), DeliveryState.RETRYING, 1);
+        // Sent once the head has its answer, so that the scripted 503 is the head's.
+        Message elsewhere = engine.send("another conversation");
         engine.await(elsewhere, DeliveryState.DELIVERED);
         assertEquals(line.getFirst().id(), engine.store.head(phone, Ordering.CONVERSATION).orElseThrow().messageId());
         line.subList(1, 3).forEach(message -> assertEquals(0, engine.delivery(message).attempts()));
@@ -62,9 +62,8 @@ class EngineOrderingTest extends EngineTestBase {
         webhook.enqueue(422, 1);
         String phone = engine.newPhone();
         List<Message> line = engine.sendTo(phone, 3);
-        Message elsewhere = engine.send("another conversation");
-
         engine.await(line.getFirst(), DeliveryState.FAILED);
+        Message elsewhere = engine.send("another conversation");
         engine.await(elsewhere, DeliveryState.DELIVERED);
         engine.advance(Duration.ofHours(1));
         assertEquals(2, server.getRequestCount(), "the rest of the conversation waits");

@@ -190,21 +190,20 @@ final class Queue {
     static List<String> hold(SqlSession session, Instant now) throws SQLException {
         PreparedStatement due = session.prepare("SELECT d.message_id" + DUE_TO_HOLD + DUE_ORDER);
         due.setLong(1, now.toEpochMilli());
-        List<String> ids = Rows.list(due, row -> row.getString(1));
-        if (!ids.isEmpty()) {
-            PreparedStatement update = session.prepare(HOLD);
-            update.setLong(1, now.toEpochMilli());
-            update.setLong(2, now.toEpochMilli());
-            update.executeUpdate();
-        }
-        return ids;
+        return moveAll(session, due, HOLD, now);
     }
 
     /** Queues every held delivery, due now, so that they go in the order they were queued; their ids so. */
     static List<String> release(SqlSession session, Instant now) throws SQLException {
-        List<String> ids = Rows.list(session.prepare(HELD_IN_ORDER), row -> row.getString(1));
+        return moveAll(session, session.prepare(HELD_IN_ORDER), RELEASE, now);
+    }
+
+    /** The ids {@code select} finds, then {@code move} (its two parameters both {@code now}) when there are any. */
+    private static List<String> moveAll(SqlSession session, PreparedStatement select, String move, Instant now)
+            throws SQLException {
+        List<String> ids = Rows.list(select, row -> row.getString(1));
         if (!ids.isEmpty()) {
-            PreparedStatement update = session.prepare(RELEASE);
+            PreparedStatement update = session.prepare(move);
             update.setLong(1, now.toEpochMilli());
             update.setLong(2, now.toEpochMilli());
             update.executeUpdate();

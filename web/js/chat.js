@@ -439,7 +439,13 @@ function renderMeta(item, box) {
     mark.addEventListener('click', () => toggleDetail(mark, detail));
     const resend = h('button', { type: 'button', class: 'button small resend', testid: 'resend', text: t('message.resend') });
     resend.addEventListener('click', () => redeliver(item, resend));
-    parts.push(h('span', { class: 'failed-line' }, mark, resend));
+    // A failed message that holds its conversation back (strict ordering) can also be let go.
+    const skip = view.blocking ? h('button', { type: 'button', class: 'button small skip', testid: 'skip',
+      text: t('message.skip'), title: t('message.skipTitle') }) : null;
+    skip?.addEventListener('click', () => skipMessage(item, skip));
+    const blocks = view.blocking ? h('span', { class: 'blocking-note small', testid: 'blocking', text: t('status.blocking') })
+      : null;
+    parts.push(h('span', { class: 'failed-line' }, mark, resend, skip), blocks);
     fill(box, parts);
     box.append(detail);
     return;
@@ -449,8 +455,39 @@ function renderMeta(item, box) {
   parts.push(mark);
   if (status === 'retrying' || status === 'held') {
     parts.push(retryLine(item));
+  } else if (status === 'waiting') {
+    parts.push(waitingLine(item));
   }
   fill(box, parts);
+}
+
+/**
+ * "waits for an earlier message · its retry in …s": a message behind an unfinished earlier one of its conversation,
+ * which it goes after. Clicking shows the earlier message when it is on the page.
+ */
+function waitingLine(item) {
+  const { view } = item;
+  const head = view.waiting_for;
+  const line = h('button', { type: 'button', class: 'link-button retry-line small waiting-line', testid: 'waiting-info',
+    title: t('status.waitingTitle') });
+  line.addEventListener('click', () => {
+    const shown = head && state.items.get(head.id);
+    if (shown) highlight(shown);
+  });
+  const tick = () => {
+    if (!line.isConnected && line.dataset.started) return false;
+    line.dataset.started = 'true';
+    if (item.view !== view) return false;
+    const parts = [t('status.waitingFor')];
+    if (head?.status === 'failed') parts.push(t('status.headFailed'));
+    if (head?.status === 'held') parts.push(t('status.heldShort'));
+    const seconds = head?.status === 'retrying' ? secondsUntil(head.next_attempt_at) : null;
+    if (seconds != null) parts.push(seconds > 0 ? t('status.headRetryIn', { s: seconds }) : t('status.tryingNow'));
+    line.textContent = parts.join(' · ');
+    return true;
+  };
+  everySecond(tick);
+  return line;
 }
 
 /** "attempt n of max · next try in …s", counting down every second while it is on the page. */
@@ -487,6 +524,20 @@ async function redeliver(item, button) {
     const view = await api(`/chat/messages/${encodeURIComponent(item.view.id)}/redeliver`, { method: 'POST' });
     if (view) upsertServerView(view);
     announce(t('announce.resent'));
+  } catch (e) {
+    button.disabled = false;
+    const box = item.el.children[1];
+    fill(box, h('p', { class: 'field-error', role: 'alert', testid: 'message-error', text: errorText(e) }));
+    if (e.code === 'already_delivered' || e.code === 'delivery_in_progress') refreshMessage(item.view.id);
+  }
+}
+
+async function skipMessage(item, button) {
+  button.disabled = true;
+  try {
+    const view = await api(`/chat/messages/${encodeURIComponent(item.view.id)}/skip`, { method: 'POST' });
+    if (view) upsertServerView(view);
+    announce(t('announce.skipped'));
   } catch (e) {
     button.disabled = false;
     const box = item.el.children[1];
@@ -743,6 +794,18 @@ function applyEvent(item, event) {
   item.view = { ...item.view, ...event };
   renderItem(item);
   if (event.status === 'failed') announce(t('announce.failed'));
+  followHead(event);
+}
+
+/** The messages that wait for this one show where it now stands (its retry, its failure). */
+function followHead(event) {
+  for (const other of state.items.values()) {
+    const view = other.view;
+    if (other.local || view.status !== 'waiting' || view.waiting_for?.id !== event.id) continue;
+    other.view = { ...view, waiting_for: { ...view.waiting_for, status: event.status, attempts: event.attempts,
+      next_attempt_at: event.next_attempt_at, last_error: event.last_error } };
+    renderItem(other);
+  }
 }
 
 /** A change that arrived before the message's bubble had its id. */

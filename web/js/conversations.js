@@ -229,6 +229,8 @@ function fillRow(a, row, active, draft) {
             text: last ? previewOf(last) : t('conv.new') }),
         row.unseen ? h('span', { class: 'unseen-dot', testid: 'conversation-unseen', role: 'img',
           title: t('conv.unseen'), 'aria-label': t('conv.unseen'), text: '●' }) : null,
+        row.blocked_by ? h('span', { class: 'blocked-flag', testid: 'conversation-blocked', role: 'img',
+          title: t('conv.blocked'), 'aria-label': t('conv.blocked'), text: '⛔' }) : null,
         row.summary ? summaryBadge(row.summary) : null)));
 }
 

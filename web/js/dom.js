@@ -78,6 +78,7 @@ export const STATUS = {
   sending: { icon: '🕓', key: 'status.sending' },
   retrying: { icon: '↻', key: 'status.retrying' },
   held: { icon: '⏸', key: 'status.held' },
+  waiting: { icon: '⏳', key: 'status.waiting' },
   delivered: { icon: '✓', key: 'status.delivered' },
   failed: { icon: '✗', key: 'status.failed' },
 };

@@ -6,8 +6,8 @@ import { formatDateTime, formatNumber, formatSize, onLangChange, relativeTime, t
 import { startPage } from './page.js';
 
 const POLL_MS = 5000;
-const STATES = ['queued', 'sending', 'retrying', 'held', 'failed', 'delivered'];
-const QUEUE_ICONS = { queued: '🕓', sending: '📤', retrying: '↻', held: '⏸', failed: '✗', delivered: '✓' };
+const STATES = ['queued', 'waiting', 'sending', 'retrying', 'held', 'failed', 'delivered'];
+const QUEUE_ICONS = { queued: '🕓', waiting: '⏳', sending: '📤', retrying: '↻', held: '⏸', failed: '✗', delivered: '✓' };
 const CIRCUIT = {
   closed: { icon: '🟢', key: 'circuit.closed' },
   half_open: { icon: '🟡', key: 'circuit.halfOpen' },

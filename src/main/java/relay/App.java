@@ -21,6 +21,7 @@ import relay.config.Config;
 import relay.config.SelfLoop;
 import relay.domain.Attachment;
 import relay.domain.Message;
+import relay.domain.Scheduler;
 import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
@@ -32,7 +33,7 @@ import relay.store.sqlite.SqliteSessions;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
-import relay.webhook.Dispatcher;
+import relay.webhook.DeliveryEngine;
 import relay.webhook.RetryPolicy;
 import relay.webhook.Signer;
 import relay.webhook.WebhookBody;
@@ -43,21 +44,31 @@ public final class App implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(App.class);
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long a claim on a delivery lasts unless its attempt renews it (every third of it): after a crash, the
+     * deliveries that were being sent are due again this long after they were last renewed.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(10);
+    /** How often the engine looks for due deliveries without being asked: the backstop of its wake-ups. */
+    private static final Duration POLL = Duration.ofSeconds(5);
 
     private final SqliteStore store;
     private final Housekeeper housekeeper;
     private final ScheduledExecutorService housekeeping;
-    private final Dispatcher dispatcher;
+    private final ScheduledExecutorService deliveryTimer;
+    private final DeliveryEngine engine;
     private final ChatService chat;
     private final Api api;
     private final WebServer server;
 
     private App(SqliteStore store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
-                Dispatcher dispatcher, ChatService chat, Api api, WebServer server) {
+                ScheduledExecutorService deliveryTimer, DeliveryEngine engine, ChatService chat, Api api,
+                WebServer server) {
         this.store = store;
         this.housekeeper = housekeeper;
         this.housekeeping = housekeeping;
-        this.dispatcher = dispatcher;
+        this.deliveryTimer = deliveryTimer;
+        this.engine = engine;
         this.chat = chat;
         this.api = api;
         this.server = server;
@@ -82,23 +93,23 @@ public final class App implements AutoCloseable {
             Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open, urlMode);
             CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
-            Dispatcher dispatcher = new Dispatcher(store, store, sender(config, clock), breaker,
-                    new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies,
-                    config::maxRetriesFor, config.concurrency(), clock, timer,
-                    Executors.newVirtualThreadPerTaskExecutor());
+            DeliveryEngine engine = new DeliveryEngine(store, store, sender(config, clock), breaker,
+                    new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies, config::maxRetriesFor,
+                    new DeliveryEngine.Settings(config.ordering(), config.concurrency(), LEASE, POLL, owner(random)),
+                    clock, Scheduler.on(timer), Executors.newVirtualThreadPerTaskExecutor());
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
-            ChatService chat = new ChatService(store, store, store, dispatcher, phones, new Ids(clock, random),
+            ChatService chat = new ChatService(store, store, store, engine, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
             Api api = Api.create(chat, new ContactBook(new SqliteContacts(store)), new SqliteSearch(store), config,
                     phones, links, new SqliteSessions(store), store, random, clock);
-            // Its own thread: a long clean-up must not delay the dispatcher's retry timers.
+            // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());
-            dispatcher.start();
+            engine.start();
             server.serve(api.router());
             Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
-                    config.housekeeping().retention(), clock, housekeeping);
-            App app = new App(store, housekeeper, housekeeping, dispatcher, chat, api, server);
+                    config.housekeeping().retention(), clock, Scheduler.on(housekeeping));
+            App app = new App(store, housekeeper, housekeeping, timer, engine, chat, api, server);
             app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
@@ -119,11 +130,16 @@ public final class App implements AutoCloseable {
         }
     }
 
+    /** Names this process in the claims it makes, for whoever reads the store: its pid and a random part. */
+    private static String owner(SecureRandom random) {
+        return ProcessHandle.current().pid() + "-" + Integer.toHexString(random.nextInt(1 << 24));
+    }
+
     private static Optional<WebhookSender> sender(Config config, InstantSource clock) {
         HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
         return config.webhookUrl().map(url -> new WebhookSender(client, url, config.userAgent(),
                 config.webhookSecret().map(secret -> new Signer(secret.reveal())), config.webhookTimeout(),
-                config.uploadRateKbps(), clock));
+                config.uploadRateKbps(), config.keepAlive(), clock));
     }
 
     public int port() {
@@ -173,7 +189,8 @@ public final class App implements AutoCloseable {
     public void close() {
         api.close();
         server.stop(SHUTDOWN_GRACE);
-        dispatcher.close(SHUTDOWN_GRACE);
+        engine.close(SHUTDOWN_GRACE);
+        deliveryTimer.shutdownNow();
         housekeeper.close();
         housekeeping.shutdown();
         store.close();

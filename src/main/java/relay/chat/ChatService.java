@@ -29,8 +29,8 @@ import relay.store.DeliveryQueue;
 import relay.store.MessageReads;
 import relay.store.StorageException;
 import relay.webhook.CircuitBreaker;
+import relay.webhook.DeliveryEngine;
 import relay.webhook.DeliveryEvent;
-import relay.webhook.Dispatcher;
 import relay.webhook.WebhookBody;
 
 /**
@@ -43,7 +43,7 @@ public final class ChatService {
     private final DeliveryQueue queue;
     private final MessageReads reads;
     private final AttachmentStore attachments;
-    private final Dispatcher dispatcher;
+    private final DeliveryEngine engine;
     private final MessageValidator validator;
     private final KindDetector detector;
     private final Ids ids;
@@ -51,13 +51,13 @@ public final class ChatService {
     private final Function<Message, WebhookBody> bodies;
     private final InstantSource clock;
 
-    public ChatService(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, Dispatcher dispatcher,
+    public ChatService(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, DeliveryEngine engine,
                        PhoneNumbers phones, Ids ids, long maxAttachmentBytes, Function<Message, WebhookBody> bodies,
                        InstantSource clock) {
         this.queue = queue;
         this.reads = reads;
         this.attachments = attachments;
-        this.dispatcher = dispatcher;
+        this.engine = engine;
         this.validator = new MessageValidator(phones, attachments::attachment, maxAttachmentBytes);
         this.detector = new KindDetector();
         this.ids = ids;
@@ -86,6 +86,8 @@ public final class ChatService {
 
     public enum Redelivery { REQUEUED, NOT_FOUND, ALREADY_DELIVERED, IN_PROGRESS }
 
+    public enum Skip { SKIPPED, NOT_FOUND, ALREADY_DELIVERED, IN_PROGRESS }
+
     /** Validates, stores in one durable transaction, then starts the immediate attempt without waiting for it. */
     public SendResult send(MessageDraft draft, boolean watchFirstAttempt) {
         return switch (validator.validate(draft)) {
@@ -99,18 +101,22 @@ public final class ChatService {
         if (unsendable.isPresent()) {
             return new SendResult.Rejected(unsendable.get());
         }
-        DeliveryState initial = dispatcher.stateForNewMessage();
-        Message message = queue.accept(new NewMessage(ids.newMessageId(), valid.phone(), valid.text(),
-                valid.attachment() == null ? null : valid.attachment().id(), clock.instant()), initial);
+        DeliveryState initial = engine.stateForNewMessage();
+        String id = ids.newMessageId();
+        // Watched before it is stored: once stored, its first attempt may start and end at any moment.
+        Optional<CompletableFuture<AttemptOutcome>> firstAttempt = watchFirstAttempt
+                ? Optional.of(engine.watchFirstAttempt(id)) : Optional.empty();
+        Message message;
+        try {
+            message = queue.accept(new NewMessage(id, valid.phone(), valid.text(),
+                    valid.attachment() == null ? null : valid.attachment().id(), clock.instant()), initial);
+        } catch (RuntimeException e) {
+            engine.unwatch(id);
+            throw e;
+        }
         LOG.info("message.accepted", "💬 Message " + message.id() + " for " + message.phone() + " accepted",
                 "message_id", message.id(), "phone", message.phone(), "kind", message.kind().wireName());
-        if (!watchFirstAttempt) {
-            return new SendResult.Accepted(new MessageStatus(message, dispatcher.submit(message, initial)),
-                    Optional.empty());
-        }
-        Dispatcher.Watched watched = dispatcher.submitAndWatch(message, initial);
-        return new SendResult.Accepted(new MessageStatus(message, watched.delivery()),
-                Optional.of(watched.firstAttempt()));
+        return new SendResult.Accepted(new MessageStatus(message, engine.accepted(message, initial)), firstAttempt);
     }
 
     /** The webhook JSON is built once before storing, so a message that cannot be sent is refused, not stored. */
@@ -189,15 +195,47 @@ public final class ChatService {
             return Redelivery.NOT_FOUND;
         }
         return switch (delivery.get().state()) {
-            case DELIVERED -> force && dispatcher.redeliver(messageId, true)
+            case DELIVERED -> force && engine.redeliver(messageId, true)
                     ? Redelivery.REQUEUED : Redelivery.ALREADY_DELIVERED;
-            case FAILED, HELD -> dispatcher.redeliver(messageId, force) ? Redelivery.REQUEUED : Redelivery.IN_PROGRESS;
+            case FAILED, HELD -> engine.redeliver(messageId, force) ? Redelivery.REQUEUED : Redelivery.IN_PROGRESS;
             case QUEUED, SENDING, RETRYING -> Redelivery.IN_PROGRESS;
         };
     }
 
     public int redeliverFailed() {
-        return dispatcher.redeliverFailed();
+        return engine.redeliverFailed();
+    }
+
+    /**
+     * Gives up on a message that is not being sent or delivered (a failed head that blocks its conversation, a
+     * message nobody wants sent any more): failed as skipped, never sent; the rest of its conversation goes on.
+     * Skipping one skipped already changes nothing and says so as a success.
+     */
+    public Skip skip(String messageId) {
+        if (queue.delivery(messageId).isEmpty()) {
+            return Skip.NOT_FOUND;
+        }
+        if (engine.skip(messageId)) {
+            return Skip.SKIPPED;
+        }
+        return switch (queue.delivery(messageId).orElseThrow().state()) {
+            case FAILED -> Skip.SKIPPED;
+            case DELIVERED -> Skip.ALREADY_DELIVERED;
+            case QUEUED, SENDING, RETRYING, HELD -> Skip.IN_PROGRESS;
+        };
+    }
+
+    /**
+     * What the later messages of {@code phone} wait for under the configured ordering: its first delivery in line
+     * that blocks them; empty when none does.
+     */
+    public Optional<Delivery> headOf(String phone) {
+        return reads.head(phone, engine.ordering());
+    }
+
+    /** How many deliveries wait behind an earlier one of their phone, by their stored state. */
+    public Map<DeliveryState, Long> waiting() {
+        return reads.waiting(engine.ordering());
     }
 
     public Optional<MessageStatus> message(String messageId) {
@@ -255,30 +293,30 @@ public final class ChatService {
 
     /** Every delivery change, and every newly accepted message (as queued). */
     public void addDeliveryListener(Consumer<DeliveryEvent> listener) {
-        dispatcher.addListener(listener);
+        engine.addListener(listener);
     }
 
     public void addCircuitListener(Consumer<CircuitBreaker.Snapshot> listener) {
-        dispatcher.addCircuitListener(listener);
+        engine.addCircuitListener(listener);
     }
 
     public CircuitBreaker.Snapshot circuit() {
-        return dispatcher.circuit();
+        return engine.circuit();
     }
 
-    /** Closes the circuit at once, releasing every held delivery oldest first. */
+    /** Closes the circuit at once, releasing every held delivery, each conversation in order. */
     public void resetCircuit() {
         LOG.info("circuit.reset", "🔄 Circuit reset by the operator");
-        dispatcher.resetCircuit();
+        engine.resetCircuit();
     }
 
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt. */
     public AttemptOutcome sendTestEvent() {
-        return dispatcher.sendTestEvent(ids.newEventId());
+        return engine.sendTestEvent(ids.newEventId());
     }
 
     /** The longest a caller watching {@code message}'s first attempt should wait for it once it has started. */
     public Duration attemptTimeout(Message message) {
-        return dispatcher.attemptTimeout(message);
+        return engine.attemptTimeout(message);
     }
 }

@@ -9,11 +9,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import relay.domain.MessageKind;
+import relay.domain.Ordering;
 
 /**
  * The configuration in force: validated once at start-up by {@link ConfigLoader}, immutable afterwards.
  *
  * @param webhookUrl    where messages go; empty means messages wait as {@code queued}
+ * @param ordering      the head-of-line policy of each conversation
+ * @param keepAlive     whether webhook requests reuse connections (else each goes with {@code Connection: close})
  * @param publicBaseUrl the address the service is reached at from outside; empty means {@code http://HOST:PORT}
  * @param allowedHosts  host names accepted in the {@code Host} header beyond this service's own addresses
  * @param limits        the bounds on what clients may hold: connections, timeouts, streams, sessions, sign-ins
@@ -34,6 +37,8 @@ public record Config(
         int concurrency,
         AttachmentMode attachments,
         int uploadRateKbps,
+        Ordering ordering,
+        boolean keepAlive,
         String host,
         int port,
         Optional<URI> publicBaseUrl,
@@ -120,6 +125,8 @@ public record Config(
             case WEBHOOK_CONCURRENCY -> String.valueOf(concurrency);
             case WEBHOOK_ATTACHMENTS -> attachments.name().toLowerCase(Locale.ROOT);
             case WEBHOOK_UPLOAD_RATE_KBPS -> String.valueOf(uploadRateKbps);
+            case WEBHOOK_ORDERING -> ordering.wireName();
+            case WEBHOOK_KEEP_ALIVE -> String.valueOf(keepAlive);
             case HOST -> host;
             case PORT -> String.valueOf(port);
             case PUBLIC_BASE_URL -> publicBaseUrl.map(URI::toString).orElse(null);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import relay.domain.MessageKind;
+import relay.domain.Ordering;
 
 /**
  * Builds the one {@link Config} from a {@code .env} file and the process environment (which wins). Every problem
@@ -115,6 +116,8 @@ public final class ConfigLoader {
         int concurrency = integer(Key.WEBHOOK_CONCURRENCY, 1, 256);
         Config.AttachmentMode attachments = choice(Key.WEBHOOK_ATTACHMENTS, Config.AttachmentMode.class);
         int uploadRate = integer(Key.WEBHOOK_UPLOAD_RATE_KBPS, 1, 1_048_576);
+        Ordering ordering = choice(Key.WEBHOOK_ORDERING, Ordering.class);
+        boolean keepAlive = bool(Key.WEBHOOK_KEEP_ALIVE);
         String host = nonBlank(Key.HOST);
         int port = integer(Key.PORT, 0, 65_535);
         Optional<URI> publicBase = optional(Key.PUBLIC_BASE_URL, v -> httpUrl(Key.PUBLIC_BASE_URL, v));
@@ -140,8 +143,9 @@ public final class ConfigLoader {
         }
         return new Loaded(new Config(webhookUrl, Duration.ofSeconds(timeout), maxRetries, byKind,
                 Duration.ofSeconds(retryBase), Duration.ofSeconds(retryMax), threshold, Duration.ofSeconds(openSeconds),
-                secret, userAgent, concurrency, attachments, uploadRate, host, port, publicBase, allowedHosts,
-                trustForwardedFor, dataDir, maxMb, region, appToken, limits, housekeeping, logFormat, demo, allSources), List.copyOf(warnings));
+                secret, userAgent, concurrency, attachments, uploadRate, ordering, keepAlive, host, port, publicBase,
+                allowedHosts, trustForwardedFor, dataDir, maxMb, region, appToken, limits, housekeeping, logFormat, demo,
+                allSources), List.copyOf(warnings));
     }
 
     private Config.Limits limits() {

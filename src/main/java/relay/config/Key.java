@@ -28,6 +28,8 @@ public enum Key {
     WEBHOOK_CONCURRENCY("16", "1-256 attempts in flight"),
     WEBHOOK_ATTACHMENTS("inline", "inline or url"),
     WEBHOOK_UPLOAD_RATE_KBPS("1024", "KiB per second added to the timeout, 1-1048576"),
+    WEBHOOK_ORDERING("conversation", "conversation, strict or none"),
+    WEBHOOK_KEEP_ALIVE("false", "true or false: reuse connections to the webhook"),
     HOST("127.0.0.1", "address to bind"),
     PORT("8080", "0-65535 (0 = any free port)"),
     PUBLIC_BASE_URL(null, "http(s) URL; default http://HOST:PORT"),

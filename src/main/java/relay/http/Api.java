@@ -44,7 +44,7 @@ public final class Api implements AutoCloseable {
     public static Api create(ChatService chat, ContactBook contacts, MessageSearch search, Config config,
                              PhoneNumbers phones, AttachmentLinks links, Sessions sessions, StoreStatus store,
                              SecureRandom random, InstantSource clock) {
-        Views views = new Views(phones, contacts, config::maxRetriesFor, clock);
+        Views views = new Views(phones, contacts, config::maxRetriesFor, clock, chat::headOf);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
                 EventStream.Caps.of(config));

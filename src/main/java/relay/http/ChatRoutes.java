@@ -65,6 +65,7 @@ final class ChatRoutes {
                 .get("/chat/messages", this::thread)
                 .get("/chat/messages/{id}", this::message)
                 .post("/chat/messages/{id}/redeliver", this::redeliver)
+                .post("/chat/messages/{id}/skip", this::skip)
                 .post("/chat/redeliver-failed", request -> request.respondJson(200,
                         Map.of("requeued", chat.redeliverFailed())))
                 .get("/chat/conversations", this::conversations);
@@ -294,7 +295,7 @@ final class ChatRoutes {
         answer.put("phone", phone);
         answer.put("phone_display", phones.display(phone));
         answer.put("contact_name", views.contactName(phone));
-        answer.put("messages", shown.stream().map(views::message).toList());
+        answer.put("messages", views.messages(shown));
         answer.put("has_more", hasMore);
         request.respondJson(200, answer);
     }
@@ -354,6 +355,19 @@ final class ChatRoutes {
                     "The message was already delivered; add ?force=true to send it again");
             case IN_PROGRESS -> throw new ApiException(409, "delivery_in_progress",
                     "The message is still being delivered; only failed or held messages can be re-sent");
+        }
+    }
+
+    /** 200 with the message, failed as skipped; 404 unknown; 409 while being sent, or when already delivered. */
+    private void skip(Request request) throws IOException {
+        String id = existing(request.pathParam("id")).message().id();
+        switch (chat.skip(id)) {
+            case SKIPPED -> request.respondJson(200, views.message(existing(id)));
+            case NOT_FOUND -> throw notFound();
+            case ALREADY_DELIVERED -> throw new ApiException(409, "already_delivered",
+                    "The message was already delivered; there is nothing to skip");
+            case IN_PROGRESS -> throw new ApiException(409, "delivery_in_progress",
+                    "The message is being sent right now; skip it if it fails");
         }
     }
 

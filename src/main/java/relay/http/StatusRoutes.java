@@ -37,7 +37,8 @@ final class StatusRoutes {
     }
 
     record WebhookView(String url, boolean configured, long timeoutSeconds, Map<String, Integer> maxRetries,
-                       int concurrency, String attachments, boolean demoReceiver, String warning) {
+                       int concurrency, String ordering, boolean keepAlive, String attachments,
+                       boolean demoReceiver, String warning) {
     }
 
     record StatsView(long attempts, long delivered, long failed, Double successRate, String lastSuccessAt,
@@ -78,8 +79,8 @@ final class StatusRoutes {
     }
 
     StatusView status() {
-        return new StatusView(views.circuit(chat.circuit()), webhook(), Views.states(chat.counts()), stats(),
-                chat.failures(RECENT_FAILURES, null).stream().map(views::failure).toList());
+        return new StatusView(views.circuit(chat.circuit()), webhook(), Views.queue(chat.counts(), chat.waiting()),
+                stats(), chat.failures(RECENT_FAILURES, null).stream().map(views::failure).toList());
     }
 
     private WebhookView webhook() {
@@ -90,7 +91,8 @@ final class StatusRoutes {
         }
         boolean configured = config.webhookUrl().isPresent();
         return new WebhookView(config.maskedWebhookUrl(), configured, config.webhookTimeout().toSeconds(), retries,
-                config.concurrency(), config.shownValue(Key.WEBHOOK_ATTACHMENTS),
+                config.concurrency(), config.ordering().wireName(), config.keepAlive(),
+                config.shownValue(Key.WEBHOOK_ATTACHMENTS),
                 config.demoReceiver(), configured ? null
                 : "WEBHOOK_URL is not set: messages are accepted and wait as queued until the service is restarted "
                 + "with one");

@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import relay.chat.ContactBook;
 import relay.chat.PhoneNumbers;
@@ -25,6 +28,7 @@ import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageKind;
 import relay.domain.MessageStatus;
+import relay.domain.Turn;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.DeliveryEvent;
 
@@ -33,6 +37,8 @@ import relay.webhook.DeliveryEvent;
  * strings, so every client reads them the same way.
  */
 final class Views {
+    /** The status shown for a delivery that waits for an earlier message of its phone; derived, never stored. */
+    static final String WAITING = "waiting";
     /** How much of a message's text a list of failures or of search results shows. */
     static final int SNIPPET_LENGTH = 80;
 
@@ -40,12 +46,16 @@ final class Views {
     private final ContactBook contacts;
     private final ToIntFunction<MessageKind> maxRetries;
     private final InstantSource clock;
+    private final Function<String, Optional<Delivery>> heads;
 
-    Views(PhoneNumbers phones, ContactBook contacts, ToIntFunction<MessageKind> maxRetries, InstantSource clock) {
+    /** @param heads what the later messages of a phone wait for, as the queue says now */
+    Views(PhoneNumbers phones, ContactBook contacts, ToIntFunction<MessageKind> maxRetries, InstantSource clock,
+          Function<String, Optional<Delivery>> heads) {
         this.phones = phones;
         this.contacts = contacts;
         this.maxRetries = maxRetries;
         this.clock = clock;
+        this.heads = heads;
     }
 
     record AttachmentView(String id, String kind, String filename, String mimeType, long size, String sha256,
@@ -56,9 +66,24 @@ final class Views {
         }
     }
 
-    record MessageView(String id, String phone, String phoneDisplay, String contactName, long sequence, String kind, String text,
+    /**
+     * @param status     the delivery's state, or {@code waiting} while an earlier message of its phone is unfinished
+     * @param waitingFor that earlier message, while waiting; else null
+     * @param blocking   a failed message that holds its conversation back until it is resent or skipped (strict)
+     */
+    record MessageView(String id, String phone, String phoneDisplay, String contactName, long sequence, String kind,
+                       String text,
                        String createdAt, AttachmentView attachment, String status, int attempts, int maxAttempts,
-                       String nextAttemptAt, String lastError, String updatedAt) {
+                       String nextAttemptAt, String lastError, String updatedAt, WaitingFor waitingFor,
+                       boolean blocking) {
+    }
+
+    /** The message another waits for, with where its own delivery stands ("retry 2 in 14 s"). */
+    record WaitingFor(String id, String status, int attempts, String nextAttemptAt, String lastError) {
+        static WaitingFor of(Delivery head) {
+            return new WaitingFor(head.messageId(), head.state().wireName(), head.attempts(),
+                    iso(head.nextAttemptAt()), head.lastError());
+        }
     }
 
     record AttemptView(int number, String startedAt, long durationMs, Integer statusCode, String error,
@@ -82,9 +107,12 @@ final class Views {
     record Watched(@JsonUnwrapped MessageView message, FirstAttempt firstAttempt) {
     }
 
-    /** @param revision larger in a newer copy of the same phone's row */
-    record ConversationView(String phone, String phoneDisplay, String contactName, MessageView lastMessage, Map<String, Long> summary,
-                            long total, long revision) {
+    /**
+     * @param revision  larger in a newer copy of the same phone's row
+     * @param blockedBy the failed message that holds the conversation back (strict ordering); else null
+     */
+    record ConversationView(String phone, String phoneDisplay, String contactName, MessageView lastMessage,
+                            Map<String, Long> summary, long total, long revision, String blockedBy) {
     }
 
     /** @param nextBefore what to pass as {@code before} for the next page; null on the last page */
@@ -97,7 +125,8 @@ final class Views {
      * updated without fetching it either.
      */
     record DeliveryChange(String id, String phone, String status, int attempts, int maxAttempts, String nextAttemptAt,
-                          String lastError, String updatedAt, ConversationView conversation) {
+                          String lastError, String updatedAt, WaitingFor waitingFor, boolean blocking,
+                          ConversationView conversation) {
     }
 
     /** A phone and its name (null when it has none), as {@code /chat/contacts} and the {@code contact} event show it. */
@@ -147,13 +176,38 @@ final class Views {
     }
 
     MessageView message(MessageStatus status) {
+        return message(status, heads);
+    }
+
+    /** One phone's messages, the head of their line read once for all of them. */
+    List<MessageView> messages(List<MessageStatus> page) {
+        Map<String, Optional<Delivery>> read = new HashMap<>();
+        Function<String, Optional<Delivery>> once = phone -> read.computeIfAbsent(phone, heads);
+        return page.stream().map(status -> message(status, once)).toList();
+    }
+
+    private MessageView message(MessageStatus status, Function<String, Optional<Delivery>> headOf) {
         Message m = status.message();
         Delivery d = status.delivery();
+        Turn turn = turn(m.phone(), d, headOf);
         return new MessageView(m.id(), m.phone(), phones.display(m.phone()), contacts.nameOf(m.phone()), m.sequence(),
                 m.kind().wireName(),
                 m.text(), iso(m.createdAt()), m.attachment() == null ? null : AttachmentView.of(m.attachment()),
-                d.state().wireName(), d.attempts(), maxAttempts(m.kind()), iso(d.nextAttemptAt()), d.lastError(),
-                iso(d.updatedAt()));
+                shownStatus(d, turn), d.attempts(), maxAttempts(m.kind()), iso(d.nextAttemptAt()), d.lastError(),
+                iso(d.updatedAt()), waitingFor(turn), turn instanceof Turn.Blocking);
+    }
+
+    /** Where the delivery stands in its phone's line; the head is read only when it could matter. */
+    private static Turn turn(String phone, Delivery delivery, Function<String, Optional<Delivery>> headOf) {
+        return Turn.mayDependOnHead(delivery.state()) ? Turn.of(delivery, headOf.apply(phone)) : new Turn.Free();
+    }
+
+    private static String shownStatus(Delivery delivery, Turn turn) {
+        return turn instanceof Turn.Waiting ? WAITING : delivery.state().wireName();
+    }
+
+    private static WaitingFor waitingFor(Turn turn) {
+        return turn instanceof Turn.Waiting waiting ? WaitingFor.of(waiting.head()) : null;
     }
 
     MessageDetail detail(MessageStatus status, List<Attempt> history) {
@@ -161,8 +215,11 @@ final class Views {
     }
 
     ConversationView conversation(Conversation c) {
+        Optional<Delivery> head = heads.apply(c.phone());
+        String blockedBy = head.filter(delivery -> delivery.state() == DeliveryState.FAILED)
+                .map(Delivery::messageId).orElse(null);
         return new ConversationView(c.phone(), phones.display(c.phone()), contacts.nameOf(c.phone()),
-                message(c.last()), states(c.summary()), c.total(), c.revision());
+                message(c.last(), phone -> head), states(c.summary()), c.total(), c.revision(), blockedBy);
     }
 
     /** A page of the sidebar; the cursor of the next page is the place of this page's last row. */
@@ -205,8 +262,10 @@ final class Views {
 
     DeliveryChange deliveryChange(DeliveryEvent e, Optional<Conversation> row) {
         Delivery d = e.delivery();
-        return new DeliveryChange(e.messageId(), e.phone(), d.state().wireName(), d.attempts(), e.maxAttempts(),
-                iso(d.nextAttemptAt()), d.lastError(), iso(d.updatedAt()), row.map(this::conversation).orElse(null));
+        Turn turn = turn(e.phone(), d, heads);
+        return new DeliveryChange(e.messageId(), e.phone(), shownStatus(d, turn), d.attempts(), e.maxAttempts(),
+                iso(d.nextAttemptAt()), d.lastError(), iso(d.updatedAt()), waitingFor(turn),
+                turn instanceof Turn.Blocking, row.map(this::conversation).orElse(null));
     }
 
     CircuitView circuit(CircuitBreaker.Snapshot s) {
@@ -220,6 +279,18 @@ final class Views {
     /** The immediate attempt plus the background retries this kind of message is allowed. */
     int maxAttempts(MessageKind kind) {
         return 1 + maxRetries.applyAsInt(kind);
+    }
+
+    /**
+     * What the queue holds by shown status: each state less the deliveries that wait behind an earlier one of their
+     * phone, which are counted as {@code waiting} instead, so that the numbers add up to every delivery.
+     */
+    static Map<String, Long> queue(Map<DeliveryState, Long> counts, Map<DeliveryState, Long> waiting) {
+        Map<DeliveryState, Long> less = new EnumMap<>(DeliveryState.class);
+        counts.forEach((state, count) -> less.put(state, count - waiting.getOrDefault(state, 0L)));
+        Map<String, Long> shown = states(less);
+        shown.put(WAITING, waiting.values().stream().mapToLong(Long::longValue).sum());
+        return shown;
     }
 
     /** Every state by its wire name, in the order of the states. */

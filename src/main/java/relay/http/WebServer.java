@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import relay.config.Config;
 import relay.config.ConfigLoader;
+import relay.domain.Scheduler;
 
 /**
  * The JDK HTTP server on virtual threads: one thread per exchange, so a slow client never starves the others, and a
@@ -50,14 +50,18 @@ public final class WebServer {
     private final HttpServer server;
     private final ExecutorService threads;
     private final StallWatchdog watchdog;
-    private final ScheduledExecutorService timer;
+    private final Scheduler timer;
+    /** Shuts down the timer's thread when this server made it; nothing for a timer given by a test. */
+    private final Runnable stopTimer;
+    private volatile boolean stopped;
 
-    private WebServer(HttpServer server, ExecutorService threads, StallWatchdog watchdog,
-                      ScheduledExecutorService timer) {
+    private WebServer(HttpServer server, ExecutorService threads, StallWatchdog watchdog, Scheduler timer,
+                      Runnable stopTimer) {
         this.server = server;
         this.threads = threads;
         this.watchdog = watchdog;
         this.timer = timer;
+        this.stopTimer = stopTimer;
     }
 
     /**
@@ -92,16 +96,20 @@ public final class WebServer {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("http-stall-sweeper").daemon().factory());
         return bind(host, port, new StallWatchdog(limits.headerTimeout(), limits.bodyIdleTimeout(),
-                InstantSource.system()), timer);
+                InstantSource.system()), Scheduler.on(timer), timer::shutdownNow);
     }
 
     /** With the watchdog and the timer that sweeps it given, for tests that move time by hand. */
-    static WebServer bind(String host, int port, StallWatchdog watchdog, ScheduledExecutorService timer)
+    static WebServer bind(String host, int port, StallWatchdog watchdog, Scheduler timer) throws IOException {
+        return bind(host, port, watchdog, timer, () -> { });
+    }
+
+    private static WebServer bind(String host, int port, StallWatchdog watchdog, Scheduler timer, Runnable stopTimer)
             throws IOException {
         anyBound.set(true);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 256);
         ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory());
-        WebServer webServer = new WebServer(server, threads, watchdog, timer);
+        WebServer webServer = new WebServer(server, threads, watchdog, timer, stopTimer);
         server.setExecutor(task -> threads.execute(() -> webServer.runWatched(task)));
         return webServer;
     }
@@ -113,8 +121,7 @@ public final class WebServer {
         return server;
     }
 
-    static WebServer start(String host, int port, StallWatchdog watchdog, ScheduledExecutorService timer,
-                           HttpHandler handler) throws IOException {
+    static WebServer start(String host, int port, StallWatchdog watchdog, Scheduler timer, HttpHandler handler) throws IOException {
         WebServer server = bind(host, port, watchdog, timer);
         server.serve(handler);
         return server;
@@ -140,12 +147,15 @@ public final class WebServer {
 
     private void sweepPeriodically() {
         timer.schedule(() -> {
+            if (stopped) {
+                return;
+            }
             try {
                 watchdog.sweep();
             } finally {
                 sweepPeriodically();
             }
-        }, SWEEP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        }, SWEEP_EVERY);
     }
 
     public int port() {
@@ -158,7 +168,8 @@ public final class WebServer {
      */
     public void stop(Duration grace) {
         server.stop((int) Math.max(0, grace.toSeconds()));
+        stopped = true;
         threads.shutdownNow();
-        timer.shutdownNow();
+        stopTimer.run();
     }
 }

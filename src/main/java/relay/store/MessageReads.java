@@ -7,9 +7,11 @@ import relay.domain.Attempt;
 import relay.domain.AttemptMetrics;
 import relay.domain.AttemptStats;
 import relay.domain.Conversation;
+import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Failure;
 import relay.domain.MessageStatus;
+import relay.domain.Ordering;
 
 /**
  * What the pages, the status routes and the engine read: messages with their deliveries, threads, the sidebar's
@@ -40,6 +42,18 @@ public interface MessageReads {
 
     /** How many deliveries are in each state; every state present, zeros included. */
     Map<DeliveryState, Long> counts();
+
+    /**
+     * The delivery the later ones of {@code phone} wait for under {@code ordering}: its first delivery in line that
+     * blocks them (see {@link Ordering#blocks}). Empty when nothing blocks, and always under {@link Ordering#NONE}.
+     */
+    Optional<Delivery> head(String phone, Ordering ordering);
+
+    /**
+     * How many queued, retrying and held deliveries wait behind an earlier one of their phone under
+     * {@code ordering}, by state; states without any are left out.
+     */
+    Map<DeliveryState, Long> waiting(Ordering ordering);
 
     AttemptStats stats();
 

@@ -43,6 +43,7 @@ public final class WebhookSender {
     private final Optional<Signer> signer;
     private final Duration baseTimeout;
     private final int uploadRateKbps;
+    private final boolean keepAlive;
     private final InstantSource clock;
 
     /**
@@ -78,12 +79,16 @@ public final class WebhookSender {
 
     /**
      * @param uploadRateKbps KiB per second the webhook is assumed to take at least; sets how long big bodies may take
+     * @param keepAlive      whether connections are reused; when false every request says {@code Connection: close}.
+     *                       A request that fails on a reused connection before a byte of answer is resent once, at
+     *                       once, on a fresh one as part of the same attempt (see {@link #prepareJdkClient}); the
+     *                       {@code webhook-id} lets the receiver drop it should it have arrived after all.
      * @throws IllegalStateException when the JDK would refuse the {@code Connection} header: the system property
      *                               {@code jdk.httpclient.allowRestrictedHeaders} must contain {@code connection}
      *                               before the HTTP client is first used
      */
     public WebhookSender(HttpClient client, URI url, String userAgent, Optional<Signer> signer, Duration baseTimeout,
-                         int uploadRateKbps, InstantSource clock) {
+                         int uploadRateKbps, boolean keepAlive, InstantSource clock) {
         if (uploadRateKbps < 1) {
             throw new IllegalArgumentException("uploadRateKbps must be at least 1");
         }
@@ -93,6 +98,7 @@ public final class WebhookSender {
         this.signer = Objects.requireNonNull(signer);
         this.baseTimeout = Objects.requireNonNull(baseTimeout);
         this.uploadRateKbps = uploadRateKbps;
+        this.keepAlive = keepAlive;
         this.clock = Objects.requireNonNull(clock);
         requireConnectionHeaderAllowed();
     }
@@ -155,14 +161,14 @@ public final class WebhookSender {
     }
 
     private HttpRequest.Builder baseRequest() {
-        return HttpRequest.newBuilder(url)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .header("Accept-Encoding", "gzip, deflate")
-                .header("User-Agent", userAgent)
-                // A fresh connection per attempt: a receiver that dropped a kept-alive connection cannot fail the
-                // next delivery. The JDK treats this header as restricted; see requireConnectionHeaderAllowed.
-                .header("Connection", "close");
+                .header("User-Agent", userAgent);
+        // Unless told to keep connections, a fresh one per attempt: a receiver that dropped a kept-alive connection
+        // cannot fail the next delivery. The JDK treats this header as restricted; see requireConnectionHeaderAllowed.
+        return keepAlive ? builder : builder.header("Connection", "close");
     }
 
     private void requireConnectionHeaderAllowed() {

@@ -113,6 +113,9 @@ public final class Bench {
         rows.put("5b", () -> flaky("5b", 10));
         rows.put("6", this::startup);
         rows.put("7", this::walBound);
+        rows.put("8", this::conversations);
+        rows.put("9", this::oneConversation);
+        rows.put("10", this::steadyLatency);
         List<String> chosen = only == null ? List.copyOf(rows.keySet()) : List.of(only.split(","));
         rows.forEach((id, scenario) -> {
             if (chosen.contains(id)) {
@@ -206,22 +209,53 @@ public final class Bench {
         int warm = 1_000;
         int concurrency = 32;
         Map<String, Object> data = new LinkedHashMap<>();
-        try (JarProcess jar = start("throughput", Map.of("WEBHOOK_URL", rx.url("/fast"),
-                "WEBHOOK_CONCURRENCY", Integer.toString(concurrency)))) {
+        deliverTexts("throughput", Map.of("WEBHOOK_CONCURRENCY", Integer.toString(concurrency)), n, warm,
+                concurrency, Http.CONVERSATIONS, data);
+        rawCeilings(n, warm, concurrency, data);
+        double delivered = (double) data.get("delivered_per_s");
+        double raw = (double) data.get("raw_per_s");
+        double ratio = delivered / raw;
+        data.put("ratio", ratio);
+        long within = (long) data.get("delivered_within_wait");
+        report.add(new Report.Row("2", "Throughput, 20,000 texts at concurrency 32 (WEBHOOK_CONCURRENCY=32)",
+                fmt((double) data.get("accepted_per_s"), 0) + " accepted/s, " + fmt(delivered, 0)
+                        + " delivered/s" + (within < n ? " (" + within + " of " + n + " within the wait)" : "")
+                        + "; raw client " + fmt(raw, 0) + "/s; delivered/raw " + fmt(ratio, 2),
+                "delivered/raw ≥ 0.8", verdict(ratio >= 0.8),
+                (ratio >= 0.8 ? "" : "gap: " + fmt(0.8 / ratio, 1) + "× short of 0.8. ")
+                        + data.get("spurious_failed_attempts") + " attempts failed though the receiver never did, "
+                        + "circuit opened " + data.get("circuit_opened") + "×; CPU per message: jar "
+                        + fmt((double) data.get("jar_cpu_ms_per_message"), 2) + " ms, raw client "
+                        + fmt((double) data.get("raw_client_cpu_ms_per_message"), 2) + " ms; raw kept-alive "
+                        + "(no `Connection: close`): " + fmt((double) data.get("raw_keep_alive_per_s"), 0) + "/s",
+                data));
+    }
+
+    /**
+     * Warms the jar with {@code warm} texts, then sends {@code n} texts to {@code conversations} phones from
+     * {@code concurrency} clients and waits for the receiver's 200s; puts the rates, CPU and counters in {@code data}.
+     * The jar delivers to {@code /fast}, which answers at once.
+     */
+    private void deliverTexts(String name, Map<String, String> settings, int n, int warm, int concurrency,
+                              int conversations, Map<String, Object> data) throws Exception {
+        Map<String, String> env = new LinkedHashMap<>(settings);
+        env.put("WEBHOOK_URL", rx.url("/fast"));
+        try (JarProcess jar = start(name, env)) {
             rx.reset(http);
-            postTexts(jar, warm, concurrency, 0);
+            postTexts(jar, warm, concurrency, 0, conversations);
             rx.awaitOk(http, jar, "fast", warm, 300);
             awaitQueue(jar, q -> q.path("delivered").asLong() >= warm, 120);
             rx.reset(http);
             double cpu0 = jar.cpuSeconds();
             long startEpoch = Receivers.epochNanos();
-            Load.Result accepted = postTexts(jar, n, concurrency, warm);
+            Load.Result accepted = postTexts(jar, n, concurrency, warm, conversations);
             ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jar, "fast", n, DELIVERY_WAIT_SECONDS);
             double cpu = jar.cpuSeconds() - cpu0;
             JsonNode queue = arrivals.complete()
                     ? awaitQueue(jar, q -> q.path("delivered").asLong() >= warm + n, 120) : status(jar).path("queue");
             JsonNode attempts = status(jar).path("stats");
             data.put("messages", n);
+            data.put("conversations", conversations);
             data.put("delivered_within_wait", arrivals.ok());
             data.put("accepted_per_s", accepted.perSecond());
             data.put("delivered_per_s", arrivals.ok() / ((arrivals.lastOkEpochNanos() - startEpoch) / 1e9));
@@ -234,9 +268,16 @@ public final class Bench {
             data.put("circuit_opened", jar.countLines("Circuit open"));
             data.put("jar_peak_rss_mib", jar.peakRssKib() / 1024);
         }
+    }
+
+    /**
+     * The raw client's ceilings for {@code n} texts at {@code concurrency}: the product's own sender (with
+     * {@code Connection: close}), and the same requests on kept-alive connections; rates and CPU into {@code data}.
+     */
+    private void rawCeilings(int n, int warm, int concurrency, Map<String, Object> data) throws Exception {
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
             WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/fast")), USER_AGENT,
-                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+                    Optional.empty(), Duration.ofSeconds(5), 1024, false, InstantSource.system());
             AtomicLong failures = new AtomicLong();
             rx.reset(http);
             rawTexts(sender, warm, concurrency, 0, failures);
@@ -255,23 +296,6 @@ public final class Bench {
             Load.Result keepAlive = rawKeepAlive(client, n, concurrency, warm);
             data.put("raw_keep_alive_per_s", keepAlive.perSecond());
         }
-        double delivered = (double) data.get("delivered_per_s");
-        double raw = (double) data.get("raw_per_s");
-        double ratio = delivered / raw;
-        data.put("ratio", ratio);
-        long within = (long) data.get("delivered_within_wait");
-        report.add(new Report.Row("2", "Throughput, 20,000 texts at concurrency 32 (WEBHOOK_CONCURRENCY=32)",
-                fmt((double) data.get("accepted_per_s"), 0) + " accepted/s, " + fmt(delivered, 0)
-                        + " delivered/s" + (within < n ? " (" + within + " of " + n + " within the wait)" : "")
-                        + "; raw client " + fmt(raw, 0) + "/s; delivered/raw " + fmt(ratio, 2),
-                "delivered/raw ≥ 0.8", verdict(ratio >= 0.8),
-                (ratio >= 0.8 ? "" : "gap: " + fmt(0.8 / ratio, 1) + "× short of 0.8. ")
-                        + data.get("spurious_failed_attempts") + " attempts failed though the receiver never did, "
-                        + "circuit opened " + data.get("circuit_opened") + "×; CPU per message: jar "
-                        + fmt((double) data.get("jar_cpu_ms_per_message"), 2) + " ms, raw client "
-                        + fmt((double) data.get("raw_client_cpu_ms_per_message"), 2) + " ms; raw kept-alive "
-                        + "(no `Connection: close`): " + fmt((double) data.get("raw_keep_alive_per_s"), 0) + "/s",
-                data));
     }
 
     private static double ownCpuSeconds() {
@@ -400,7 +424,7 @@ public final class Bench {
         double rawMbps;
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(5))) {
             WebhookSender sender = new WebhookSender(client, URI.create(rx.url("/files")), USER_AGENT,
-                    Optional.empty(), Duration.ofSeconds(5), 1024, InstantSource.system());
+                    Optional.empty(), Duration.ofSeconds(5), 1024, false, InstantSource.system());
             Instant now = Instant.now();
             rawMbps = 0;
             List<Double> rounds = new ArrayList<>();
@@ -658,6 +682,171 @@ public final class Bench {
         }
     }
 
+    // ---- 8. Throughput across 100 conversations, with and without keep-alive ----------------------------------------
+
+    /**
+     * Row 2's measure with the texts spread over 100 phones under {@code WEBHOOK_ORDERING=conversation}, once with
+     * {@code WEBHOOK_KEEP_ALIVE=false} and once with {@code true}, each against the raw client's ceiling of the same
+     * kind (the product's sender with {@code Connection: close}; the same requests kept alive), all in this run.
+     */
+    private void conversations() throws Exception {
+        int n = 10_000;
+        int warm = 1_000;
+        int concurrency = 32;
+        int conversations = 100;
+        Map<String, Object> raw = new LinkedHashMap<>();
+        rawCeilings(n, warm, concurrency, raw);
+        double rawClose = (double) raw.get("raw_per_s");
+        double rawKeptAlive = (double) raw.get("raw_keep_alive_per_s");
+        for (boolean keepAlive : new boolean[] {false, true}) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            deliverTexts("conversations-" + (keepAlive ? "keep-alive" : "close"), Map.of(
+                    "WEBHOOK_CONCURRENCY", Integer.toString(concurrency), "WEBHOOK_ORDERING", "conversation",
+                    "WEBHOOK_KEEP_ALIVE", Boolean.toString(keepAlive)), n, warm, concurrency, conversations, data);
+            double delivered = (double) data.get("delivered_per_s");
+            double ceiling = keepAlive ? rawKeptAlive : rawClose;
+            double ratio = delivered / ceiling;
+            data.put("raw_ceiling_per_s", ceiling);
+            data.put("ratio", ratio);
+            data.put("raw", raw);
+            long within = (long) data.get("delivered_within_wait");
+            report.add(new Report.Row(keepAlive ? "8b" : "8a", "Throughput across " + conversations
+                    + " conversations, 10,000 texts at concurrency 32, WEBHOOK_KEEP_ALIVE=" + keepAlive,
+                    fmt(delivered, 0) + " delivered/s" + (within < n ? " (" + within + " of " + n
+                            + " within the wait)" : "") + "; raw client " + (keepAlive ? "kept alive " : "")
+                            + fmt(ceiling, 0) + "/s; delivered/raw " + fmt(ratio, 2),
+                    keepAlive ? "delivered/raw ≥ 0.8" : "", keepAlive ? verdict(ratio >= 0.8) : Report.Verdict.INFO,
+                    "raw client with `Connection: close` " + fmt(rawClose, 0) + "/s, kept alive "
+                            + fmt(rawKeptAlive, 0) + "/s; accepted " + fmt((double) data.get("accepted_per_s"), 0)
+                            + "/s; CPU per message: jar " + fmt((double) data.get("jar_cpu_ms_per_message"), 2)
+                            + " ms; " + data.get("spurious_failed_attempts") + " attempts failed though the receiver "
+                            + "never did", data));
+        }
+    }
+
+    // ---- 9. One conversation: what ordering costs ---------------------------------------------------------------------
+
+    /**
+     * A backlog of texts to one phone, delivered to {@code /ordered}, which takes 5 ms per message: one at a time in
+     * order, the conversation cannot go faster than 200/s. The texts are accepted with no webhook set (they wait as
+     * queued) and delivered after a restart with it, so accepting them does not share the measure.
+     */
+    private void oneConversation() throws Exception {
+        int n = 1_000;
+        int clients = 4;
+        double ideal = 1e9 / Receivers.ORDERED_WORK.toNanos();
+        Map<String, Object> data = new LinkedHashMap<>();
+        Load.Result accepted;
+        try (JarProcess jar = start("one-conversation", Map.of())) {
+            accepted = postTexts(jar, n, clients, 0, 1);
+        }
+        rx.reset(http);
+        try (JarProcess jar = start("one-conversation", Map.of("WEBHOOK_URL", rx.url("/ordered"),
+                "WEBHOOK_ORDERING", "conversation"))) {
+            ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jar, "ordered", n, DELIVERY_WAIT_SECONDS);
+            List<Long> times = new ArrayList<>();
+            rx.acknowledged(http).forEach(at -> times.add(at.asLong()));
+            var span = times.stream().mapToLong(Long::longValue).summaryStatistics();
+            double perSecond = (span.getCount() - 1) / ((span.getMax() - span.getMin()) / 1e9);
+            JsonNode stats = rx.stats(http);
+            long late = stats.path("acknowledged").path("after_a_later_one").asLong();
+            int max = stats.path("ordered").path("max_concurrent").asInt();
+            data.put("messages", n);
+            data.put("delivered_within_wait", arrivals.ok());
+            data.put("delivered_per_s", perSecond);
+            data.put("ideal_per_s", ideal);
+            data.put("of_ideal", perSecond / ideal);
+            data.put("arrived_after_a_later_one", late);
+            data.put("receiver_max_concurrent", max);
+            data.put("accepted_per_s_one_phone_no_webhook", accepted.perSecond());
+            data.put("receiver", stats.path("ordered"));
+            data.put("queue_after", status(jar).path("queue"));
+            report.add(new Report.Row("9", "One conversation: a backlog of " + n + " texts to one phone, the "
+                    + "receiver taking " + Receivers.ORDERED_WORK.toMillis() + " ms each (WEBHOOK_ORDERING="
+                    + "conversation)",
+                    fmt(perSecond, 0) + " delivered/s = " + fmt(perSecond / ideal, 2) + " × the ideal "
+                            + fmt(ideal, 0) + "/s" + (arrivals.complete() ? "" : " (" + arrivals.ok() + " of " + n
+                            + " within the wait)") + "; " + late + " arrived after a later message of the phone",
+                    "in order (0 after a later one); ideal " + fmt(ideal, 0) + "/s",
+                    verdict(arrivals.complete() && late == 0),
+                    "first to last acknowledgement; receiver saw at most " + max + " at once; the texts were "
+                            + "accepted with no webhook set, delivered after a restart with it", data));
+        }
+    }
+
+    // ---- 10. Accept-to-delivered latency at a steady rate -----------------------------------------------------------
+
+    /**
+     * Texts at a steady 200/s for 20 s over 50 phones against {@code /ordered} (5 ms per message): how long from the
+     * moment a text is sent to the relay until the receiver has acknowledged it.
+     */
+    private void steadyLatency() throws Exception {
+        int rate = 200;
+        int seconds = 20;
+        int conversations = 50;
+        int n = rate * seconds;
+        Map<String, Object> data = new LinkedHashMap<>();
+        try (JarProcess jar = start("steady", Map.of("WEBHOOK_URL", rx.url("/ordered"),
+                "WEBHOOK_ORDERING", "conversation"))) {
+            rx.reset(http);
+            long[] sentEpochNanos = new long[n];
+            Load.Result accepted = paced(jar, n, rate, conversations, sentEpochNanos);
+            ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jar, "ordered", n, DELIVERY_WAIT_SECONDS);
+            JsonNode acknowledged = rx.acknowledged(http);
+            long[] latencies = new long[n];
+            int delivered = 0;
+            for (int i = 0; i < n; i++) {
+                // Sent one at a time, so message i is the (i / conversations + 1)-th of its phone.
+                JsonNode at = acknowledged.get(Http.phone(i % conversations) + "#" + (i / conversations + 1));
+                if (at != null) {
+                    latencies[delivered++] = at.asLong() - sentEpochNanos[i];
+                }
+            }
+            Load.Result latency = new Load.Result(Arrays.copyOf(latencies, delivered), 0, 0);
+            long late = rx.stats(http).path("acknowledged").path("after_a_later_one").asLong();
+            data.put("messages", n);
+            data.put("rate_per_s", rate);
+            data.put("conversations", conversations);
+            data.put("sent_per_s", accepted.perSecond());
+            data.put("delivered", delivered);
+            data.put("accept_to_delivered", latencyData(latency));
+            data.put("accept_latency", latencyData(accepted));
+            data.put("arrived_after_a_later_one", late);
+            data.put("queue_after", status(jar).path("queue"));
+            report.add(new Report.Row("10", "Accept-to-delivered at a steady " + rate + " texts/s for " + seconds
+                    + " s over " + conversations + " conversations, the receiver taking "
+                    + Receivers.ORDERED_WORK.toMillis() + " ms each",
+                    latencies(latency) + (arrivals.complete() ? "" : " (" + delivered + " of " + n
+                            + " within the wait)") + "; " + late + " arrived after a later message of their phone",
+                    "", Report.Verdict.INFO, "from the moment a text is sent until the receiver's 200; sent at "
+                    + fmt(accepted.perSecond(), 0) + "/s by one client on schedule; accept " + latencies(accepted),
+                    data));
+        }
+    }
+
+    /**
+     * Sends {@code n} texts one at a time on a schedule of {@code rate} per second (one that falls behind goes at
+     * once), noting in {@code sentEpochNanos} when each went; message i goes to phone {@code i % conversations}.
+     */
+    private static Load.Result paced(JarProcess jar, int n, int rate, int conversations, long[] sentEpochNanos)
+            throws InterruptedException {
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        try (LoadClient client = new LoadClient(jar.port)) {
+            return Load.run(n, 1, (w, i) -> {
+                long wait = start + i * interval - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(Duration.ofNanos(wait));
+                }
+                sentEpochNanos[i] = Receivers.epochNanos();
+                int status = client.postJson("/chat/messages", Http.textMessage(i, conversations));
+                if (status != 202) {
+                    throw new IOException("POST /chat/messages answered " + status);
+                }
+            });
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------------
 
     private JarProcess start(String name, Map<String, String> settings) throws Exception {
@@ -679,11 +868,17 @@ public final class Bench {
     /** {@code n} text messages from {@code concurrency} clients, each on its own kept-alive connection. */
     private static Load.Result postTexts(JarProcess jar, int n, int concurrency, int offset)
             throws InterruptedException {
+        return postTexts(jar, n, concurrency, offset, Http.CONVERSATIONS);
+    }
+
+    /** As {@link #postTexts(JarProcess, int, int, int)}, spread over {@code conversations} phones. */
+    private static Load.Result postTexts(JarProcess jar, int n, int concurrency, int offset, int conversations)
+            throws InterruptedException {
         LoadClient[] clients = new LoadClient[concurrency];
         Arrays.setAll(clients, c -> new LoadClient(jar.port));
         try {
             return Load.run(n, concurrency, (w, i) -> {
-                int status = clients[w].postJson("/chat/messages", Http.textMessage(offset + i));
+                int status = clients[w].postJson("/chat/messages", Http.textMessage(offset + i, conversations));
                 if (status != 202) {
                     throw new IOException("POST /chat/messages answered " + status);
                 }

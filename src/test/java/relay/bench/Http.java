@@ -43,10 +43,23 @@ final class Http implements AutoCloseable {
         return parse(uri, r, 201);
     }
 
+    /** The phones {@link #textMessage(int)} spreads its messages over. */
+    static final int CONVERSATIONS = 16;
+
     /** A text message for {@code POST /chat/messages}; {@code k} spreads the messages over 16 phones. */
     static String textMessage(int k) {
-        return "{\"phone\":\"+55119999900" + String.format("%02d", k % 16) + "\",\"text\":\"bench message " + k
+        return textMessage(k, CONVERSATIONS);
+    }
+
+    /** A text message to phone number {@code k % conversations} (at most 10,000 phones). */
+    static String textMessage(int k, int conversations) {
+        return "{\"phone\":\"" + phone(k % conversations) + "\",\"text\":\"bench message " + k
                 + ": the quick brown fox jumps over the lazy dog\"}";
+    }
+
+    /** A valid São Paulo mobile number, the {@code p}-th of the bench's phones. */
+    static String phone(int p) {
+        return "+551199999" + String.format("%04d", p);
     }
 
     private static JsonNode parse(URI uri, HttpResponse<String> r, int expected) throws IOException {

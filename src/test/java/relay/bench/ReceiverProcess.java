@@ -68,6 +68,11 @@ final class ReceiverProcess implements AutoCloseable {
         http.post(URI.create(url("/control/failing?on=" + on)), "");
     }
 
+    /** When {@code /ordered} first answered each message 200: {@code "PHONE#SEQUENCE": epoch nanos}. */
+    JsonNode acknowledged(Http http) throws IOException, InterruptedException {
+        return http.getJson(URI.create(url("/control/acknowledged")));
+    }
+
     /** Ok answers so far of receiver {@code name}. */
     long ok(Http http, String name) throws IOException, InterruptedException {
         return stats(http).path(name).path("ok").asLong();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -46,6 +47,9 @@ import relay.testing.ChaosReceiver;
  * <ul>
  *   <li>{@code /fast}: 200 at once.</li>
  *   <li>{@code /switch}: 503 while failing, else 200 — the backlog row flips it.</li>
+ *   <li>{@code /ordered}: 200 after 5 ms, as an endpoint doing a little work per message; reads each body's
+ *       {@code data.phone} and {@code data.sequence} to note when each message was first acknowledged and how many
+ *       arrived after a later message of their phone.</li>
  *   <li>{@code /files}: decodes the inline attachment's base64 while it streams in and checks its SHA-256;
  *       200 when it matches, 422 when not.</li>
  *   <li>the hang socket: accepts, never reads, never answers.</li>
@@ -53,7 +57,8 @@ import relay.testing.ChaosReceiver;
  *       which the connection is dropped unanswered.</li>
  * </ul>
  *
- * <p>Control (JSON): {@code GET /control/stats}, {@code POST /control/reset}, {@code POST /control/failing?on=true}.
+ * <p>Control (JSON): {@code GET /control/stats}, {@code POST /control/reset}, {@code POST /control/failing?on=true},
+ * {@code GET /control/acknowledged} ({@code /ordered}'s first 200 per message, {@code "PHONE#SEQUENCE": epoch nanos}).
  * Prints one line {@code receivers http=PORT hang=PORT flaky=PORT} once it listens.
  */
 public final class Receivers {
@@ -62,6 +67,8 @@ public final class Receivers {
     private static final JsonFactory STREAMING = JsonFactory.builder()
             .disable(StreamReadFeature.AUTO_CLOSE_SOURCE).build();
     private static final byte[] OK_BODY = "{}".getBytes(StandardCharsets.US_ASCII);
+    /** How long {@code /ordered} takes per message: one conversation cannot go faster than 1 / this. */
+    static final Duration ORDERED_WORK = Duration.ofMillis(5);
 
     /** Requests seen by one receiver: how many, how many answered 2xx, the most handled at once, body bytes. */
     static final class Counter {
@@ -103,6 +110,7 @@ public final class Receivers {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final Flaky flaky;
+    private final Acknowledgements acknowledgements = new Acknowledgements();
 
     private Receivers(long seed) {
         this.flaky = new Flaky(seed);
@@ -118,6 +126,7 @@ public final class Receivers {
         http.createContext("/switch", logged(exchange -> receivers.answer(exchange, "switch",
                 receivers.failing.get())));
         http.createContext("/files", logged(receivers::checkFile));
+        http.createContext("/ordered", logged(receivers::ordered));
         http.createContext("/control/", logged(receivers::control));
         http.start();
         ServerSocket hang = new ServerSocket(0, 1024, loopback);
@@ -163,6 +172,31 @@ public final class Receivers {
         }
     }
 
+    /** What {@code /ordered} does: reads the message's phone and sequence, takes 5 ms, notes it and answers 200. */
+    private void ordered(HttpExchange exchange) throws IOException {
+        Counter counter = counter("ordered");
+        counter.enter();
+        boolean ok = false;
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            counter.bytes.addAndGet(body.length);
+            JsonNode data = JSON.readTree(body).path("data");
+            try {
+                Thread.sleep(ORDERED_WORK);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            acknowledgements.note(data.path("phone").asText(), data.path("sequence").asLong());
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, OK_BODY.length);
+            exchange.getResponseBody().write(OK_BODY);
+            ok = true;
+        } finally {
+            counter.leave(ok);
+        }
+    }
+
     /** Streams the JSON: the announced {@code sha256} comes before {@code data_base64}, decoded into a digest. */
     private void checkFile(HttpExchange exchange) throws IOException {
         Counter counter = counter("files");
@@ -199,9 +233,11 @@ public final class Receivers {
             URI uri = exchange.getRequestURI();
             Object reply = switch (uri.getPath()) {
                 case "/control/stats" -> stats();
+                case "/control/acknowledged" -> acknowledgements.firstOkEpochNanos;
                 case "/control/reset" -> {
                     counters.clear();
                     flaky.reset();
+                    acknowledgements.reset();
                     yield stats();
                 }
                 case "/control/failing" -> {
@@ -225,6 +261,7 @@ public final class Receivers {
         Map<String, Object> all = new LinkedHashMap<>();
         counters.forEach((name, c) -> all.put(name, c.view()));
         all.put("flaky", flaky.view());
+        all.put("acknowledged", acknowledgements.view());
         return all;
     }
 
@@ -330,6 +367,42 @@ public final class Receivers {
                 byOutcome.put(o.name().toLowerCase(Locale.ROOT), outcomes.getOrDefault(o, new AtomicLong()).get());
             }
             v.put("outcomes", byOutcome);
+            return v;
+        }
+    }
+
+    /**
+     * The order {@code /ordered} acknowledged messages in: the time of each message's first 200, by
+     * {@code PHONE#SEQUENCE}, and how many were acknowledged after a later message of their phone.
+     */
+    static final class Acknowledgements {
+        private final Map<String, Long> firstOkEpochNanos = new ConcurrentHashMap<>();
+        private final Map<String, Long> highestByPhone = new ConcurrentHashMap<>();
+        private final AtomicLong late = new AtomicLong();
+
+        void note(String phone, long sequence) {
+            if (firstOkEpochNanos.putIfAbsent(phone + "#" + sequence, epochNanos()) != null) {
+                return;
+            }
+            highestByPhone.merge(phone, sequence, (highest, next) -> {
+                if (next < highest) {
+                    late.incrementAndGet();
+                }
+                return Math.max(highest, next);
+            });
+        }
+
+        void reset() {
+            firstOkEpochNanos.clear();
+            highestByPhone.clear();
+            late.set(0);
+        }
+
+        Map<String, Object> view() {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("messages", firstOkEpochNanos.size());
+            v.put("phones", highestByPhone.size());
+            v.put("after_a_later_one", late.get());
             return v;
         }
     }

@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import relay.testing.Forms;
 
 /** The chat page in a real browser against the real app, with MockWebServer as the webhook. */
 @Tag("browser")
@@ -198,7 +197,7 @@ class BrowserChatTest extends BrowserTest {
         assertEquals("typed during the upload", first.get("text").asText());
         JsonNode second = RunningRelay.data(relay.takeWebhookRequest());
         assertEquals(big.length, second.at("/attachment/size").asLong());
-        assertEquals(sha256(big), second.at("/attachment/sha256").asText());
+        assertEquals(Forms.sha256(big), second.at("/attachment/sha256").asText());
         relay.assertNoMoreWebhookRequests();
         browser.assertNoConsoleErrors();
     }
@@ -209,10 +208,6 @@ class BrowserChatTest extends BrowserTest {
                 .filter(e -> !e.contains("the server responded with a status of " + status))
                 .toList();
         assertEquals(List.of(), unexpected);
-    }
-
-    static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test
@@ -250,11 +245,15 @@ class BrowserChatTest extends BrowserTest {
         page.sendText("Tracking code: BR123456789");
         WebElement retrying = page.waitForStatus("Tracking code: BR123456789", "retrying");
         page.sendText("Thanks for your patience!");
-        page.waitForStatus("Thanks for your patience!", "held");
+        WebElement waiting = page.waitForStatus("Thanks for your patience!", "waiting");
 
         assertEquals("↻", page.mark(retrying));
         assertTrue(retrying.findElement(testId("retry-info")).getText().matches("attempt 1 of 2 · next try in \\d+s"),
                 retrying.findElement(testId("retry-info")).getText());
+        assertEquals("⏳", page.mark(waiting));
+        assertTrue(waiting.findElement(testId("waiting-info")).getText()
+                .matches("waits for an earlier message · its retry in \\d+s"),
+                waiting.findElement(testId("waiting-info")).getText());
         WebElement indicator = browser.waitUntil(d -> {
             WebElement e = d.findElement(testId("circuit-indicator"));
             return e.isDisplayed() ? e : null;
@@ -268,6 +267,42 @@ class BrowserChatTest extends BrowserTest {
         for (int request = 0; request < 6; request++) {
             relay.takeWebhookRequest();
         }
+        relay.assertNoMoreWebhookRequests();
+        browser.assertNoConsoleErrors();
+    }
+
+    /**
+     * Under strict ordering a failed message holds its conversation back: the list flags it, the messages behind it
+     * say what they wait for, and Skip (beside Resend) lets them go.
+     */
+    @Test
+    void shouldLetTheOperatorSkipAFailedMessageThatBlocksItsConversation() throws Exception {
+        start(Map.of("WEBHOOK_ORDERING", "strict"));
+        relay.answer(422);
+        page.open(relay.url("/"));
+        page.startChat(PHONE, DISPLAY);
+        page.sendText("Your invoice is attached");
+        WebElement head = page.waitForStatus("Your invoice is attached", "failed");
+        page.sendText("Did you receive it?");
+
+        WebElement behind = page.waitForStatus("Did you receive it?", "waiting");
+        assertEquals("⏳", page.mark(behind));
+        assertEquals("waits for an earlier message · which failed: resend or skip it",
+                behind.findElement(testId("waiting-info")).getText());
+        assertTrue(head.findElement(testId("blocking")).isDisplayed());
+        browser.waitUntil(d -> d.findElement(testId("conversation-blocked")).isDisplayed());
+        browser.screenshot("chat-blocked.png");
+        relay.answer(200);
+        head.findElement(testId("skip")).click();
+
+        page.waitForStatus("Did you receive it?", "delivered");
+        WebElement skipped = page.bubble("Your invoice is attached");
+        assertEquals("failed", page.status(skipped));
+        assertTrue(skipped.findElements(testId("skip")).isEmpty(), "nothing left to skip");
+        assertTrue(skipped.findElement(testId("mark")).getAttribute("title").startsWith("skipped by the operator"));
+        browser.waitUntil(d -> d.findElements(testId("conversation-blocked")).isEmpty());
+        relay.takeWebhookRequest();
+        relay.takeWebhookRequest();
         relay.assertNoMoreWebhookRequests();
         browser.assertNoConsoleErrors();
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import relay.domain.MessageKind;
+import relay.domain.Ordering;
 
 class ConfigLoaderTest {
     @TempDir
@@ -52,6 +53,8 @@ class ConfigLoaderTest {
         assertEquals(16, config.concurrency());
         assertEquals(Config.AttachmentMode.INLINE, config.attachments());
         assertEquals(1024, config.uploadRateKbps());
+        assertEquals(Ordering.CONVERSATION, config.ordering());
+        assertFalse(config.keepAlive());
         assertEquals("127.0.0.1", config.host());
         assertEquals(8080, config.port());
         assertEquals(URI.create("http://127.0.0.1:8080"), config.publicBaseUrl(8080));
@@ -81,6 +84,20 @@ class ConfigLoaderTest {
         assertEquals(Optional.of(Duration.ofDays(90)), config.housekeeping().retention());
         assertEquals("90", config.shownValue(Key.RETENTION_DAYS));
         assertEquals("chat.example.com,[::1]", config.shownValue(Key.ALLOWED_HOSTS));
+    }
+
+    @Test
+    void shouldReadTheOrderingAndKeepAliveFromValuesAndTheEnvironment() {
+        Config fromValues = ConfigLoader.fromValues(Map.of("WEBHOOK_ORDERING", "Strict", "WEBHOOK_KEEP_ALIVE", "true"));
+        Config fromEnvironment = loaded(ConfigLoader.load(dir.resolve("missing.env"),
+                Map.of("WEBHOOK_ORDERING", "none")));
+
+        assertEquals(Ordering.STRICT, fromValues.ordering());
+        assertTrue(fromValues.keepAlive());
+        assertEquals("strict", fromValues.shownValue(Key.WEBHOOK_ORDERING));
+        assertEquals("true", fromValues.shownValue(Key.WEBHOOK_KEEP_ALIVE));
+        assertEquals(Ordering.NONE, fromEnvironment.ordering());
+        assertEquals(Source.ENVIRONMENT, fromEnvironment.sources().get(Key.WEBHOOK_ORDERING));
     }
 
     @Test
@@ -162,6 +179,8 @@ class ConfigLoaderTest {
         "WEBHOOK_CONCURRENCY        | 257                        | WEBHOOK_CONCURRENCY=257: expected a whole number from 1 to 256",
         "WEBHOOK_ATTACHMENTS        | base64                     | WEBHOOK_ATTACHMENTS=base64: expected inline or url",
         "WEBHOOK_UPLOAD_RATE_KBPS   | 0                          | WEBHOOK_UPLOAD_RATE_KBPS=0: expected a whole number from 1 to 1048576",
+        "WEBHOOK_ORDERING           | fifo                       | WEBHOOK_ORDERING=fifo: expected conversation, strict or none",
+        "WEBHOOK_KEEP_ALIVE         | yes                        | WEBHOOK_KEEP_ALIVE=yes: expected true or false",
         "HOST                       | '  '                       | HOST=: expected a non-empty value",
         "PORT                       | 65536                      | PORT=65536: expected a whole number from 0 to 65535",
         "PORT                       | http                       | PORT=http: expected a whole number from 0 to 65535",

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -28,10 +29,12 @@ import relay.webhook.CircuitBreaker;
  * connection resets, stalls past the timeout — yet every message ends delivered, the circuit opens and closes as
  * designed, and the status endpoint's counters add up to what the receiver saw: every attempt reached it, every
  * extra request it got answered a request that got no byte back (which the HTTP client resends once, at once), and
- * its 200s are the successful attempts, one per message.
+ * its 200s are the successful attempts, one per message, and each conversation's 200s came in the order it was sent.
  */
 class ChaosTest {
     private static final int MESSAGES = 80;
+    /** Messages go round-robin to this many phones: each conversation keeps its order through the chaos. */
+    private static final int PHONES = 8;
     /** Each message fails at most this many times, so the retries allowed always suffice. */
     private static final int MAX_FAILURES_PER_MESSAGE = 3;
     private static final String CHAOS_BODY = "{\"error\":\"chaos\"}";
@@ -43,11 +46,13 @@ class ChaosTest {
     final Seed seed = Seed.fromSystemProperty();
     private final Random random = seed.random();
     private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+    private final List<String> acknowledged = new CopyOnWriteArrayList<>();
 
     private Behaviour misbehave(ChaosReceiver.Received request) {
         AtomicInteger left = failuresLeft.computeIfAbsent(request.webhookId(),
                 id -> new AtomicInteger(random.nextInt(MAX_FAILURES_PER_MESSAGE + 1)));
         if (left.getAndDecrement() <= 0) {
+            acknowledged.add(request.webhookId());
             return new Behaviour.Answer(200, Map.of(), "{\"ok\":true}", random.nextBoolean());
         }
         return switch (random.nextInt(5)) {
@@ -68,8 +73,11 @@ class ChaosTest {
             List<CircuitBreaker.State> circuit = new CopyOnWriteArrayList<>();
             app.app().chat().addCircuitListener(snapshot -> circuit.add(snapshot.state()));
             List<String> ids = new ArrayList<>();
+            Map<String, List<String>> sentTo = new HashMap<>();
             for (int i = 0; i < MESSAGES; i++) {
-                ids.add(app.sendText("+5511999999999", "chaos " + i));
+                String phone = "+551199999000" + (i % PHONES);
+                ids.add(app.sendText(phone, "chaos " + i));
+                sentTo.computeIfAbsent(phone, p -> new ArrayList<>()).add(ids.getLast());
             }
 
             JsonNode status = app.await("/chat/webhook-status",
@@ -91,6 +99,8 @@ class ChaosTest {
             assertEquals(MESSAGES, receiver.answered(200), "each message acknowledged once");
             assertEquals(stats.path("attempts").asInt() - MESSAGES, stats.path("failed").asInt());
             assertGzipBodiesWereDecoded(app, ids, receiver);
+            sentTo.forEach((phone, sent) -> assertEquals(sent,
+                    acknowledged.stream().filter(sent::contains).toList(), phone + " acknowledged in order"));
         }
     }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +17,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
+import relay.testing.Await;
 import relay.testing.ChaosReceiver;
 import relay.testing.ChaosReceiver.Behaviour;
 import relay.testing.Seed;
@@ -131,12 +133,9 @@ class KillNineTest {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    private static void awaitReceived(ChaosReceiver receiver, int count) throws InterruptedException {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        while (receiver.received().size() < count && Instant.now().isBefore(deadline)) {
-            Thread.sleep(2);
-        }
-        assertTrue(receiver.received().size() >= count, "the receiver got " + receiver.received().size());
+    private static void awaitReceived(ChaosReceiver receiver, int count) {
+        Await.until("the receiver got " + count + " requests", DEADLINE, () -> receiver.received().size(),
+                received -> received >= count);
     }
 
     /** Deliveries the store shows mid-attempt: the only ones the receiver may have got without the store knowing. */
@@ -149,18 +148,21 @@ class KillNineTest {
         }
     }
 
-    private void awaitAllDelivered(int port, int total) throws Exception {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        JsonNode queue = null;
-        while (Instant.now().isBefore(deadline)) {
-            queue = JSON.readTree(client.send(HttpRequest.newBuilder(uri(port, "/chat/webhook-status")).build(),
+    private void awaitAllDelivered(int port, int total) {
+        Await.until("all " + total + " messages delivered", DEADLINE, Duration.ofMillis(50), () -> queue(port),
+                queue -> queue.path("delivered").asInt() == total);
+    }
+
+    private JsonNode queue(int port) {
+        try {
+            return JSON.readTree(client.send(HttpRequest.newBuilder(uri(port, "/chat/webhook-status")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).path("queue");
-            if (queue.path("delivered").asInt() == total) {
-                return;
-            }
-            Thread.sleep(50);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
-        throw new AssertionError("not all " + total + " messages were delivered: " + queue);
     }
 
     private static void assertEveryMessageArrivedIntact(List<ChaosReceiver.Received> received, Set<String> accepted,

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 
 /**
@@ -48,7 +49,7 @@ class AttachmentDownloadTest {
         return Stream.of(
                 file("photo", "image/jpeg", bytes(0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0), "image",
                         "photo.jpg", "inline"),
-                file("Relatório.html", "text/html", ChatApiTest.PDF, "pdf", "Relatório.pdf", "attachment"),
+                file("Relatório.html", "text/html", Forms.PDF, "pdf", "Relatório.pdf", "attachment"),
                 file("setup.exe", "application/octet-stream", docx(), "document", "setup.docx", "attachment"),
                 file("minutes.docx", "application/octet-stream", docx(), "document", "minutes.docx", "attachment"),
                 file("notes.txt", "text/plain", "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8),

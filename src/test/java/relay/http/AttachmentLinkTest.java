@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import relay.testing.Forms;
 import relay.testing.FakeClock;
 import relay.testing.RawHttp;
 import relay.testing.RunningApp;
@@ -48,7 +49,7 @@ class AttachmentLinkTest {
                 "WEBHOOK_ATTACHMENTS", "url", "APP_TOKEN", TOKEN), clock);
         HttpResponse<String> upload = app.send(app.request("/chat/attachments")
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/pdf")
-                .header("X-Filename", "a.pdf").POST(HttpRequest.BodyPublishers.ofByteArray(ChatApiTest.PDF)).build());
+                .header("X-Filename", "a.pdf").POST(HttpRequest.BodyPublishers.ofByteArray(Forms.PDF)).build());
         String attachmentId = json(upload).path("id").asText();
         app.send(app.request("/chat/messages").header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
@@ -76,7 +77,7 @@ class AttachmentLinkTest {
         HttpResponse<byte[]> download = app.getBytes(pathOf(link));
 
         assertEquals(200, download.statusCode());
-        assertArrayEquals(ChatApiTest.PDF, download.body());
+        assertArrayEquals(Forms.PDF, download.body());
     }
 
     @Test
@@ -85,7 +86,7 @@ class AttachmentLinkTest {
         RawHttp.Response head = RawHttp.send(app.port(), "HEAD", pathOf(link));
 
         assertEquals(200, head.status(), head.body());
-        assertEquals(String.valueOf(ChatApiTest.PDF.length), head.header("Content-Length").orElseThrow());
+        assertEquals(String.valueOf(Forms.PDF.length), head.header("Content-Length").orElseThrow());
         assertEquals(get.header("Content-Type"), head.header("Content-Type"));
         assertEquals(get.header("Content-Disposition"), head.header("Content-Disposition"));
         assertEquals("", head.body());

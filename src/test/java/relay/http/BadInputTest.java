@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -109,7 +110,7 @@ class BadInputTest {
         byte[] head = (field("phone", phone) + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\";"
                 + " filename=\"r.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        return concat(head, ChatApiTest.PDF, tail);
+        return concat(head, Forms.PDF, tail);
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -190,15 +191,15 @@ class BadInputTest {
                         concat(new byte[] {0x7F, 'E', 'L', 'F'}, new byte[200]), 415, "unsupported_attachment_type"),
                 upload("empty file", "a.pdf", "application/pdf", new byte[0], 400, "empty_file"),
                 upload("file over MAX_ATTACHMENT_MB", "big.pdf", "application/pdf",
-                        ChatApiTest.pdf(1024 * 1024 + 1), 413, "attachment_too_large"),
-                upload("bad percent-encoding in X-Filename", "%zz.pdf", "application/pdf", ChatApiTest.PDF, 400,
+                        Forms.pdf(1024 * 1024 + 1), 413, "attachment_too_large"),
+                upload("bad percent-encoding in X-Filename", "%zz.pdf", "application/pdf", Forms.PDF, 400,
                         "invalid_filename"),
                 upload("traversal file name with unsupported bytes", "..%2F..%2Fetc%2Fpasswd", "text/plain",
                         new byte[] {0, 1, 2, 3}, 415, "unsupported_attachment_type"),
                 upload("header injection in file name with unsupported bytes", "a%0D%0ASet-Cookie%3A%20x%3D1",
                         "application/octet-stream", new byte[] {0, 1, 2, 3}, 415, "unsupported_attachment_type"),
                 upload("form body to the raw upload route", "a.pdf", "multipart/form-data; boundary=x",
-                        ChatApiTest.PDF, 415, "unsupported_media_type"),
+                        Forms.PDF, 415, "unsupported_media_type"),
                 form("form without boundary end", field("phone", "+5511999999999"), 400, "invalid_multipart"),
                 new Case("form without boundary parameter", r -> signedIn(r)
                         .header("Content-Type", "multipart/form-data").POST(BodyPublishers.ofString("x")),

@@ -10,7 +10,6 @@ import static relay.testing.RunningApp.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -20,10 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,12 +33,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
 /** The chat routes against the real service, with MockWebServer as the webhook. */
 class ChatApiTest {
-    static final byte[] PDF = pdf(3000);
     private static final String PHONE = "+5511999999999";
 
     @StartStop
@@ -63,15 +60,6 @@ class ChatApiTest {
     @AfterEach
     void stop() {
         app.close();
-    }
-
-    static byte[] pdf(int size) {
-        byte[] bytes = new byte[size];
-        byte[] head = "%PDF-1.4\n%âãÏÓ\n".getBytes(StandardCharsets.ISO_8859_1);
-        for (int i = 0; i < size; i++) {
-            bytes[i] = i < head.length ? head[i] : (byte) ('a' + i % 26);
-        }
-        return bytes;
     }
 
     @Test
@@ -116,17 +104,17 @@ class ChatApiTest {
 
     @Test
     void shouldUploadDownloadAndDeliverAnAttachmentInline() throws Exception {
-        HttpResponse<String> uploaded = app.upload(PDF, "application/pdf", "Relat%C3%B3rio%20anual.pdf");
+        HttpResponse<String> uploaded = app.upload(Forms.PDF, "application/pdf", "Relat%C3%B3rio%20anual.pdf");
         assertEquals(201, uploaded.statusCode(), uploaded.body());
         JsonNode attachment = json(uploaded);
         assertEquals("pdf", attachment.path("kind").asText());
         assertEquals("Relatório anual.pdf", attachment.path("filename").asText());
-        assertEquals(PDF.length, attachment.path("size").asInt());
-        assertEquals(sha256(PDF), attachment.path("sha256").asText());
+        assertEquals(Forms.PDF.length, attachment.path("size").asInt());
+        assertEquals(Forms.sha256(Forms.PDF), attachment.path("sha256").asText());
 
         HttpResponse<byte[]> download = app.getBytes(attachment.path("url").asText());
         assertEquals(200, download.statusCode());
-        assertArrayEquals(PDF, download.body());
+        assertArrayEquals(Forms.PDF, download.body());
         assertEquals("nosniff", download.headers().firstValue("X-Content-Type-Options").orElseThrow());
         assertEquals("attachment; filename=\"Relat_rio anual.pdf\"; filename*=UTF-8''Relat%C3%B3rio%20anual.pdf",
                 download.headers().firstValue("Content-Disposition").orElseThrow());
@@ -136,17 +124,17 @@ class ChatApiTest {
         app.awaitStatus(id, "delivered");
         JsonNode sent = new ObjectMapper().readTree(webhook.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
         JsonNode inline = sent.path("data").path("attachment");
-        assertArrayEquals(PDF, Base64.getDecoder().decode(inline.path("data_base64").asText()));
+        assertArrayEquals(Forms.PDF, Base64.getDecoder().decode(inline.path("data_base64").asText()));
         assertEquals("pdf", inline.path("kind").asText());
     }
 
     @Test
     void shouldSendAFileAndItsMessageInOneMultipartCallAsCurlDoes() throws Exception {
         String boundary = "------------------------d74496d66958873e";
-        byte[] body = multipart(boundary, List.of(
-                new FormPart("phone", null, null, "11 99999-9999".getBytes(StandardCharsets.UTF_8)),
-                new FormPart("text", null, null, "see the report".getBytes(StandardCharsets.UTF_8)),
-                new FormPart("file", "report.pdf", "application/pdf", PDF)));
+        byte[] body = Forms.multipart(boundary, List.of(
+                new Forms.Part("phone", null, null, "11 99999-9999".getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("text", null, null, "see the report".getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("file", "report.pdf", "application/pdf", Forms.PDF)));
 
         HttpResponse<String> response = app.send(app.request("/chat/messages")
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -158,7 +146,7 @@ class ChatApiTest {
         assertEquals("report.pdf", message.path("attachment").path("filename").asText());
         app.awaitStatus(message.path("id").asText(), "delivered");
         JsonNode sent = new ObjectMapper().readTree(webhook.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
-        assertArrayEquals(PDF, Base64.getDecoder().decode(
+        assertArrayEquals(Forms.PDF, Base64.getDecoder().decode(
                 sent.path("data").path("attachment").path("data_base64").asText()));
     }
 
@@ -282,7 +270,7 @@ class ChatApiTest {
 
     @Test
     void shouldStoreAHostileFileNameSanitisedAndServeItWithASafeHeader() {
-        JsonNode attachment = json(app.upload(PDF, "application/pdf",
+        JsonNode attachment = json(app.upload(Forms.PDF, "application/pdf",
                 "..%2F..%2Fetc%2Fpasswd%0D%0AX-Evil%3A%20%221%22.pdf"));
 
         String stored = attachment.path("filename").asText();
@@ -314,7 +302,7 @@ class ChatApiTest {
 
     /** Writes {@code count} chunks of the body until the server stops taking them. */
     private static void writeChunks(OutputStream out, int size, int count) {
-        byte[] chunk = pdf(size);
+        byte[] chunk = Forms.pdf(size);
         try {
             for (int i = 0; i < count; i++) {
                 out.write((Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -331,26 +319,5 @@ class ChatApiTest {
         List<String> ids = new ArrayList<>();
         messages.forEach(m -> ids.add(m.path("id").asText()));
         return ids;
-    }
-
-    record FormPart(String name, String filename, String contentType, byte[] content) {
-    }
-
-    static byte[] multipart(String boundary, List<FormPart> parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (FormPart part : parts) {
-            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\""
-                    + (part.filename() == null ? "" : "; filename=\"" + part.filename() + "\"") + "\r\n"
-                    + (part.contentType() == null ? "" : "Content-Type: " + part.contentType() + "\r\n") + "\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            out.writeBytes(part.content());
-            out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
-        }
-        out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
-    }
-
-    static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

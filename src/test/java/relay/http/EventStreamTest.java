@@ -31,6 +31,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import relay.testing.Await;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.RunningApp;
@@ -288,12 +289,8 @@ class EventStreamTest {
         return false;
     }
 
-    private static void awaitClients(EventStream events, int count) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (events.clientCount() != count && Instant.now().isBefore(deadline)) {
-            Thread.sleep(10);
-        }
-        assertEquals(count, events.clientCount());
+    private static void awaitClients(EventStream events, int count) {
+        Await.until(count + " event-stream clients", events::clientCount, clients -> clients == count);
     }
 
     /** Reading what was already on its way, the connection then ends: the server closed it. */

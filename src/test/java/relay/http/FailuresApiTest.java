@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -57,7 +58,7 @@ class FailuresApiTest {
         responses.enqueue(new MockResponse.Builder().code(500).build());
         String textId = app.sendText(PHONE, text);
         app.awaitStatus(textId, "failed");
-        String attachment = json(app.upload(ChatApiTest.PDF, "application/pdf", "ata.pdf")).path("id").asText();
+        String attachment = json(app.upload(Forms.PDF, "application/pdf", "ata.pdf")).path("id").asText();
         responses.enqueue(new MockResponse.Builder().code(422).build());
         String fileId = json(app.postJson("/chat/messages", "{\"phone\":\"+5511988887777\",\"attachment_id\":\""
                 + attachment + "\"}")).path("id").asText();

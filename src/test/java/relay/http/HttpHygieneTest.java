@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import relay.testing.Await;
+import relay.testing.Forms;
 import relay.testing.RawHttp;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
@@ -53,7 +54,7 @@ class HttpHygieneTest {
                 "WEBHOOK_URL", webhook.url("/hook").toString()));
         String attachment = json(app.send(app.request("/chat/attachments").header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/pdf").header("X-Filename", "a.pdf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ChatApiTest.PDF)).build())).path("id").asText();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Forms.PDF)).build())).path("id").asText();
         String message = json(app.send(app.request("/chat/messages").header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"phone\":\"" + PHONE + "\",\"attachment_id\":\"" + attachment + "\"}")).build()))

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -77,7 +78,7 @@ class MessageTextTest {
 
     @Test
     void shouldRefuseInvisibleTextBesideAnAttachmentAndKeepNothing() {
-        String attachment = json(app.upload(ChatApiTest.PDF, "application/pdf", "a.pdf")).path("id").asText();
+        String attachment = json(app.upload(Forms.PDF, "application/pdf", "a.pdf")).path("id").asText();
 
         HttpResponse<String> refused = app.postJson("/chat/messages",
                 "{\"phone\":\"" + PHONE + "\",\"text\":\"\\u200b\",\"attachment_id\":\"" + attachment + "\"}");
@@ -87,7 +88,7 @@ class MessageTextTest {
 
     @Test
     void shouldAcceptAnAttachmentWithoutText() {
-        String attachment = json(app.upload(ChatApiTest.PDF, "application/pdf", "a.pdf")).path("id").asText();
+        String attachment = json(app.upload(Forms.PDF, "application/pdf", "a.pdf")).path("id").asText();
 
         HttpResponse<String> accepted = app.postJson("/chat/messages",
                 "{\"phone\":\"" + PHONE + "\",\"attachment_id\":\"" + attachment + "\"}");
@@ -98,9 +99,9 @@ class MessageTextTest {
     @Test
     void shouldRefuseInvisibleFormTextAndDiscardTheFileThatCameWithIt() throws Exception {
         HttpResponse<String> refused = postForm(List.of(
-                new ChatApiTest.FormPart("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
-                new ChatApiTest.FormPart("text", null, null, "\u200B\u200D\uFEFF".getBytes(StandardCharsets.UTF_8)),
-                new ChatApiTest.FormPart("file", "r.pdf", "application/pdf", ChatApiTest.PDF)));
+                new Forms.Part("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("text", null, null, "\u200B\u200D\uFEFF".getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("file", "r.pdf", "application/pdf", Forms.PDF)));
 
         assertTextRefused(refused, "text_blank");
         assertEquals(0, json(app.get("/chat/conversations")).path("conversations").size());
@@ -110,8 +111,8 @@ class MessageTextTest {
     @Test
     void shouldRefuseASurrogateEncodedInFormBytes() {
         HttpResponse<String> refused = postForm(List.of(
-                new ChatApiTest.FormPart("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
-                new ChatApiTest.FormPart("text", null, null, new byte[] {'a', (byte) 0xED, (byte) 0xA0, (byte) 0x80})));
+                new Forms.Part("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("text", null, null, new byte[] {'a', (byte) 0xED, (byte) 0xA0, (byte) 0x80})));
 
         assertEquals(400, refused.statusCode(), refused.body());
         assertEquals("invalid_encoding", json(refused).path("error").path("code").asText());
@@ -124,8 +125,8 @@ class MessageTextTest {
         List<String> sent = new ArrayList<>();
         sent.add(app.sendText(PHONE, text));
         HttpResponse<String> form = postForm(List.of(
-                new ChatApiTest.FormPart("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
-                new ChatApiTest.FormPart("text", null, null, text.getBytes(StandardCharsets.UTF_8))));
+                new Forms.Part("phone", null, null, PHONE.getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("text", null, null, text.getBytes(StandardCharsets.UTF_8))));
         assertEquals(202, form.statusCode(), form.body());
         sent.add(json(form).path("id").asText());
 
@@ -138,10 +139,10 @@ class MessageTextTest {
         }
     }
 
-    private HttpResponse<String> postForm(List<ChatApiTest.FormPart> parts) {
+    private HttpResponse<String> postForm(List<Forms.Part> parts) {
         return app.send(app.request("/chat/messages")
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
-                .POST(BodyPublishers.ofByteArray(ChatApiTest.multipart(BOUNDARY, parts))).build());
+                .POST(BodyPublishers.ofByteArray(Forms.multipart(BOUNDARY, parts))).build());
     }
 
     private void assertTextRefused(HttpResponse<String> response, String code) {

@@ -17,15 +17,16 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import relay.testing.Forms;
 
 /** The streaming form reader, including boundaries that straddle its buffer and inputs that arrive a byte at a time. */
 class MultipartTest {
     private static final String BOUNDARY = "----form-boundary-7MA4YWxkTrZu0gW";
 
     private static byte[] form(byte[] file) {
-        return ChatApiTest.multipart(BOUNDARY, List.of(
-                new ChatApiTest.FormPart("phone", null, null, "+5511999999999".getBytes(StandardCharsets.UTF_8)),
-                new ChatApiTest.FormPart("file", "a \\\"quoted\\\".bin", "application/octet-stream", file)));
+        return Forms.multipart(BOUNDARY, List.of(
+                new Forms.Part("phone", null, null, "+5511999999999".getBytes(StandardCharsets.UTF_8)),
+                new Forms.Part("file", "a \\\"quoted\\\".bin", "application/octet-stream", file)));
     }
 
     /** Hands out at most {@code chunk} bytes per read, as a slow network would. */

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import relay.testing.Forms;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -107,7 +108,7 @@ class SearchApiTest {
 
     @Test
     void shouldFindAFileByItsName() {
-        HttpResponse<String> uploaded = app.upload(ChatApiTest.PDF, "application/pdf", "relatorio-marco.pdf");
+        HttpResponse<String> uploaded = app.upload(Forms.PDF, "application/pdf", "relatorio-marco.pdf");
         String attachment = json(uploaded).path("id").asText();
         String sent = json(app.postJson("/chat/messages", "{\"phone\":\"" + ANA + "\",\"attachment_id\":\""
                 + attachment + "\"}")).path("id").asText();

@@ -2,15 +2,18 @@ package relay.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,12 +26,16 @@ import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.domain.NewMessage;
+import relay.domain.Ordering;
 import relay.testing.Await;
 
 /** What every backend's {@link DeliveryQueue} promises; a backend's test subclasses this and says how it opens. */
 public abstract class DeliveryQueueContract extends StoreContract {
     private static final String ALICE = "+5511999990001";
     private static final String BOB = "+5511999990002";
+    private static final String CAROL = "+5511999990003";
+    private static final String OWNER = "engine-1";
+    private static final Duration LEASE = Duration.ofSeconds(30);
 
     @Test
     void shouldStoreAnAcceptedMessageAsQueued() {
@@ -104,7 +111,7 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldKeepEverythingAcrossCloseAndReopen() throws Exception {
         Message message = fixture.accept(queue, ALICE, "survives");
-        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
+        fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
                 fixture.clock.instant().plusSeconds(30), "HTTP 503");
         MessageStatus before = reads.message(message.id()).orElseThrow();
         List<Attempt> attemptsBefore = reads.attempts(message.id());
@@ -117,44 +124,15 @@ public abstract class DeliveryQueueContract extends StoreContract {
     }
 
     @Test
-    void shouldListUnfinishedDeliveriesOldestFirst() {
-        Instant t = StoreFixture.START;
-        // Accepted in another order than created, to show the order comes from created_at.
-        Message held = accept(new NewMessage("msg_held", ALICE, "x", null, t.plusSeconds(4)));
-        Message queued = accept(new NewMessage("msg_queued", ALICE, "x", null, t.plusSeconds(1)));
-        Message delivered = accept(new NewMessage("msg_delivered", ALICE, "x", null, t.plusSeconds(2)));
-        Message sending = accept(new NewMessage("msg_sending", BOB, "x", null, t.plusSeconds(3)));
-        Message failed = accept(new NewMessage("msg_failed", BOB, "x", null, t.plusSeconds(5)));
-        Message retrying = accept(new NewMessage("msg_retrying", BOB, "x", null, t.plusSeconds(6)));
-        Message sameTime = accept(new NewMessage("msg_a_same_time", BOB, "x", null, t.plusSeconds(6)));
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
-        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
-        queue.recordAttempt(fixture.failedAttempt(retrying.id(), 1, 500), DeliveryState.RETRYING,
-                t.plusSeconds(60), "HTTP 500");
-
-        List<Delivery> unfinished = queue.unfinished();
-
-        assertEquals(List.of(queued.id(), sending.id(), held.id(), sameTime.id(), retrying.id()),
-                unfinished.stream().map(Delivery::messageId).toList());
-        assertEquals(List.of(DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.HELD, DeliveryState.QUEUED,
-                DeliveryState.RETRYING), unfinished.stream().map(Delivery::state).toList());
-        assertEquals(t.plusSeconds(60), unfinished.get(4).nextAttemptAt());
-    }
-
-    @Test
     void shouldRecordAttemptsAndMoveTheDeliveryOn() {
         Message message = fixture.accept(queue, ALICE, "hello");
         Instant retryAt = fixture.clock.instant().plusSeconds(2);
 
-        queue.markSending(message.id());
         Attempt first = fixture.failedAttempt(message.id(), 1, 502);
-        queue.recordAttempt(first, DeliveryState.RETRYING, retryAt, "HTTP 502");
+        fixture.settle(queue, first, DeliveryState.RETRYING, retryAt, "HTTP 502");
         Delivery retrying = queue.delivery(message.id()).orElseThrow();
-        queue.markSending(message.id());
         Attempt second = fixture.successfulAttempt(message.id(), 2);
-        queue.recordAttempt(second, DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, second, DeliveryState.DELIVERED, null, null);
 
         assertEquals(new Delivery(message.id(), DeliveryState.RETRYING, 1, retryAt, "HTTP 502",
                 fixture.clock.instant().minusSeconds(1)), retrying);
@@ -167,10 +145,15 @@ public abstract class DeliveryQueueContract extends StoreContract {
 
     @Test
     void shouldRefuseStateChangesForAnUnknownMessage() {
-        assertThrows(IllegalArgumentException.class, () -> queue.markSending("msg_nope"));
-        assertThrows(IllegalArgumentException.class, () -> queue.recordAttempt(
-                fixture.failedAttempt("msg_nope", 1, 500), DeliveryState.FAILED, null, "HTTP 500"));
+        Instant now = fixture.clock.instant();
+        Claim forged = new Claim(new MessageStatus(new Message("msg_nope", ALICE, 1, "x", null, now),
+                new Delivery("msg_nope", DeliveryState.SENDING, 0, null, null, now)), OWNER, "token", now);
 
+        assertFalse(queue.complete(forged, fixture.failedAttempt("msg_nope", 1, 500), DeliveryState.FAILED, null,
+                "HTTP 500"));
+        assertFalse(queue.renew(forged, now, LEASE));
+        assertFalse(queue.reschedule(forged, now));
+        assertFalse(queue.skip("msg_nope"));
         assertEquals(List.of(), reads.attempts("msg_nope"));
         assertEquals(0, reads.stats().attempts());
     }
@@ -178,12 +161,13 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldHoldAndReleaseWithoutTouchingTheAttemptCount() {
         Message message = fixture.accept(queue, ALICE, "hello");
-        queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING,
-                fixture.clock.instant().plusSeconds(5), "HTTP 500");
+        Instant retryAt = fixture.clock.instant().plusSeconds(5);
+        fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 500), DeliveryState.RETRYING, retryAt,
+                "HTTP 500");
 
-        queue.markHeld(List.of(message.id()));
+        assertEquals(List.of(message.id()), queue.hold(retryAt));
         Delivery held = queue.delivery(message.id()).orElseThrow();
-        queue.markQueued(List.of(message.id()));
+        assertEquals(List.of(message.id()), queue.release(retryAt));
 
         assertEquals(DeliveryState.HELD, held.state());
         assertEquals(1, held.attempts());
@@ -197,10 +181,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
         Message delivered = fixture.accept(queue, ALICE, "delivered");
         Message failed = fixture.accept(queue, ALICE, "failed");
         Message queued = fixture.accept(queue, ALICE, "queued");
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
-        queue.recordAttempt(fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.failedAttempt(failed.id(), 1, 400), DeliveryState.FAILED, null, "HTTP 400");
 
-        queue.markHeld(List.of(delivered.id(), failed.id(), queued.id()));
+        assertEquals(List.of(queued.id()), queue.hold(fixture.clock.instant()));
 
         assertEquals(DeliveryState.DELIVERED, queue.delivery(delivered.id()).orElseThrow().state());
         assertEquals(DeliveryState.FAILED, queue.delivery(failed.id()).orElseThrow().state());
@@ -210,13 +194,13 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldReleaseOnlyHeldDeliveries() {
         Message held = fixture.accept(queue, ALICE, "held");
+        queue.hold(fixture.clock.instant());
         Message sending = fixture.accept(queue, ALICE, "sending");
+        fixture.claim(queue, sending.id());
         Message delivered = fixture.accept(queue, ALICE, "delivered");
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
 
-        queue.markQueued(List.of(held.id(), sending.id(), delivered.id()));
+        assertEquals(List.of(held.id()), queue.release(fixture.clock.instant()));
 
         assertEquals(DeliveryState.QUEUED, queue.delivery(held.id()).orElseThrow().state());
         assertEquals(DeliveryState.SENDING, queue.delivery(sending.id()).orElseThrow().state());
@@ -227,14 +211,14 @@ public abstract class DeliveryQueueContract extends StoreContract {
     void shouldRequeueAFailedMessageKeepingItsHistory() {
         Message message = fixture.accept(queue, ALICE, "hello");
         Attempt first = fixture.failedAttempt(message.id(), 1, 500);
+        fixture.settle(queue, first, DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
         Attempt second = fixture.failedAttempt(message.id(), 2, 500);
-        queue.recordAttempt(first, DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
-        queue.recordAttempt(second, DeliveryState.FAILED, null, "HTTP 500");
+        fixture.settle(queue, second, DeliveryState.FAILED, null, "HTTP 500");
 
         assertTrue(queue.requeue(message.id(), false));
         Delivery requeued = queue.delivery(message.id()).orElseThrow();
         Attempt again = fixture.successfulAttempt(message.id(), 1);
-        queue.recordAttempt(again, DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, again, DeliveryState.DELIVERED, null, null);
 
         assertEquals(new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, second.startedAt()), requeued);
         assertEquals(List.of(first, second, again), reads.attempts(message.id()));
@@ -244,7 +228,7 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldRequeueADeliveredMessageOnlyWhenForced() {
         Message message = fixture.accept(queue, ALICE, "hello");
-        queue.recordAttempt(fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
 
         assertFalse(queue.requeue(message.id(), false));
         assertEquals(DeliveryState.DELIVERED, queue.delivery(message.id()).orElseThrow().state());
@@ -255,10 +239,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
     @Test
     void shouldRequeueHeldButNotInFlightOrUnknownMessages() {
         Message held = fixture.accept(queue, ALICE, "held");
-        Message queued = fixture.accept(queue, ALICE, "queued");
+        queue.hold(fixture.clock.instant());
         Message sending = fixture.accept(queue, ALICE, "sending");
-        queue.markHeld(List.of(held.id()));
-        queue.markSending(sending.id());
+        fixture.claim(queue, sending.id());
+        Message queued = fixture.accept(queue, ALICE, "queued");
 
         assertTrue(queue.requeue(held.id(), false));
         assertFalse(queue.requeue(queued.id(), true));
@@ -273,9 +257,10 @@ public abstract class DeliveryQueueContract extends StoreContract {
         Message older = accept(new NewMessage("msg_older", BOB, "x", null, StoreFixture.START.plusSeconds(1)));
         Message delivered = fixture.accept(queue, ALICE, "fine");
         for (Message message : List.of(newer, older)) {
-            queue.recordAttempt(fixture.failedAttempt(message.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+            fixture.settle(queue, fixture.failedAttempt(message.id(), 1, 500), DeliveryState.FAILED, null,
+                    "HTTP 500");
         }
-        queue.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
 
         assertEquals(List.of(older.id(), newer.id()), queue.requeueAllFailed());
 
@@ -294,6 +279,271 @@ public abstract class DeliveryQueueContract extends StoreContract {
         assertEquals(Instant.parse("2025-03-01T10:00:00.123Z"), message.createdAt());
         assertEquals(message, reads.message("msg_precise").orElseThrow().message());
         assertNull(queue.delivery("msg_precise").orElseThrow().nextAttemptAt());
+    }
+
+    // ---- the queue: claims, leases, fencing, the head of each conversation
+
+    @Test
+    void shouldClaimDueDeliveriesInTheOrderTheyWereQueuedEachWithItsOwnTokenAndLease() {
+        Message first = fixture.accept(queue, ALICE, "one");
+        Message second = fixture.accept(queue, BOB, "two");
+        Message third = fixture.accept(queue, CAROL, "three");
+        Instant now = fixture.clock.instant();
+
+        List<Claim> claims = queue.claim(now, 2, OWNER, LEASE, Ordering.CONVERSATION);
+
+        assertEquals(List.of(first.id(), second.id()), ids(claims));
+        assertEquals(first, claims.getFirst().status().message());
+        for (Claim claim : claims) {
+            assertEquals(DeliveryState.SENDING, claim.status().delivery().state());
+            assertEquals(DeliveryState.SENDING, queue.delivery(claim.messageId()).orElseThrow().state());
+            assertEquals(now.plus(LEASE), claim.leaseUntil());
+            assertEquals(OWNER, claim.owner());
+        }
+        assertNotEquals(claims.get(0).token(), claims.get(1).token());
+        assertEquals(DeliveryState.QUEUED, queue.delivery(third.id()).orElseThrow().state());
+        assertEquals(List.of(third.id()), ids(queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION)));
+        assertEquals(List.of(), queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION));
+    }
+
+    @Test
+    void shouldClaimARetryOnlyOnceItIsDue() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        Claim claim = claimOne(Ordering.CONVERSATION);
+        Instant retryAt = fixture.clock.instant().plusSeconds(10);
+        assertTrue(queue.complete(claim, fixture.failedAttempt(message.id(), 1, 503), DeliveryState.RETRYING,
+                retryAt, "HTTP 503"));
+
+        assertEquals(List.of(), queue.claim(retryAt.minusMillis(1), 10, OWNER, LEASE, Ordering.CONVERSATION));
+        assertEquals(Optional.of(retryAt), queue.nextDue(retryAt.minusMillis(1), Ordering.CONVERSATION));
+        List<Claim> again = queue.claim(retryAt, 10, OWNER, LEASE, Ordering.CONVERSATION);
+
+        assertEquals(List.of(message.id()), ids(again));
+        assertEquals(1, again.getFirst().status().delivery().attempts());
+        assertEquals(Optional.of(retryAt.plus(LEASE)), queue.nextDue(retryAt, Ordering.CONVERSATION),
+                "due again when its lease runs out");
+    }
+
+    @Test
+    void shouldClaimOnlyTheHeadOfEachConversationUntilItIsDelivered() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Message bob1 = fixture.accept(queue, BOB, "b1");
+        Instant now = fixture.clock.instant();
+
+        List<Claim> heads = queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION);
+
+        assertEquals(List.of(alice1.id(), bob1.id()), ids(heads));
+        assertEquals(List.of(), queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION), "alice2 waits");
+        assertEquals(List.of(), queue.claim(now, 10, OWNER, LEASE, Ordering.STRICT), "also under strict");
+        assertEquals(alice1.id(), reads.head(ALICE, Ordering.CONVERSATION).orElseThrow().messageId());
+        assertEquals(Map.of(DeliveryState.QUEUED, 1L), reads.waiting(Ordering.CONVERSATION));
+        assertTrue(queue.complete(heads.getFirst(), fixture.successfulAttempt(alice1.id(), 1),
+                DeliveryState.DELIVERED, null, null));
+        assertEquals(List.of(alice2.id()), ids(queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION)));
+        assertEquals(Map.of(), reads.waiting(Ordering.CONVERSATION));
+    }
+
+    @Test
+    void shouldClaimEveryDueDeliveryWithoutOrdering() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Message alice3 = fixture.accept(queue, ALICE, "a3");
+
+        List<Claim> claims = queue.claim(fixture.clock.instant(), 10, OWNER, LEASE, Ordering.NONE);
+
+        assertEquals(List.of(alice1.id(), alice2.id(), alice3.id()), ids(claims));
+        assertEquals(Optional.empty(), reads.head(ALICE, Ordering.NONE));
+        assertEquals(Map.of(), reads.waiting(Ordering.NONE));
+    }
+
+    @Test
+    void shouldLetAConversationPassAFailedHeadExceptUnderStrict() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Claim head = claimOne(Ordering.STRICT);
+        queue.complete(head, fixture.failedAttempt(alice1.id(), 1, 422), DeliveryState.FAILED, null, "HTTP 422");
+        Instant now = fixture.clock.instant();
+
+        assertEquals(List.of(), queue.claim(now, 10, OWNER, LEASE, Ordering.STRICT));
+        assertEquals(Optional.empty(), queue.nextDue(now.minusSeconds(60), Ordering.STRICT), "nothing to wake for");
+        Delivery blocking = reads.head(ALICE, Ordering.STRICT).orElseThrow();
+        assertEquals(alice1.id(), blocking.messageId());
+        assertEquals(DeliveryState.FAILED, blocking.state());
+        assertEquals(Map.of(DeliveryState.QUEUED, 1L), reads.waiting(Ordering.STRICT));
+        assertEquals(alice2.id(), reads.head(ALICE, Ordering.CONVERSATION).orElseThrow().messageId());
+        assertEquals(Map.of(), reads.waiting(Ordering.CONVERSATION));
+        assertEquals(List.of(alice2.id()), ids(queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION)));
+    }
+
+    @Test
+    void shouldReleaseAStrictConversationWhenItsFailedHeadIsSkipped() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        queue.complete(claimOne(Ordering.STRICT), fixture.failedAttempt(alice1.id(), 1, 422), DeliveryState.FAILED,
+                null, "HTTP 422");
+
+        assertTrue(queue.skip(alice1.id()));
+
+        Delivery skipped = queue.delivery(alice1.id()).orElseThrow();
+        assertEquals(DeliveryState.FAILED, skipped.state());
+        assertEquals("skipped by the operator (HTTP 422)", skipped.lastError());
+        assertEquals(List.of(alice2.id()), ids(queue.claim(fixture.clock.instant(), 10, OWNER, LEASE,
+                Ordering.STRICT)));
+        assertFalse(queue.skip(alice1.id()), "skipped already");
+        assertFalse(queue.skip(alice2.id()), "being sent");
+        assertFalse(queue.skip("msg_nope"));
+    }
+
+    @Test
+    void shouldSkipAWaitingDeliverySoThatItIsNeverClaimed() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Claim head = claimOne(Ordering.CONVERSATION);
+
+        assertTrue(queue.skip(alice2.id()));
+        queue.complete(head, fixture.successfulAttempt(alice1.id(), 1), DeliveryState.DELIVERED, null, null);
+
+        assertEquals(List.of(), queue.claim(fixture.clock.instant(), 10, OWNER, LEASE, Ordering.NONE));
+        assertEquals("skipped by the operator", queue.delivery(alice2.id()).orElseThrow().lastError());
+        assertFalse(queue.skip(alice1.id()), "delivered");
+    }
+
+    @Test
+    void shouldTakeBackADeliveryWhoseLeaseRanOutAndFenceTheOldClaim() {
+        Message message = fixture.accept(queue, ALICE, "hello");
+        Claim first = claimOne(Ordering.CONVERSATION);
+        Instant expiry = first.leaseUntil();
+
+        assertEquals(List.of(), queue.claim(expiry.minusMillis(1), 10, OWNER, LEASE, Ordering.CONVERSATION));
+        assertEquals(Optional.of(expiry), queue.nextDue(expiry.minusMillis(1), Ordering.CONVERSATION));
+        Claim second = queue.claim(expiry, 10, "another", LEASE, Ordering.CONVERSATION).getFirst();
+
+        assertEquals(message.id(), second.messageId());
+        assertNotEquals(first.token(), second.token());
+        assertFalse(queue.renew(first, expiry, LEASE), "the old claim cannot renew");
+        assertFalse(queue.complete(first, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null,
+                null), "nor write its outcome");
+        assertFalse(queue.reschedule(first, expiry), "nor give it back");
+        assertEquals(DeliveryState.SENDING, queue.delivery(message.id()).orElseThrow().state());
+        assertEquals(List.of(), reads.attempts(message.id()));
+        Attempt attempt = fixture.failedAttempt(message.id(), 1, 500);
+        assertTrue(queue.complete(second, attempt, DeliveryState.FAILED, null, "HTTP 500"));
+        assertEquals(List.of(attempt), reads.attempts(message.id()));
+        assertFalse(queue.complete(second, fixture.successfulAttempt(message.id(), 2), DeliveryState.DELIVERED, null,
+                null), "a claim settles once");
+    }
+
+    @Test
+    void shouldRenewALeaseSoThatTheDeliveryIsNotTakenBack() {
+        Message message = fixture.accept(queue, ALICE, "a big upload");
+        Claim claim = claimOne(Ordering.CONVERSATION);
+        Instant later = claim.leaseUntil().minusSeconds(1);
+
+        assertTrue(queue.renew(claim, later, LEASE));
+
+        assertEquals(List.of(), queue.claim(claim.leaseUntil(), 10, OWNER, LEASE, Ordering.CONVERSATION));
+        assertEquals(Optional.of(later.plus(LEASE)), queue.nextDue(claim.leaseUntil(), Ordering.CONVERSATION));
+        assertTrue(queue.complete(claim, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null,
+                null));
+    }
+
+    @Test
+    void shouldGiveAClaimBackWithoutAnAttemptDueLater() {
+        Message tried = fixture.accept(queue, BOB, "tried once");
+        queue.complete(claimOne(Ordering.CONVERSATION), fixture.failedAttempt(tried.id(), 1, 500),
+                DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 500");
+        Message fresh = fixture.accept(queue, ALICE, "never tried");
+        Instant now = fixture.clock.instant();
+        List<Claim> claims = queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION);
+        Instant later = now.plusSeconds(5);
+
+        claims.forEach(claim -> assertTrue(queue.reschedule(claim, later)));
+
+        assertEquals(DeliveryState.SENDING, claims.getFirst().status().delivery().state());
+        assertEquals(new Delivery(fresh.id(), DeliveryState.RETRYING, 0, later, null, now),
+                queue.delivery(fresh.id()).orElseThrow());
+        assertEquals(new Delivery(tried.id(), DeliveryState.RETRYING, 1, later, "HTTP 500", now),
+                queue.delivery(tried.id()).orElseThrow());
+        assertEquals(List.of(), queue.claim(later.minusMillis(1), 10, OWNER, LEASE, Ordering.CONVERSATION));
+        assertEquals(List.of(tried.id(), fresh.id()), ids(queue.claim(later, 10, OWNER, LEASE,
+                Ordering.CONVERSATION)), "in the order they were given back");
+    }
+
+    @Test
+    void shouldHoldDueDeliveriesUntilReleasedAndLetOnlyTheProbeTakeOne() {
+        Message later = fixture.accept(queue, CAROL, "c1");
+        queue.complete(claimOne(Ordering.CONVERSATION), fixture.failedAttempt(later.id(), 1, 503),
+                DeliveryState.RETRYING, fixture.clock.instant().plusSeconds(30), "HTTP 503");
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Message bob1 = fixture.accept(queue, BOB, "b1");
+        Instant now = fixture.clock.instant();
+
+        List<String> held = queue.hold(now);
+
+        assertEquals(List.of(alice1.id(), alice2.id(), bob1.id()), held);
+        held.forEach(id -> assertEquals(DeliveryState.HELD, queue.delivery(id).orElseThrow().state()));
+        assertEquals(DeliveryState.RETRYING, queue.delivery(later.id()).orElseThrow().state(), "not due yet");
+        assertEquals(List.of(), queue.claim(now, 10, OWNER, LEASE, Ordering.NONE), "held deliveries wait");
+        Claim probe = queue.claimProbe(now, OWNER, LEASE, Ordering.CONVERSATION).orElseThrow();
+        assertEquals(alice1.id(), probe.messageId(), "the oldest due head");
+        assertTrue(queue.reschedule(probe, now));
+        assertEquals(List.of(alice1.id()), queue.hold(now));
+
+        List<String> released = queue.release(now.plusSeconds(1));
+
+        assertEquals(List.of(alice1.id(), alice2.id(), bob1.id()), released);
+        released.forEach(id -> assertEquals(DeliveryState.QUEUED, queue.delivery(id).orElseThrow().state()));
+        assertEquals(List.of(alice1.id(), bob1.id()), ids(queue.claim(now.plusSeconds(1), 10, OWNER, LEASE,
+                Ordering.CONVERSATION)));
+        assertEquals(List.of(), queue.release(now.plusSeconds(2)));
+    }
+
+    @Test
+    void shouldRequeueAFailedMessageToTheBackOfItsConversationKeepingItsSequence() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        Message alice3 = fixture.accept(queue, ALICE, "a3");
+        queue.complete(claimOne(Ordering.CONVERSATION), fixture.failedAttempt(alice1.id(), 1, 422),
+                DeliveryState.FAILED, null, "HTTP 422");
+
+        assertTrue(queue.requeue(alice1.id(), false));
+
+        List<String> order = new ArrayList<>();
+        for (Claim head; (head = claimOneOrNull(Ordering.STRICT)) != null; ) {
+            order.add(head.messageId());
+            queue.complete(head, fixture.successfulAttempt(head.messageId(), 1), DeliveryState.DELIVERED, null, null);
+        }
+        assertEquals(List.of(alice2.id(), alice3.id(), alice1.id()), order);
+        assertEquals(1, reads.message(alice1.id()).orElseThrow().message().sequence());
+    }
+
+    @Test
+    void shouldRequeueAHeldMessageInItsPlace() {
+        Message alice1 = fixture.accept(queue, ALICE, "a1");
+        Message alice2 = fixture.accept(queue, ALICE, "a2");
+        queue.hold(fixture.clock.instant());
+
+        assertTrue(queue.requeue(alice1.id(), false));
+        queue.release(fixture.clock.instant());
+
+        assertEquals(List.of(alice1.id()), ids(queue.claim(fixture.clock.instant(), 10, OWNER, LEASE,
+                Ordering.CONVERSATION)));
+        assertEquals(DeliveryState.QUEUED, queue.delivery(alice2.id()).orElseThrow().state());
+    }
+
+    private Claim claimOne(Ordering ordering) {
+        return Optional.ofNullable(claimOneOrNull(ordering)).orElseThrow();
+    }
+
+    private Claim claimOneOrNull(Ordering ordering) {
+        List<Claim> claims = queue.claim(fixture.clock.instant(), 1, OWNER, LEASE, ordering);
+        return claims.isEmpty() ? null : claims.getFirst();
+    }
+
+    private static List<String> ids(List<Claim> claims) {
+        return claims.stream().map(Claim::messageId).toList();
     }
 
     private Message accept(NewMessage message) {

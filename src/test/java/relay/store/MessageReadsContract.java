@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -23,6 +24,7 @@ import relay.domain.DeliveryState;
 import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
+import relay.domain.Ordering;
 import relay.testing.Seed;
 
 /** What every backend's {@link MessageReads} promises; a backend's test subclasses this and says how it opens. */
@@ -62,7 +64,7 @@ public abstract class MessageReadsContract extends StoreContract {
         Message aliceFirst = fixture.accept(queue, ALICE, "a1");
         fixture.accept(queue, BOB, "b1");
         Message aliceLast = fixture.accept(queue, ALICE, "a2");
-        queue.recordAttempt(fixture.successfulAttempt(aliceFirst.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(aliceFirst.id(), 1), DeliveryState.DELIVERED, null, null);
         Message bobLast = fixture.accept(queue, BOB, "b2");
 
         List<Conversation> conversations = reads.conversations(50, null);
@@ -103,9 +105,10 @@ public abstract class MessageReadsContract extends StoreContract {
         RandomGenerator random = seed.random();
         List<String> phones = PHONES.subList(0, 3);
         List<Message> messages = new ArrayList<>();
+        List<Claim> claims = new ArrayList<>();
         Map<String, Long> revisions = new HashMap<>();
         for (int step = 0; step < 300; step++) {
-            String change = randomChange(random, phones, messages);
+            String change = randomChange(random, phones, messages, claims);
             for (String phone : phones) {
                 Optional<Conversation> row = reads.conversationOf(phone);
                 List<MessageStatus> thread = reads.conversation(phone, 200, null);
@@ -122,30 +125,44 @@ public abstract class MessageReadsContract extends StoreContract {
         }
     }
 
-    /** One write of the kinds the engine makes, on a random message; returns what it did, for failure messages. */
-    private String randomChange(RandomGenerator random, List<String> phones, List<Message> messages) {
+    /** One write of the kinds the engine makes, on random messages; returns what it did, for failure messages. */
+    private String randomChange(RandomGenerator random, List<String> phones, List<Message> messages,
+                                List<Claim> claims) {
         if (messages.isEmpty() || random.nextInt(4) == 0) {
             String phone = phones.get(random.nextInt(phones.size()));
             messages.add(random.nextBoolean() ? fixture.accept(queue, phone, "hi")
                     : queue.accept(fixture.newMessage(phone, "held", null), DeliveryState.HELD));
             return "accept to " + phone;
         }
+        Instant now = fixture.clock.instant();
         String id = messages.get(random.nextInt(messages.size())).id();
-        switch (random.nextInt(7)) {
-            case 0 -> queue.markSending(id);
-            case 1 -> queue.recordAttempt(fixture.failedAttempt(id, 1, 503), DeliveryState.RETRYING,
-                    fixture.clock.instant().plusSeconds(5), "HTTP 503");
-            case 2 -> queue.recordAttempt(fixture.successfulAttempt(id, 1), DeliveryState.DELIVERED, null, null);
-            case 3 -> queue.recordAttempt(fixture.failedAttempt(id, 2, 400), DeliveryState.FAILED, null, "HTTP 400");
-            case 4 -> queue.markHeld(List.of(id));
-            case 5 -> queue.markQueued(List.of(id));
-            default -> {
-                if (random.nextBoolean()) {
-                    queue.requeue(id, true);
-                } else {
-                    queue.requeueAllFailed();
-                }
+        switch (random.nextInt(8)) {
+            case 0 -> {
+                Ordering ordering = Ordering.values()[random.nextInt(Ordering.values().length)];
+                claims.addAll(queue.claim(now, 1 + random.nextInt(3), "walk", Duration.ofSeconds(30), ordering));
+                return "a claim under " + ordering;
             }
+            case 1, 2 -> {
+                if (claims.isEmpty()) {
+                    return "nothing to settle";
+                }
+                Claim claim = claims.remove(random.nextInt(claims.size()));
+                switch (random.nextInt(4)) {
+                    case 0 -> queue.complete(claim, fixture.failedAttempt(claim.messageId(), 1, 503),
+                            DeliveryState.RETRYING, fixture.clock.instant().plusSeconds(5), "HTTP 503");
+                    case 1 -> queue.complete(claim, fixture.successfulAttempt(claim.messageId(), 1),
+                            DeliveryState.DELIVERED, null, null);
+                    case 2 -> queue.complete(claim, fixture.failedAttempt(claim.messageId(), 2, 400),
+                            DeliveryState.FAILED, null, "HTTP 400");
+                    default -> queue.reschedule(claim, now);
+                }
+                return "an outcome of " + claim.messageId();
+            }
+            case 3 -> queue.hold(now);
+            case 4 -> queue.release(now);
+            case 5 -> queue.skip(id);
+            case 6 -> queue.requeue(id, true);
+            default -> queue.requeueAllFailed();
         }
         return "a change of " + id;
     }
@@ -154,7 +171,7 @@ public abstract class MessageReadsContract extends StoreContract {
     void shouldCountEveryStateIncludingZeros() {
         Message sent = fixture.accept(queue, ALICE, "sent");
         fixture.accept(queue, ALICE, "waiting");
-        queue.recordAttempt(fixture.successfulAttempt(sent.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(queue, fixture.successfulAttempt(sent.id(), 1), DeliveryState.DELIVERED, null, null);
 
         assertEquals(summary(1, 0, 0, 0, 1, 0), reads.counts());
     }
@@ -179,21 +196,23 @@ public abstract class MessageReadsContract extends StoreContract {
 
     @Test
     void shouldPageFailuresLatestFirstFromACursorThatStaysValidWhileAttemptsFail() throws Exception {
-        Message report = queue.accept(fixture.newMessage(BOB, null,
-                fixture.saveAttachment(attachments, "the report").id()), DeliveryState.QUEUED);
-        Message text = fixture.accept(queue, ALICE, "hello");
+        String report = fixture.saveAttachment(attachments, "the report").id();
         List<Attempt> failed = new ArrayList<>();
         for (int number = 1; number <= 5; number++) {
-            Message message = number % 2 == 0 ? report : text;
+            Message message = number % 2 == 0
+                    ? queue.accept(fixture.newMessage(BOB, null, report), DeliveryState.QUEUED)
+                    : fixture.accept(queue, ALICE, "hello " + number);
             failed.add(fixture.failedAttempt(message.id(), number, 500 + number));
-            queue.recordAttempt(failed.getLast(), DeliveryState.RETRYING, null, "HTTP 50" + number);
+            fixture.settle(queue, failed.getLast(), DeliveryState.FAILED, null, "HTTP 50" + number);
         }
         // Two attempts that started in the same millisecond are told apart by the order they were recorded in.
+        Message text = fixture.accept(queue, ALICE, "hello 6");
         Attempt twin = new Attempt(text.id(), 6, failed.getLast().startedAt(), 10, 503, "HTTP 503", null);
-        queue.recordAttempt(twin, DeliveryState.RETRYING, null, "HTTP 503");
+        fixture.settle(queue, twin, DeliveryState.FAILED, null, "HTTP 503");
 
         List<Failure> first = reads.failures(2, null);
-        queue.recordAttempt(fixture.failedAttempt(text.id(), 7, 502), DeliveryState.RETRYING, null, "HTTP 502");
+        Message later = fixture.accept(queue, ALICE, "hello 7");
+        fixture.settle(queue, fixture.failedAttempt(later.id(), 7, 502), DeliveryState.FAILED, null, "HTTP 502");
         List<Failure> second = reads.failures(2, first.getLast().position());
         List<Failure> third = reads.failures(2, second.getLast().position());
         List<Failure> fourth = reads.failures(2, third.getLast().position());
@@ -202,7 +221,7 @@ public abstract class MessageReadsContract extends StoreContract {
         assertEquals(List.of(failed.get(3), failed.get(2)), attemptsOf(second));
         assertEquals(List.of(failed.get(1), failed.get(0)), attemptsOf(third));
         assertEquals(List.of(), fourth);
-        assertEquals(report, second.getFirst().message(), "a file's message comes with its attachment");
+        assertEquals(report, second.getFirst().message().attachment().id(), "a file's message comes with its attachment");
     }
 
     private static List<Attempt> attemptsOf(List<Failure> page) {
@@ -218,7 +237,10 @@ public abstract class MessageReadsContract extends StoreContract {
                 List.of(1L, 2L, 3L)), reads.metrics(List.of(50L, 100L, 1000L)));
     }
 
-    /** A timeout (5 s), an HTTP 500 (120 ms), a success (80 ms) and a redirect (10 ms), recorded in that order. */
+    /**
+     * A timeout (5 s), an HTTP 500 (120 ms), a success (80 ms) and a redirect (10 ms), recorded in that order, each
+     * leaving the delivery due again for the next.
+     */
     private List<Attempt> fourAttempts(Message message) {
         Attempt timeout = new Attempt(message.id(), 1, fixture.clock.advance(Duration.ofSeconds(1)), 5000, null,
                 "timed out after 5 s", null);
@@ -228,7 +250,7 @@ public abstract class MessageReadsContract extends StoreContract {
                 null, null);
         List<Attempt> attempts = List.of(timeout, serverError, success, redirect);
         for (Attempt attempt : attempts) {
-            queue.recordAttempt(attempt, DeliveryState.RETRYING, null, attempt.error());
+            fixture.settle(queue, attempt, DeliveryState.RETRYING, attempt.startedAt(), attempt.error());
         }
         return attempts;
     }

@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import relay.domain.Attachment;
 import relay.domain.Attempt;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.MessageKind;
 import relay.domain.NewMessage;
+import relay.domain.Ordering;
 import relay.testing.FakeClock;
 
 /** Builds messages and attempts for the store's tests; each message is created one second after the previous. */
@@ -43,6 +45,26 @@ public final class StoreFixture {
                 stored.size(), stored.sha256(), clock.instant());
         attachments.saveAttachment(attachment);
         return attachment;
+    }
+
+    /**
+     * Claims the next due delivery, as an engine does before an attempt: it must be {@code messageId}'s, so a test
+     * settles its messages in the order they came due. Lease and ordering are out of the way: five minutes, none.
+     */
+    public Claim claim(DeliveryQueue queue, String messageId) {
+        List<Claim> next = queue.claim(clock.instant(), 1, "fixture", Duration.ofMinutes(5), Ordering.NONE);
+        if (next.isEmpty() || !next.getFirst().messageId().equals(messageId)) {
+            throw new IllegalStateException(messageId + " is not the next due delivery: " + next);
+        }
+        return next.getFirst();
+    }
+
+    /** Claims the delivery of the attempt's message ({@link #claim}) and records the attempt's outcome. */
+    public void settle(DeliveryQueue queue, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
+                       String lastError) {
+        if (!queue.complete(claim(queue, attempt.messageId()), attempt, next, nextAttemptAt, lastError)) {
+            throw new IllegalStateException("the claim of " + attempt.messageId() + " did not hold");
+        }
     }
 
     public Attempt failedAttempt(String messageId, int number, int status) {

@@ -26,13 +26,20 @@ public final class Await {
 
     /** As {@link #until(String, Supplier, Predicate)}, for work known to take long on a busy machine. */
     public static <T> T until(String what, Duration within, Supplier<T> value, Predicate<? super T> matches) {
+        return until(what, within, Duration.ofMillis(1), value, matches);
+    }
+
+    /** As {@link #until(String, Duration, Supplier, Predicate)}, asking only {@code every} so often: for a value
+     *  that costs a request to the service under test, which a busy poll would slow down. */
+    public static <T> T until(String what, Duration within, Duration every, Supplier<T> value,
+                              Predicate<? super T> matches) {
         long deadline = System.nanoTime() + within.toNanos();
         T last = value.get();
         while (!matches.test(last)) {
             if (System.nanoTime() - deadline > 0) {
                 fail("not within " + within.toSeconds() + "s: " + what + " (last seen: " + last + ")");
             }
-            LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+            LockSupport.parkNanos(every.toNanos());
             last = value.get();
         }
         return last;

@@ -25,7 +25,7 @@ import java.util.zip.GZIPOutputStream;
  * A webhook receiver on a raw loopback socket, one request per connection (the relay sends {@code Connection:
  * close}), so a test can answer each request with anything a real endpoint does: any status with any headers, a
  * gzip body, a connection reset, or a stall. It records every request it read, by {@code webhook-id}, with the hash
- * of its body, and how many requests it held at once.
+ * of its body (and the body itself when it is small), and how many requests it held at once.
  */
 public final class ChaosReceiver implements AutoCloseable {
     /** What to do with one request. */
@@ -50,8 +50,14 @@ public final class ChaosReceiver implements AutoCloseable {
         }
     }
 
-    /** A request as read: its {@code webhook-id} and the SHA-256 of its body. */
-    public record Received(String webhookId, String bodySha256, int bodyBytes) {
+    /** Bodies up to this size are kept as text; larger ones (inline attachments) are only hashed. */
+    public static final int KEPT_BODY_BYTES = 64 * 1024;
+
+    /**
+     * A request as read: its {@code webhook-id}, the SHA-256 of its body, and the body as UTF-8 text when it is at
+     * most {@link #KEPT_BODY_BYTES}, else null.
+     */
+    public record Received(String webhookId, String bodySha256, int bodyBytes, String body) {
     }
 
     private final ServerSocket server;
@@ -186,6 +192,7 @@ public final class ChaosReceiver implements AutoCloseable {
             }
         }
         MessageDigest sha256 = sha256();
+        ByteArrayOutputStream kept = length <= KEPT_BODY_BYTES ? new ByteArrayOutputStream((int) length) : null;
         byte[] buffer = new byte[64 * 1024];
         long left = length;
         while (left > 0) {
@@ -194,9 +201,13 @@ public final class ChaosReceiver implements AutoCloseable {
                 throw new IOException("body cut short");
             }
             sha256.update(buffer, 0, n);
+            if (kept != null) {
+                kept.write(buffer, 0, n);
+            }
             left -= n;
         }
-        return new Received(webhookId, HexFormat.of().formatHex(sha256.digest()), (int) length);
+        return new Received(webhookId, HexFormat.of().formatHex(sha256.digest()), (int) length,
+                kept == null ? null : kept.toString(StandardCharsets.UTF_8));
     }
 
     private static String headerLine(InputStream in) throws IOException {

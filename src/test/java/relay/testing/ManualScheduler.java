@@ -3,87 +3,78 @@ package relay.testing;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import relay.domain.Scheduler;
 
 /**
- * A scheduler for one-shot timers driven by a fake clock: a timer runs when the test calls {@link #runDue()} after
- * moving the clock past its time, without real waiting. As with a real scheduler, a timer armed for a time already
- * reached fires at once (on the scheduler's own thread), and none is accepted once shut down.
+ * Timers driven by a fake clock: a timer runs, on the test's thread, when the test calls {@link #runDue()} after
+ * moving the clock to or past its time (a timer armed without delay is due at once, and waits for that call too).
+ * Nothing runs by itself, so what a timer does happens exactly when the test says.
  */
-public final class ManualScheduler extends ScheduledThreadPoolExecutor {
+public final class ManualScheduler implements Scheduler {
+    private record Timer(Runnable task, Instant at, long order) {
+    }
+
     private final InstantSource clock;
-    private final ConcurrentLinkedQueue<Timer> timers = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger refused = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Timer> timers = new ArrayList<>(); // guarded by lock
+    private long armed; // guarded by lock
 
     public ManualScheduler(InstantSource clock) {
-        super(0);
         this.clock = clock;
     }
 
     @Override
-    public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-        if (isShutdown()) {
-            refused.incrementAndGet();
-            throw new RejectedExecutionException("the scheduler is shut down");
+    public void schedule(Runnable task, Duration delay) {
+        lock.lock();
+        try {
+            timers.add(new Timer(task, clock.instant().plus(delay.isNegative() ? Duration.ZERO : delay), armed++));
+        } finally {
+            lock.unlock();
         }
-        if (delay <= 0) {
-            return super.schedule(task, 0, TimeUnit.NANOSECONDS);
-        }
-        Timer timer = new Timer(task, clock.instant().plusNanos(unit.toNanos(delay)));
-        timers.add(timer);
-        return timer;
     }
 
-    /** Runs the timers that the clock has reached, earliest first. */
+    /** Runs the timers that the clock has reached, earliest first, including those they arm for a time reached. */
     public void runDue() {
         Optional<Timer> due;
-        while ((due = next().filter(timer -> !timer.at.isAfter(clock.instant()))).isPresent()) {
-            timers.remove(due.get());
-            due.get().run();
+        while ((due = takeDue()).isPresent()) {
+            due.get().task().run();
         }
     }
 
-    /** How many timers wait for their time: for tests that must know a task has re-armed itself. */
+    /** How many timers wait for their time. */
     public int pending() {
-        timers.removeIf(Timer::isCancelled);
-        return timers.size();
-    }
-
-    /** How many timers were asked for after shutdown. */
-    public int refused() {
-        return refused.get();
-    }
-
-    private Optional<Timer> next() {
-        timers.removeIf(Timer::isCancelled);
-        return timers.stream().min(Comparator.comparing(timer -> timer.at));
-    }
-
-    private final class Timer extends FutureTask<Void> implements ScheduledFuture<Void> {
-        final Instant at;
-
-        Timer(Runnable task, Instant at) {
-            super(task, null);
-            this.at = at;
+        lock.lock();
+        try {
+            return timers.size();
+        } finally {
+            lock.unlock();
         }
+    }
 
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(Duration.between(clock.instant(), at));
+    /** When the earliest timer is due; empty when none waits. */
+    public Optional<Instant> next() {
+        lock.lock();
+        try {
+            return timers.stream().map(Timer::at).min(Comparator.naturalOrder());
+        } finally {
+            lock.unlock();
         }
+    }
 
-        @Override
-        public int compareTo(Delayed other) {
-            return Long.compare(getDelay(TimeUnit.NANOSECONDS), other.getDelay(TimeUnit.NANOSECONDS));
+    private Optional<Timer> takeDue() {
+        lock.lock();
+        try {
+            Optional<Timer> due = timers.stream().filter(timer -> !timer.at().isAfter(clock.instant()))
+                    .min(Comparator.comparing(Timer::at).thenComparingLong(Timer::order));
+            due.ifPresent(timers::remove);
+            return due;
+        } finally {
+            lock.unlock();
         }
     }
 }

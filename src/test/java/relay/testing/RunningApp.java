@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,6 +27,8 @@ import relay.config.ConfigLoader;
 public final class RunningApp implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /** Each poll is a request to the service under test; a busy poll would slow down what it watches. */
+    private static final Duration POLL = Duration.ofMillis(20);
 
     private final App app;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -126,16 +127,8 @@ public final class RunningApp implements AutoCloseable {
 
     /** Polls the message until its view satisfies {@code condition}, failing after a deadline. */
     public JsonNode awaitMessage(String id, Predicate<JsonNode> condition) {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = json(get("/chat/messages/" + id));
-            if (condition.test(last)) {
-                return last;
-            }
-            pause();
-        }
-        return fail("message " + id + " never reached the expected state; last seen: " + last);
+        return Await.until("message " + id + " in the expected state", DEADLINE, POLL,
+                () -> json(get("/chat/messages/" + id)), condition);
     }
 
     public JsonNode awaitStatus(String id, String status) {
@@ -148,25 +141,7 @@ public final class RunningApp implements AutoCloseable {
     }
 
     public JsonNode await(String path, Predicate<JsonNode> condition, Duration within) {
-        Instant deadline = Instant.now().plus(within);
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = json(get(path));
-            if (condition.test(last)) {
-                return last;
-            }
-            pause();
-        }
-        return fail(path + " never reached the expected state; last seen: " + last);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Await.until(path + " in the expected state", within, POLL, () -> json(get(path)), condition);
     }
 
     /**

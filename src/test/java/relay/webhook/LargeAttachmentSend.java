@@ -32,7 +32,7 @@ public final class LargeAttachmentSend {
         System.out.println("max heap " + Runtime.getRuntime().maxMemory());
         try (HttpClient client = WebhookSender.newHttpClient(Duration.ofSeconds(10))) {
             WebhookSender sender = new WebhookSender(client, URI.create(args[2]), "big-test",
-                    Optional.of(new Signer(args[3])), Duration.ofSeconds(60), 1024, InstantSource.system());
+                    Optional.of(new Signer(args[3])), Duration.ofSeconds(60), 1024, false, InstantSource.system());
             AttemptResult result = sender.send("msg_big", body);
             System.out.println(result);
             boolean delivered = result instanceof AttemptResult.Response r && r.statusCode() / 100 == 2;

@@ -73,6 +73,16 @@ final class ScriptedWebhook extends mockwebserver3.Dispatcher {
         Await.until("requests held: " + webhookIds, () -> copy(held), ids -> Set.copyOf(ids).equals(webhookIds));
     }
 
+    /** How many requests it keeps waiting right now. */
+    int heldCount() {
+        lock.lock();
+        try {
+            return held.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     List<String> ids() {
         return copy(arrived);
     }

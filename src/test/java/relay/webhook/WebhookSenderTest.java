@@ -24,7 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 import javax.crypto.Mac;
@@ -133,7 +135,7 @@ class WebhookSenderTest {
         try (ServerSocket receiver = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread.ofVirtual().start(() -> answerThenCloseLate(receiver));
             WebhookSender sender = new WebhookSender(client, URI.create("http://127.0.0.1:" + receiver.getLocalPort()
-                    + "/hook"), USER_AGENT, Optional.empty(), Duration.ofSeconds(5), 1024, clock);
+                    + "/hook"), USER_AGENT, Optional.empty(), Duration.ofSeconds(5), 1024, false, clock);
 
             for (int i = 1; i <= 3; i++) {
                 AttemptResult result = sender.send("msg_" + i, testBody());
@@ -164,6 +166,58 @@ class WebhookSenderTest {
                 });
             } catch (IOException e) {
                 return;
+            }
+        }
+    }
+
+    /** One request as a raw receiver read it: on which of its connections, and with which headers. */
+    private record RawRequest(int connection, String webhookId, boolean connectionClose) {
+    }
+
+    /**
+     * With keep-alive the requests share a connection, and a request whose reused connection dies before a byte of
+     * answer is sent again at once on a fresh one, inside the same attempt.
+     */
+    @Test
+    void shouldReuseTheConnectionWithKeepAliveAndResendOnceWhenItDiesBeforeAnswering() throws Exception {
+        List<RawRequest> seen = new CopyOnWriteArrayList<>();
+        try (ServerSocket receiver = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> answerOnceThenDropTheNextRequest(receiver, seen));
+            WebhookSender sender = new WebhookSender(client, URI.create("http://127.0.0.1:" + receiver.getLocalPort()
+                    + "/hook"), USER_AGENT, Optional.empty(), Duration.ofSeconds(5), 1024, true, clock);
+
+            AttemptResult first = sender.send("msg_1", testBody());
+            AttemptResult second = sender.send("msg_2", testBody());
+
+            assertEquals(200, assertInstanceOf(AttemptResult.Response.class, first, first.toString()).statusCode());
+            assertEquals(200, assertInstanceOf(AttemptResult.Response.class, second, second.toString()).statusCode());
+            assertEquals(List.of(new RawRequest(1, "msg_1", false), new RawRequest(1, "msg_2", false),
+                    new RawRequest(2, "msg_2", false)), seen);
+        }
+    }
+
+    /**
+     * The first connection: its first request answered with a bare 200 that keeps it open, its second read and then
+     * dropped unanswered. Later connections: every request answered.
+     */
+    private static void answerOnceThenDropTheNextRequest(ServerSocket receiver, List<RawRequest> seen) {
+        for (int connection = 1; !receiver.isClosed(); connection++) {
+            try (Socket socket = receiver.accept()) {
+                InputStream in = socket.getInputStream();
+                for (int request = 1; ; request++) {
+                    String head = readHead(in);
+                    long length = Long.parseLong(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+                    in.readNBytes((int) length);
+                    seen.add(new RawRequest(connection, head.replaceAll("(?is).*webhook-id:\\s*(\\S+).*", "$1"),
+                            head.toLowerCase(Locale.ROOT).contains("connection: close")));
+                    if (connection == 1 && request == 2) {
+                        break;
+                    }
+                    socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (IOException e) {
+                // the client hung up, or the test is over
             }
         }
     }
@@ -253,7 +307,7 @@ class WebhookSenderTest {
         }
         URI url = URI.create("http://127.0.0.1:" + port + "/hooks/secret-token-123456");
         WebhookSender sender = new WebhookSender(client, url, USER_AGENT, Optional.empty(), Duration.ofSeconds(5),
-                1024, clock);
+                1024, false, clock);
 
         AttemptResult result = sender.send("msg_1", testBody());
 
@@ -298,7 +352,7 @@ class WebhookSenderTest {
     @Test
     void shouldAllowOneExtraSecondPerUploadRateOfBody() {
         WebhookSender sender = new WebhookSender(client, URI.create("http://127.0.0.1:9/"), USER_AGENT,
-                Optional.empty(), Duration.ofSeconds(5), 1024, clock);
+                Optional.empty(), Duration.ofSeconds(5), 1024, false, clock);
 
         assertEquals(Duration.ofSeconds(5), sender.timeoutFor(0));
         assertEquals(Duration.ofSeconds(6), sender.timeoutFor(1));
@@ -313,7 +367,7 @@ class WebhookSenderTest {
         server.enqueue(new MockResponse.Builder().code(404).body("Cannot POST " + path + " (see "
                 + server.url(path) + ")").build());
         WebhookSender sender = new WebhookSender(client, server.url(path).uri(), USER_AGENT, Optional.empty(),
-                Duration.ofSeconds(5), 1024, clock);
+                Duration.ofSeconds(5), 1024, false, clock);
 
         AttemptResult result = sender.send("msg_1", WebhookBody.testEvent(NOW, "evt_1"));
 
@@ -323,7 +377,8 @@ class WebhookSenderTest {
     }
 
     private WebhookSender sender(Optional<Signer> signer, Duration baseTimeout) {
-        return new WebhookSender(client, server.url("/hooks/abc").uri(), USER_AGENT, signer, baseTimeout, 1024, clock);
+        return new WebhookSender(client, server.url("/hooks/abc").uri(), USER_AGENT, signer, baseTimeout, 1024, false,
+                clock);
     }
 
     private static WebhookBody testBody() {

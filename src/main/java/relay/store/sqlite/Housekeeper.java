@@ -9,11 +9,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import relay.domain.Scheduler;
 import relay.log.EventLog;
 import relay.store.HousekeepingTotals.Kind;
 import relay.store.HousekeepingTotals;
@@ -34,15 +31,14 @@ public final class Housekeeper implements AutoCloseable {
     private final Duration orphanUploadAge;
     private final Optional<Duration> retention;
     private final InstantSource clock;
-    private final ScheduledExecutorService timer;
+    private final Scheduler timer;
     private final int batch;
     /** Held for a whole run, so that {@link #close()} waits for the one under way. */
     private final ReentrantLock running = new ReentrantLock();
     private volatile boolean closed;
-    private Future<?> next; // guarded by running
 
     Housekeeper(SqliteStore store, Duration orphanUploadAge, Optional<Duration> retention, InstantSource clock,
-                ScheduledExecutorService timer, int batch) {
+                Scheduler timer, int batch) {
         this.store = Objects.requireNonNull(store, "store");
         this.orphanUploadAge = Objects.requireNonNull(orphanUploadAge, "orphanUploadAge");
         this.retention = Objects.requireNonNull(retention, "retention");
@@ -57,26 +53,23 @@ public final class Housekeeper implements AutoCloseable {
      * @param retention how long finished messages are kept; empty = forever
      */
     public static Housekeeper start(SqliteStore store, Duration orphanUploadAge, Optional<Duration> retention,
-                                    InstantSource clock, ScheduledExecutorService timer) {
+                                    InstantSource clock, Scheduler timer) {
         Housekeeper housekeeper = new Housekeeper(store, orphanUploadAge, retention, clock, timer, BATCH);
         housekeeper.scheduleIn(Duration.ZERO);
         return housekeeper;
     }
 
     private void scheduleIn(Duration delay) {
-        running.lock();
-        try {
-            if (!closed) {
-                next = timer.schedule(this::runAndScheduleNext, delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (RejectedExecutionException e) {
-            // The timer was shut down first: the service is stopping.
-        } finally {
-            running.unlock();
+        if (!closed) {
+            timer.schedule(this::runAndScheduleNext, delay);
         }
     }
 
+    /** A timer armed before {@link #close()} finds the housekeeper closed, and neither runs nor arms another. */
     private void runAndScheduleNext() {
+        if (closed) {
+            return;
+        }
         try {
             run();
         } catch (RuntimeException e) {
@@ -165,17 +158,11 @@ public final class Housekeeper implements AutoCloseable {
                 "messages", deleted.messages(), "files", deleted.files());
     }
 
-    /** Cancels the next run and waits for one under way, which stops at its next batch. */
+    /** Ends the runs: waits for one under way, which stops at its next batch; the next one will not run. */
     @Override
     public void close() {
         closed = true;
         running.lock();
-        try {
-            if (next != null) {
-                next.cancel(false);
-            }
-        } finally {
-            running.unlock();
-        }
+        running.unlock();
     }
 }

@@ -54,10 +54,8 @@ final class Queries {
     private static final String CONVERSATION_OF = "SELECT " + CONVERSATION_COLUMNS + CONVERSATION_FROM
             + " WHERE c.phone = ?";
     private static final String ATTACHMENT = "SELECT " + Rows.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
-    private static final String DELIVERY = "SELECT " + Rows.DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ?";
-    private static final String UNFINISHED = "SELECT " + prefixed("d.", Rows.DELIVERY_COLUMNS)
-            + " FROM deliveries d JOIN messages m ON m.id = d.message_id"
-            + " WHERE d.state IN (" + UNFINISHED_STATES + ") ORDER BY m.created_at, m.id";
+    private static final String DELIVERY = "SELECT " + Rows.deliveryColumns("")
+            + " FROM deliveries WHERE message_id = ?";
     // Insertion order is the order attempts happened in, also across re-deliveries that restart the numbers.
     private static final String ATTEMPTS = "SELECT " + Rows.ATTEMPT_COLUMNS
             + " FROM attempts WHERE message_id = ? ORDER BY id";
@@ -149,10 +147,6 @@ final class Queries {
         PreparedStatement query = session.prepare(DELIVERY);
         query.setString(1, messageId);
         return Rows.first(query, Rows::delivery);
-    }
-
-    static List<Delivery> unfinished(SqlSession session) throws SQLException {
-        return Rows.list(session.prepare(UNFINISHED), Rows::delivery);
     }
 
     static List<Attempt> attempts(SqlSession session, String messageId) throws SQLException {

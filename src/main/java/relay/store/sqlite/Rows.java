@@ -21,7 +21,7 @@ final class Rows {
     static final String STATUS_COLUMNS = """
             m.id, m.phone, m.sequence, m.text, m.created_at,
             a.id, a.kind, a.filename, a.mime_type, a.size, a.sha256, a.created_at,
-            d.message_id, d.state, d.attempts, d.next_attempt_at, d.last_error, d.updated_at""";
+            """ + deliveryColumns("d.");
     static final int STATUS_COLUMN_COUNT = 18;
     static final String STATUS_FROM = """
              FROM messages m
@@ -34,6 +34,16 @@ final class Rows {
     static final int ATTEMPT_COLUMN_COUNT = 7;
 
     private Rows() {
+    }
+
+    /**
+     * The columns {@link #delivery} reads, of the table named by {@code prefix} (e.g. {@code "d."}). A delivery
+     * shows a next attempt only while it waits to retry: for the others next_attempt_at is the queue's business.
+     */
+    static String deliveryColumns(String prefix) {
+        return prefix + "message_id, " + prefix + "state, " + prefix + "attempts, iif(" + prefix + "state = '"
+                + DeliveryState.RETRYING.wireName() + "', " + prefix + "next_attempt_at, NULL), " + prefix
+                + "last_error, " + prefix + "updated_at";
     }
 
     @FunctionalInterface

@@ -16,6 +16,9 @@ import java.util.List;
  *
  * <p>Message search needs SQLite 3.45 or newer with FTS5 (its trigram tokenizer, accent folding and contentless
  * deletes), as the driver's own SQLite is: without them the migration, and so the start, fails.
+ *
+ * <p>Migration {@value #QUEUE} makes the deliveries the queue: each row holds what the engine needs to claim it (see
+ * {@link Queue}), so nothing about what is due lives anywhere else.
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""
@@ -184,7 +187,30 @@ final class Schema {
                 DELETE FROM message_search WHERE rowid = (SELECT id FROM message_search_keys WHERE message_id = OLD.id);
                 DELETE FROM message_search_keys WHERE message_id = OLD.id;
             END;
+            """, """
+            -- The queue. next_attempt_at is when a delivery is due: at acceptance for a new one, the retry's time,
+            -- and for one being sent the end of its claim's lease (lease_until), after which it is due again. A claim
+            -- (claimed_by, claim_token) fences the writes of its attempt. position orders one phone's deliveries:
+            -- the next of the phone at acceptance, the phone's last again when a finished one is resent; the phone
+            -- is kept here so that "is an earlier one of this phone unfinished?" is answered from an index.
+            ALTER TABLE deliveries ADD COLUMN phone TEXT;
+            ALTER TABLE deliveries ADD COLUMN position INTEGER;
+            ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+            ALTER TABLE deliveries ADD COLUMN claim_token TEXT;
+            ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+            ALTER TABLE deliveries ADD COLUMN skipped_at INTEGER;
+            UPDATE deliveries SET (phone, position) = (SELECT phone, sequence FROM messages
+                                                       WHERE id = deliveries.message_id);
+            -- Unfinished deliveries of the engine before this one are due now; a retry keeps its time.
+            UPDATE deliveries SET next_attempt_at = updated_at
+            WHERE state IN ('queued', 'held', 'sending') OR (state = 'retrying' AND next_attempt_at IS NULL);
+            CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
+            WHERE state IN ('queued', 'retrying', 'sending', 'held');
+            CREATE INDEX deliveries_in_line ON deliveries (phone, state, position);
             """);
+
+    /** The version whose migration made the deliveries the queue. */
+    static final int QUEUE = 6;
 
     static final int CURRENT_VERSION = MIGRATIONS.size();
 

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,8 +31,10 @@ import relay.domain.Failure;
 import relay.domain.Message;
 import relay.domain.MessageStatus;
 import relay.domain.NewMessage;
+import relay.domain.Ordering;
 import relay.log.EventLog;
 import relay.store.AttachmentStore;
+import relay.store.Claim;
 import relay.store.DeliveryQueue;
 import relay.store.HousekeepingTotals;
 import relay.store.MessageReads;
@@ -255,51 +256,67 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     @Override
-    public void markSending(String messageId) {
-        Objects.requireNonNull(messageId, "messageId");
-        write(session -> {
-            Updates.setState(session, messageId, DeliveryState.SENDING, clock.instant());
-            return null;
-        });
+    public List<Claim> claim(Instant now, int limit, String owner, Duration lease, Ordering ordering) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
+        return write(session -> Queue.claim(session, now, limit, owner, lease, ordering, false));
     }
 
     @Override
-    public void recordAttempt(Attempt attempt, DeliveryState next, Instant nextAttemptAt, String lastError) {
+    public Optional<Claim> claimProbe(Instant now, String owner, Duration lease, Ordering ordering) {
+        return write(session -> Queue.claim(session, now, 1, owner, lease, ordering, true)).stream().findFirst();
+    }
+
+    @Override
+    public boolean renew(Claim claim, Instant now, Duration lease) {
+        return write(session -> Queue.renew(session, claim, Rows.stored(now.plus(lease))));
+    }
+
+    @Override
+    public boolean complete(Claim claim, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
+                            String lastError) {
         Objects.requireNonNull(attempt, "attempt");
         Objects.requireNonNull(next, "next");
-        write(session -> {
-            Updates.recordAttempt(session, attempt, next, nextAttemptAt, lastError, clock.instant());
-            return null;
-        });
+        return write(session -> Queue.complete(session, claim, attempt, next, nextAttemptAt, lastError,
+                clock.instant()));
     }
 
     @Override
-    public void markHeld(Collection<String> messageIds) {
-        List<String> ids = List.copyOf(messageIds);
-        write(session -> {
-            Updates.hold(session, ids, clock.instant());
-            return null;
-        });
+    public boolean reschedule(Claim claim, Instant at) {
+        return write(session -> Queue.reschedule(session, claim, at, clock.instant()));
     }
 
     @Override
-    public void markQueued(Collection<String> messageIds) {
-        List<String> ids = List.copyOf(messageIds);
-        write(session -> {
-            Updates.release(session, ids, clock.instant());
-            return null;
-        });
+    public List<String> hold(Instant now) {
+        return write(session -> Queue.hold(session, now));
+    }
+
+    @Override
+    public List<String> release(Instant now) {
+        return write(session -> Queue.release(session, now));
     }
 
     @Override
     public boolean requeue(String messageId, boolean force) {
         Objects.requireNonNull(messageId, "messageId");
-        return write(session -> Updates.requeue(session, messageId, force, clock.instant()));
+        return write(session -> Queue.requeue(session, messageId, force, clock.instant()));
     }
 
     @Override
     public List<String> requeueAllFailed() {
-        return write(session -> Updates.requeueAllFailed(session, clock.instant()));
+        return write(session -> Queue.requeueAllFailed(session, clock.instant()));
+    }
+
+    @Override
+    public boolean skip(String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        return write(session -> Queue.skip(session, messageId, clock.instant()));
+    }
+
+    @Override
+    public Optional<Instant> nextDue(Instant now, Ordering ordering) {
+        return read(session -> Queue.nextDue(session, now, ordering));
     }
 
     @Override
@@ -342,11 +359,6 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     // ---- reads: the last committed state
 
     @Override
-    public List<Delivery> unfinished() {
-        return read(Queries::unfinished);
-    }
-
-    @Override
     public Optional<Delivery> delivery(String messageId) {
         return read(session -> Queries.delivery(session, messageId));
     }
@@ -384,6 +396,17 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     @Override
     public Optional<Attachment> attachment(String attachmentId) {
         return read(session -> Queries.attachment(session, attachmentId));
+    }
+
+    @Override
+    public Optional<Delivery> head(String phone, Ordering ordering) {
+        Objects.requireNonNull(phone, "phone");
+        return read(session -> Queue.head(session, phone, ordering));
+    }
+
+    @Override
+    public Map<DeliveryState, Long> waiting(Ordering ordering) {
+        return read(session -> Queue.waiting(session, ordering));
     }
 
     @Override

@@ -6,10 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import relay.domain.Attachment;
-import relay.domain.Attempt;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.NewMessage;
@@ -17,39 +15,16 @@ import relay.store.StorageFault;
 
 /** The writes, each run by the writer thread inside its own savepoint. */
 final class Updates {
-    private static final String QUEUED = DeliveryState.QUEUED.wireName();
-
     private static final String MESSAGE_EXISTS = "SELECT 1 FROM messages WHERE id = ?";
     private static final String NEXT_SEQUENCE = "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM messages"
             + " WHERE phone = ?), 0), COALESCE((SELECT last_sequence FROM retired_sequences WHERE phone = ?), 0)) + 1";
     private static final String INSERT_MESSAGE = "INSERT INTO messages"
             + " (id, phone, sequence, text, attachment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS + ")"
-            + " VALUES (?, ?, 0, NULL, NULL, ?)";
+    // Due at once, at the back of its conversation.
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (" + Rows.DELIVERY_COLUMNS
+            + ", phone, position) VALUES (?, ?, 0, ?, NULL, ?, ?, ?)";
     private static final String INSERT_ATTACHMENT = "INSERT INTO attachments (" + Rows.ATTACHMENT_COLUMNS + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
-    private static final String SET_STATE = "UPDATE deliveries SET state = ?, updated_at = ? WHERE message_id = ?";
-    private static final String HOLD = "UPDATE deliveries SET state = '" + DeliveryState.HELD.wireName() + "',"
-            + " updated_at = ? WHERE message_id = ? AND state NOT IN ('" + DeliveryState.DELIVERED.wireName() + "', '"
-            + DeliveryState.FAILED.wireName() + "')";
-    private static final String RELEASE = "UPDATE deliveries SET state = '" + QUEUED + "', updated_at = ?"
-            + " WHERE message_id = ? AND state = '" + DeliveryState.HELD.wireName() + "'";
-    private static final String FINISH_ATTEMPT = "UPDATE deliveries"
-            + " SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE message_id = ?";
-    private static final String INSERT_ATTEMPT = "INSERT INTO attempts (" + Rows.ATTEMPT_COLUMNS + ", succeeded)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String RESET = "UPDATE deliveries"
-            + " SET state = '" + QUEUED + "', attempts = 0, next_attempt_at = NULL, last_error = NULL, updated_at = ?";
-    private static final String REQUEUE = RESET + " WHERE message_id = ? AND state IN ('"
-            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "')";
-    private static final String REQUEUE_FORCED = RESET + " WHERE message_id = ? AND state IN ('"
-            + DeliveryState.FAILED.wireName() + "', '" + DeliveryState.HELD.wireName() + "', '"
-            + DeliveryState.DELIVERED.wireName() + "')";
-    private static final String FAILED_OLDEST_FIRST = "SELECT d.message_id FROM deliveries d"
-            + " JOIN messages m ON m.id = d.message_id WHERE d.state = '" + DeliveryState.FAILED.wireName() + "'"
-            + " ORDER BY m.created_at, m.id";
-    private static final String REQUEUE_ALL_FAILED = RESET + " WHERE state = '" + DeliveryState.FAILED.wireName()
-            + "'";
     static final String DELETE_UNSENT_ATTACHMENT = "DELETE FROM attachments WHERE id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages WHERE attachment_id = attachments.id)";
 
@@ -80,6 +55,9 @@ final class Updates {
         delivery.setString(1, message.id());
         delivery.setString(2, initial.wireName());
         delivery.setLong(3, now.toEpochMilli());
+        delivery.setLong(4, now.toEpochMilli());
+        delivery.setString(5, message.phone());
+        delivery.setLong(6, Queue.lastPosition(session, message.phone()) + 1);
         delivery.executeUpdate();
         return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
     }
@@ -121,72 +99,6 @@ final class Updates {
         insert.executeUpdate();
     }
 
-    static void setState(SqlSession session, String messageId, DeliveryState state, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(SET_STATE);
-        update.setString(1, state.wireName());
-        update.setLong(2, now.toEpochMilli());
-        update.setString(3, messageId);
-        requireDelivery(update.executeUpdate(), messageId);
-    }
-
-    /** Holding is decided before it is written: an attempt that ended meanwhile keeps its outcome. */
-    static void hold(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
-        updateEach(session, HOLD, messageIds, now);
-    }
-
-    /** Only held deliveries are released: one re-queued or sent meanwhile is already past that. */
-    static void release(SqlSession session, List<String> messageIds, Instant now) throws SQLException {
-        updateEach(session, RELEASE, messageIds, now);
-    }
-
-    private static void updateEach(SqlSession session, String sql, List<String> messageIds, Instant now)
-            throws SQLException {
-        PreparedStatement update = session.prepare(sql);
-        for (String id : messageIds) {
-            update.setLong(1, now.toEpochMilli());
-            update.setString(2, id);
-            update.executeUpdate();
-        }
-    }
-
-    static void recordAttempt(SqlSession session, Attempt attempt, DeliveryState next, Instant nextAttemptAt,
-                              String lastError, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(FINISH_ATTEMPT);
-        update.setString(1, next.wireName());
-        update.setInt(2, attempt.number());
-        update.setObject(3, Rows.millis(nextAttemptAt));
-        update.setString(4, lastError);
-        update.setLong(5, now.toEpochMilli());
-        update.setString(6, attempt.messageId());
-        requireDelivery(update.executeUpdate(), attempt.messageId());
-
-        PreparedStatement insert = session.prepare(INSERT_ATTEMPT);
-        insert.setString(1, attempt.messageId());
-        insert.setInt(2, attempt.number());
-        insert.setLong(3, attempt.startedAt().toEpochMilli());
-        insert.setLong(4, attempt.durationMillis());
-        insert.setObject(5, attempt.statusCode());
-        insert.setString(6, attempt.error());
-        insert.setString(7, attempt.responseSnippet());
-        insert.setBoolean(8, attempt.success());
-        insert.executeUpdate();
-    }
-
-    static boolean requeue(SqlSession session, String messageId, boolean force, Instant now) throws SQLException {
-        PreparedStatement update = session.prepare(force ? REQUEUE_FORCED : REQUEUE);
-        update.setLong(1, now.toEpochMilli());
-        update.setString(2, messageId);
-        return update.executeUpdate() == 1;
-    }
-
-    static List<String> requeueAllFailed(SqlSession session, Instant now) throws SQLException {
-        List<String> ids = Rows.list(session.prepare(FAILED_OLDEST_FIRST), row -> row.getString(1));
-        PreparedStatement update = session.prepare(REQUEUE_ALL_FAILED);
-        update.setLong(1, now.toEpochMilli());
-        update.executeUpdate();
-        return ids;
-    }
-
     /**
      * Forgets an attachment no message refers to.
      *
@@ -211,9 +123,4 @@ final class Updates {
         }
     }
 
-    private static void requireDelivery(int updated, String messageId) {
-        if (updated == 0) {
-            throw new IllegalArgumentException("unknown message " + messageId);
-        }
-    }
 }

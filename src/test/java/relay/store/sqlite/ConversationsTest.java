@@ -55,7 +55,7 @@ class ConversationsTest {
         Message oldest = fixture.accept(outbox, alice, "a1");
         Message middle = fixture.accept(outbox, alice, "a2");
         Message newest = fixture.accept(outbox, alice, "a3");
-        outbox.recordAttempt(fixture.successfulAttempt(oldest.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(oldest.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.accept(outbox, PHONES.get(1), "b1");
 
         delete(oldest.id());

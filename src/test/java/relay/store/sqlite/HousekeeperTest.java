@@ -28,7 +28,6 @@ import relay.domain.Message;
 import relay.store.AttachmentStore;
 import relay.store.HousekeepingTotals;
 import relay.store.StoreFixture;
-import relay.testing.Await;
 import relay.testing.ManualScheduler;
 
 class HousekeeperTest {
@@ -69,7 +68,6 @@ class HousekeeperTest {
     @AfterEach
     void close() {
         logger.removeHandler(capture);
-        scheduler.shutdownNow();
         outbox.close();
     }
 
@@ -101,7 +99,7 @@ class HousekeeperTest {
     @Test
     void shouldKeepMessagesForeverWithoutRetention() {
         Message delivered = fixture.accept(outbox, ALICE, "kept");
-        outbox.recordAttempt(fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(delivered.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.clock.advance(Duration.ofDays(3650));
 
         assertEquals(HousekeepingTotals.NONE, housekeeper(Optional.empty(), 500).run());
@@ -115,9 +113,9 @@ class HousekeeperTest {
                 fixture.saveAttachment(outbox, "an old invoice").id()), DeliveryState.QUEUED);
         deliver(withFile);
         Message failed = fixture.accept(outbox, ALICE, "never arrived");
-        outbox.recordAttempt(fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
+        fixture.settle(outbox, fixture.failedAttempt(failed.id(), 1, 500), DeliveryState.FAILED, null, "HTTP 500");
         Message retrying = fixture.accept(outbox, BOB, "still trying");
-        outbox.recordAttempt(fixture.failedAttempt(retrying.id(), 1, 503), DeliveryState.RETRYING,
+        fixture.settle(outbox, fixture.failedAttempt(retrying.id(), 1, 503), DeliveryState.RETRYING,
                 fixture.clock.instant().plus(RETENTION.multipliedBy(2)), "HTTP 503");
         Attachment oldShared = fixture.saveAttachment(outbox, "the price list");
         Message oldWithShared = outbox.accept(fixture.newMessage(BOB, null, oldShared.id()), DeliveryState.QUEUED);
@@ -209,7 +207,8 @@ class HousekeeperTest {
 
         Housekeeper housekeeper = Housekeeper.start(outbox, ORPHAN_AGE, Optional.empty(), fixture.clock, scheduler);
         try {
-            Await.until("the run at start re-arms its timer", () -> scheduler.pending() == 1);
+            scheduler.runDue();
+            assertEquals(1, scheduler.pending(), "the run at start re-armed its timer");
             assertFalse(outbox.attachment(first.id()).isPresent(), "deleted at start");
             assertEquals(1, logLines.size(), logLines.toString());
             assertTrue(logLines.getFirst().startsWith("🧹 Housekeeping deleted 1 upload(s) no message used, 0"),
@@ -230,11 +229,15 @@ class HousekeeperTest {
             housekeeper.close();
         }
 
-        assertEquals(0, scheduler.pending(), "no run after close");
+        Attachment third = fixture.saveAttachment(outbox, "third draft");
+        fixture.clock.advance(ORPHAN_AGE.plus(Housekeeper.PERIOD));
+        scheduler.runDue();
+        assertTrue(outbox.attachment(third.id()).isPresent(), "no run after close");
+        assertEquals(0, scheduler.pending(), "and no timer armed for another");
     }
 
     private void deliver(Message message) {
-        outbox.recordAttempt(fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(message.id(), 1), DeliveryState.DELIVERED, null, null);
     }
 
     /** A file whose upload is over without a row: cut short, so nothing holds it any more. */

@@ -79,15 +79,11 @@ class SearchIndexTest {
     @Test
     void shouldForgetWhatHousekeepingDeletesInTheSameWrite() {
         Message old = fixture.accept(outbox, ALICE, "boleto de março");
-        outbox.recordAttempt(fixture.successfulAttempt(old.id(), 1), DeliveryState.DELIVERED, null, null);
+        fixture.settle(outbox, fixture.successfulAttempt(old.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.clock.advance(RETENTION.plusDays(1));
         Message recent = fixture.accept(outbox, ALICE, "boleto de abril");
-        ManualScheduler scheduler = new ManualScheduler(fixture.clock);
-        try {
-            new Housekeeper(outbox, Duration.ofHours(24), Optional.of(RETENTION), fixture.clock, scheduler, 500).run();
-        } finally {
-            scheduler.shutdownNow();
-        }
+        new Housekeeper(outbox, Duration.ofHours(24), Optional.of(RETENTION), fixture.clock,
+                new ManualScheduler(fixture.clock), 500).run();
 
         assertEquals(List.of(recent.id()), ids(search.messages(SearchText.of("boleto"), 10, null)));
         assertEquals(1L, count("SELECT COUNT(*) FROM message_search_keys"), "no key left behind");

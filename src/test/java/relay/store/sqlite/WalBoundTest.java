@@ -107,18 +107,24 @@ class WalBoundTest {
             awaitUninterruptibly(release);
             return null;
         }));
-        reading.await();
-        while (walBytes() <= Checkpointer.logLimit(BOUND)) {
-            acceptConcurrently(10);
-        }
-        assertTrue(walBytes() < BOUND / 2, "still far from the bound: " + walBytes());
+        Checkpointer.Progress meanwhile;
+        try {
+            reading.await();
+            // A few at a time, so that the log passes its limit by little.
+            while (walBytes() <= Checkpointer.logLimit(BOUND)) {
+                acceptConcurrently(3);
+            }
+            assertTrue(walBytes() < BOUND / 2, "still far from the bound: " + walBytes());
 
-        Checkpointer.Progress meanwhile = outbox.checkpoint();
-        acceptConcurrently(10);
+            meanwhile = outbox.checkpoint();
+            acceptConcurrently(3);
+        } finally {
+            // Else the read would hold the store open, and the test's clean-up would wait for it forever.
+            release.countDown();
+            longRead.join();
+        }
 
         assertFalse(meanwhile.restarted(), "no restart, which would hold writes until the read ends");
-        release.countDown();
-        longRead.join();
         outbox.checkpoint();
         acceptConcurrently(3);
         assertTrue(walBytes() <= Checkpointer.logLimit(BOUND), "cut back once the read ended: " + walBytes());

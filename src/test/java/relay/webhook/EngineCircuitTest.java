@@ -2,13 +2,15 @@ package relay.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static relay.webhook.Engine.OPEN_WINDOW;
-import static relay.webhook.Engine.RETRY_BASE;
-import static relay.webhook.Engine.T0;
+import static relay.webhook.EngineFixture.FAILURE_THRESHOLD;
+import static relay.webhook.EngineFixture.OPEN_WINDOW;
+import static relay.webhook.EngineFixture.RETRY_BASE;
+import static relay.webhook.EngineFixture.T0;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -20,8 +22,12 @@ import relay.domain.Message;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 
-/** The circuit as the dispatcher uses it: nothing reaches a failing webhook until one probe says it recovered. */
-class DispatcherCircuitTest extends EngineTest {
+/**
+ * The circuit as the engine uses it: while it is open nothing is claimed and what comes due is held, without
+ * spending a retry; one probe goes out when the open window ends, the earliest due first; a closed circuit releases
+ * what it held in the order it was queued.
+ */
+class EngineCircuitTest extends EngineTestBase {
     private static final String GONE = "HTTP 410 Gone: the endpoint was removed";
 
     @BeforeEach
@@ -46,7 +52,7 @@ class DispatcherCircuitTest extends EngineTest {
     }
 
     @Test
-    void shouldProbeOnceWhenTheWindowEndsThenReleaseEveryHeldMessageOldestFirst() {
+    void shouldProbeOnceWhenTheWindowEndsThenReleaseEveryHeldMessageInTheOrderItWasQueued() {
         List<Message> failing = openCircuit();
         List<Message> fresh = engine.send(2);
         engine.advance(RETRY_BASE);
@@ -55,16 +61,17 @@ class DispatcherCircuitTest extends EngineTest {
         webhook.hold();
 
         engine.advanceTo(T0.plus(OPEN_WINDOW));
-        assertEquals(List.of(failing.getFirst().id()), webhook.awaitHeld(1));
+        assertEquals(List.of(fresh.getFirst().id()), webhook.awaitHeld(1), "the earliest due goes as the probe");
         Message duringProbe = engine.send("while the probe is out");
         engine.advance(OPEN_WINDOW);
         assertEquals(6, server.getRequestCount(), "exactly one probe");
-        assertEquals(DeliveryState.QUEUED, engine.delivery(duringProbe).state(), "waiting for the one slot");
+        assertEquals(DeliveryState.HELD, engine.delivery(duringProbe).state(), "held while the probe is out");
         webhook.releaseAll();
 
-        List<Message> all = Stream.of(failing, fresh, List.of(duringProbe)).flatMap(List::stream).toList();
-        engine.awaitAll(all, DeliveryState.DELIVERED);
-        assertEquals(Stream.of(failing, all).flatMap(List::stream).map(Message::id).toList(), webhook.ids());
+        List<Message> released = Stream.of(failing, fresh.subList(1, 2), List.of(duringProbe))
+                .flatMap(List::stream).toList();
+        engine.awaitAll(released, DeliveryState.DELIVERED);
+        assertEquals(ids(failing, List.of(fresh.getFirst()), released), webhook.ids());
         assertEquals(State.CLOSED, engine.breaker.snapshot().state());
     }
 
@@ -76,11 +83,12 @@ class DispatcherCircuitTest extends EngineTest {
         webhook.enqueue(502, 1);
 
         engine.advanceTo(T0.plus(OPEN_WINDOW));
-        engine.await(failing.getFirst(), DeliveryState.RETRYING, 2);
+        Message probe = byId(failing, Await.until("the probe", webhook::ids, ids -> ids.size() == 6).get(5));
+        engine.await(probe, DeliveryState.RETRYING, 2);
         Instant probeFailedAt = engine.clock.instant();
         CircuitBreaker.Snapshot reopened = engine.breaker.snapshot();
         engine.advance(OPEN_WINDOW.minusMillis(1));
-        engine.await(failing.getFirst(), DeliveryState.HELD);
+        engine.await(probe, DeliveryState.HELD);
         assertEquals(6, server.getRequestCount(), "nothing during the fresh window");
         engine.advance(Duration.ofMillis(1));
 
@@ -97,9 +105,9 @@ class DispatcherCircuitTest extends EngineTest {
         List<Message> fresh = engine.send(2);
         engine.awaitAll(fresh, DeliveryState.HELD);
 
-        engine.dispatcher.resetCircuit();
+        engine.engine.resetCircuit();
 
-        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
+        assertEquals(State.CLOSED, engine.engine.circuit().state());
         engine.awaitAll(fresh, DeliveryState.DELIVERED);
         engine.advance(RETRY_BASE);
         engine.awaitAll(failing, DeliveryState.DELIVERED);
@@ -116,14 +124,14 @@ class DispatcherCircuitTest extends EngineTest {
 
         engine.advance(Duration.ofDays(1));
 
-        CircuitBreaker.Snapshot paused = engine.dispatcher.circuit();
+        CircuitBreaker.Snapshot paused = engine.engine.circuit();
         assertEquals(State.OPEN, paused.state());
         assertEquals(GONE, paused.pausedReason());
         assertNull(paused.retryAt());
         assertEquals(GONE, engine.delivery(gone).lastError());
         assertEquals(1, server.getRequestCount());
 
-        engine.dispatcher.resetCircuit();
+        engine.engine.resetCircuit();
 
         engine.await(gone, DeliveryState.DELIVERED);
         engine.awaitAll(next, DeliveryState.DELIVERED);
@@ -131,7 +139,7 @@ class DispatcherCircuitTest extends EngineTest {
     }
 
     @Test
-    void shouldAnswerAWatchedSubmitWithHeldWhileOpen() throws Exception {
+    void shouldAnswerAWatchedSendWithHeldWhileOpen() throws Exception {
         openCircuit();
 
         AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
@@ -144,7 +152,7 @@ class DispatcherCircuitTest extends EngineTest {
     void shouldRefuseATestEventWhileOpen() {
         openCircuit();
 
-        AttemptOutcome outcome = engine.dispatcher.sendTestEvent("evt_1");
+        AttemptOutcome outcome = engine.engine.sendTestEvent("evt_1");
 
         assertEquals(new AttemptOutcome(DeliveryState.HELD, null, null,
                 "the circuit is open until " + T0.plus(OPEN_WINDOW)), outcome);
@@ -156,19 +164,19 @@ class DispatcherCircuitTest extends EngineTest {
         webhook.enqueue(500, 4);
         for (int i = 1; i <= 4; i++) {
             assertEquals(new AttemptOutcome(DeliveryState.FAILED, 500, 0L, "gave up after 0 retries: HTTP 500: "
-                    + "status 500"), engine.dispatcher.sendTestEvent("evt_" + i));
+                    + "status 500"), engine.engine.sendTestEvent("evt_" + i));
         }
-        assertEquals(4, engine.dispatcher.circuit().consecutiveFailures());
+        assertEquals(4, engine.engine.circuit().consecutiveFailures());
 
         assertEquals(new AttemptOutcome(DeliveryState.DELIVERED, 200, 0L, null),
-                engine.dispatcher.sendTestEvent("evt_5"));
-        assertEquals(0, engine.dispatcher.circuit().consecutiveFailures());
+                engine.engine.sendTestEvent("evt_5"));
+        assertEquals(0, engine.engine.circuit().consecutiveFailures());
 
         webhook.enqueue(503, 5);
         for (int i = 6; i <= 10; i++) {
-            engine.dispatcher.sendTestEvent("evt_" + i);
+            engine.engine.sendTestEvent("evt_" + i);
         }
-        assertEquals(State.OPEN, engine.dispatcher.circuit().state());
+        assertEquals(State.OPEN, engine.engine.circuit().state());
         assertEquals(10, server.getRequestCount());
     }
 
@@ -179,27 +187,29 @@ class DispatcherCircuitTest extends EngineTest {
         engine.awaitAll(failing, DeliveryState.HELD);
         engine.clock.advance(OPEN_WINDOW);
 
-        AttemptOutcome outcome = engine.dispatcher.sendTestEvent("evt_1");
+        AttemptOutcome outcome = engine.engine.sendTestEvent("evt_1");
 
         assertEquals(DeliveryState.DELIVERED, outcome.state());
-        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
+        assertEquals(State.CLOSED, engine.engine.circuit().state());
         engine.awaitAll(failing, DeliveryState.DELIVERED);
     }
 
     @Test
     void shouldProbeAgainWhenAProbeFailsInsideTheServiceBeforeItIsSent() {
-        List<Message> failing = openCircuit();
-        engine.advance(RETRY_BASE);
-        engine.awaitAll(failing, DeliveryState.HELD);
-        engine.breakBodyOnce(failing.getFirst());
+        openCircuitWithTestEvents();
+        List<Message> held = engine.send(2);
+        engine.awaitAll(held, DeliveryState.HELD);
+        engine.breakBodyOnce(held.getFirst());
 
         engine.advanceTo(T0.plus(OPEN_WINDOW));
 
-        engine.awaitAll(failing.subList(1, failing.size()), DeliveryState.DELIVERED);
-        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
-        engine.advance(Duration.ofSeconds(5));
-        engine.await(failing.getFirst(), DeliveryState.DELIVERED);
-        assertEquals(10, server.getRequestCount());
+        engine.await(held.get(1), DeliveryState.DELIVERED);
+        assertEquals(State.CLOSED, engine.engine.circuit().state());
+        engine.await(held.getFirst(), DeliveryState.RETRYING, 0);
+        engine.advance(DeliveryAttempt.INTERNAL_RETRY);
+        engine.await(held.getFirst(), DeliveryState.DELIVERED, 1);
+        assertEquals(List.of(held.get(1).id(), held.getFirst().id()), webhook.ids().subList(FAILURE_THRESHOLD,
+                FAILURE_THRESHOLD + 2));
     }
 
     @Test
@@ -210,18 +220,18 @@ class DispatcherCircuitTest extends EngineTest {
         engine.clock.advance(OPEN_WINDOW);
         webhook.enqueue(410, 1);
 
-        AttemptOutcome outcome = engine.dispatcher.sendTestEvent("evt_1");
+        AttemptOutcome outcome = engine.engine.sendTestEvent("evt_1");
 
         assertEquals(new AttemptOutcome(DeliveryState.FAILED, 410, 0L, GONE), outcome);
-        CircuitBreaker.Snapshot paused = engine.dispatcher.circuit();
+        CircuitBreaker.Snapshot paused = engine.engine.circuit();
         assertEquals(State.OPEN, paused.state());
         assertEquals(GONE, paused.pausedReason());
-        engine.dispatcher.resetCircuit();
+        engine.engine.resetCircuit();
         engine.awaitAll(failing, DeliveryState.DELIVERED);
     }
 
     @Test
-    void shouldArmNoTimerWhenAProbeFailsAfterTheEngineStopped() {
+    void shouldClaimNothingOnceStoppedEvenWhenALateProbeMovesTheCircuit() {
         List<Message> failing = openCircuit();
         engine.advance(RETRY_BASE);
         engine.awaitAll(failing, DeliveryState.HELD);
@@ -230,17 +240,17 @@ class DispatcherCircuitTest extends EngineTest {
         engine.advanceTo(T0.plus(OPEN_WINDOW));
         webhook.awaitHeld(1);
 
-        engine.dispatcher.close(Duration.ZERO);
+        engine.engine.close(Duration.ZERO);
         webhook.releaseAll();
 
         Await.until("the late probe reopens the circuit", () -> engine.breaker.snapshot().consecutiveFailures() == 6);
         engine.awaitSettled();
-        assertEquals(0, engine.timers.refused(), "no timer asked of the stopped scheduler");
+        engine.advance(OPEN_WINDOW.multipliedBy(3));
+        assertEquals(6, server.getRequestCount(), "no probe, no attempt after the stop");
     }
 
-    /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
     @Test
-    void shouldStoreAMessageAcceptedWhileOpenAsHeldAndSendItOnceTheCircuitCloses() {
+    void shouldStoreAMessageAcceptedWhileOpenAsHeldAndSendItFirstAsTheProbe() {
         List<Message> failing = openCircuit();
 
         Message fresh = engine.sendAsTheChatDoes("while the circuit is open");
@@ -250,45 +260,66 @@ class DispatcherCircuitTest extends EngineTest {
         engine.advance(RETRY_BASE);
         engine.awaitAll(failing, DeliveryState.HELD);
         engine.advanceTo(T0.plus(OPEN_WINDOW));
-        engine.awaitAll(failing, DeliveryState.DELIVERED);
         engine.await(fresh, DeliveryState.DELIVERED, 1);
-        assertEquals(Engine.FAILURE_THRESHOLD * 2 + 1, server.getRequestCount(), "one probe, then each once more");
+        engine.awaitAll(failing, DeliveryState.DELIVERED);
+        assertEquals(fresh.id(), webhook.ids().get(FAILURE_THRESHOLD), "due first, so the probe");
+        assertEquals(FAILURE_THRESHOLD * 2 + 1, server.getRequestCount(), "one probe, then each once more");
     }
 
     @Test
     void shouldProbeWithAMessageHeldAtAcceptWhenTheWindowIsOverAndNothingElseWaits() {
-        webhook.enqueue(500, Engine.FAILURE_THRESHOLD);
-        for (int i = 1; i <= Engine.FAILURE_THRESHOLD; i++) {
-            engine.dispatcher.sendTestEvent("evt_" + i);
-        }
-        assertEquals(State.OPEN, engine.breaker.snapshot().state(), "opened by test events: no message waits");
+        openCircuitWithTestEvents();
         engine.advanceTo(T0.plus(OPEN_WINDOW));
 
         Message fresh = engine.sendAsTheChatDoes("the first message after the window");
-        engine.advance(Duration.ZERO);
 
         engine.await(fresh, DeliveryState.DELIVERED, 1);
         assertEquals(State.CLOSED, engine.breaker.snapshot().state(), "it was the probe, and its success closed it");
-        assertEquals(Engine.FAILURE_THRESHOLD + 1, server.getRequestCount());
+        assertEquals(FAILURE_THRESHOLD + 1, server.getRequestCount());
     }
 
+    /** Stored as held while open, announced after the close had already released everything held. */
     @Test
-    void shouldQueueAMessageStoredAsHeldWhenTheCircuitClosedBeforeItWasHandedOver() {
+    void shouldSendAMessageStoredAsHeldWhenTheCircuitClosedBeforeItWasAnnounced() {
         openCircuit();
-        assertEquals(DeliveryState.HELD, engine.dispatcher.stateForNewMessage());
-        Message late = engine.acceptAs("stored while open", DeliveryState.HELD);
-        engine.dispatcher.resetCircuit();
+        assertEquals(DeliveryState.HELD, engine.engine.stateForNewMessage());
+        engine.engine.resetCircuit();
+        engine.awaitSettled();
+        Message late = engine.acceptAs(engine.newPhone(), "stored while open", DeliveryState.HELD);
 
-        assertEquals(DeliveryState.QUEUED, engine.dispatcher.submit(late, DeliveryState.HELD).state());
+        engine.engine.accepted(late, DeliveryState.HELD);
 
         engine.await(late, DeliveryState.DELIVERED, 1);
     }
 
+    /** Five messages fail once each, which opens the circuit at T0; each waits for its first retry. */
     private List<Message> openCircuit() {
-        webhook.enqueue(500, Engine.FAILURE_THRESHOLD);
-        List<Message> failing = engine.send(Engine.FAILURE_THRESHOLD);
+        webhook.enqueue(500, FAILURE_THRESHOLD);
+        List<Message> failing = engine.send(FAILURE_THRESHOLD);
         failing.forEach(message -> engine.await(message, DeliveryState.RETRYING, 1));
-        Await.until("the circuit opens", () -> engine.dispatcher.circuit().state() == State.OPEN);
+        Await.until("the circuit opens", () -> engine.engine.circuit().state() == State.OPEN);
         return failing;
+    }
+
+    /** Five test events fail, which opens the circuit at T0 with no message waiting. */
+    private void openCircuitWithTestEvents() {
+        webhook.enqueue(500, FAILURE_THRESHOLD);
+        for (int i = 1; i <= FAILURE_THRESHOLD; i++) {
+            engine.engine.sendTestEvent("evt_" + i);
+        }
+        assertEquals(State.OPEN, engine.breaker.snapshot().state());
+    }
+
+    private static Message byId(List<Message> messages, String id) {
+        return messages.stream().filter(message -> message.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @SafeVarargs
+    private static List<String> ids(List<Message>... lists) {
+        List<String> ids = new ArrayList<>();
+        for (List<Message> list : lists) {
+            list.forEach(message -> ids.add(message.id()));
+        }
+        return ids;
     }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static relay.webhook.Engine.MAX_RETRIES;
-import static relay.webhook.Engine.RETRY_BASE;
+import static relay.webhook.EngineFixture.MAX_RETRIES;
+import static relay.webhook.EngineFixture.RETRY_BASE;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -23,10 +23,9 @@ import relay.domain.AttemptOutcome;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
-import relay.testing.Await;
 
 /** What one message's attempts lead to: delivered, retried on schedule, or failed for good. */
-class DispatcherTest extends EngineTest {
+class EngineDeliveryTest extends EngineTestBase {
     private void start(Duration timeout) throws IOException {
         engine = engineForWebhook().timeout(timeout).start();
     }
@@ -46,7 +45,7 @@ class DispatcherTest extends EngineTest {
         Delivery delivery = engine.await(message, DeliveryState.DELIVERED);
         assertEquals(1, delivery.attempts());
         assertNull(delivery.lastError());
-        assertEquals(List.of(new Attempt(message.id(), 1, Engine.T0, 120, 202, null, "accepted")),
+        assertEquals(List.of(new Attempt(message.id(), 1, EngineFixture.T0, 120, 202, null, "accepted")),
                 engine.attemptsOf(message));
         assertEquals(message.id(), server.takeRequest().getHeaders().get("webhook-id"));
         assertEquals(1, server.getRequestCount());
@@ -59,7 +58,7 @@ class DispatcherTest extends EngineTest {
         Message message = engine.send("hello");
 
         Instant firstRetry = engine.await(message, DeliveryState.RETRYING, 1).nextAttemptAt();
-        assertWithin(Engine.T0, Engine.T0.plus(RETRY_BASE), firstRetry);
+        assertWithin(EngineFixture.T0, EngineFixture.T0.plus(RETRY_BASE), firstRetry);
         assertNothingSentBefore(firstRetry, 1);
         engine.advanceTo(firstRetry);
         Instant secondRetry = engine.await(message, DeliveryState.RETRYING, 2).nextAttemptAt();
@@ -86,6 +85,20 @@ class DispatcherTest extends EngineTest {
         assertNull(failed.nextAttemptAt());
         engine.advance(Duration.ofHours(1));
         assertEquals(1, server.getRequestCount(), "no retry");
+    }
+
+    @Test
+    void shouldFailA422AtOnceWithoutCountingItAgainstTheCircuit() throws Exception {
+        start();
+        webhook.enqueue(422, EngineFixture.FAILURE_THRESHOLD + 1);
+
+        List<Message> refused = engine.send(EngineFixture.FAILURE_THRESHOLD + 1);
+
+        refused.forEach(message -> assertTrue(engine.await(message, DeliveryState.FAILED).lastError()
+                .startsWith("HTTP 422"), engine.delivery(message).toString()));
+        assertEquals(CircuitBreaker.State.CLOSED, engine.breaker.snapshot().state());
+        assertEquals(0, engine.breaker.snapshot().consecutiveFailures());
+        assertEquals(EngineFixture.FAILURE_THRESHOLD + 1, server.getRequestCount());
     }
 
     @Test
@@ -139,20 +152,22 @@ class DispatcherTest extends EngineTest {
     void shouldTellListenersQueuedThenSendingThenDelivered() throws Exception {
         start();
         List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
-        engine.dispatcher.addListener(events::add);
+        engine.engine.addListener(events::add);
 
         Message message = engine.send("hello");
 
-        Await.until("the delivered event", () -> events.stream()
-                .anyMatch(event -> event.delivery().state() == DeliveryState.DELIVERED));
+        engine.await(message, DeliveryState.DELIVERED);
         assertEquals(List.of(DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.DELIVERED),
                 events.stream().map(event -> event.delivery().state()).toList());
-        assertTrue(events.stream().allMatch(event -> event.messageId().equals(message.id())
-                && event.phone().equals(Engine.PHONE) && event.maxAttempts() == 1 + MAX_RETRIES));
+        for (DeliveryEvent event : events) {
+            assertEquals(message.id(), event.messageId());
+            assertEquals(message.phone(), event.phone());
+            assertEquals(1 + MAX_RETRIES, event.maxAttempts());
+        }
     }
 
     @Test
-    void shouldCompleteAWatchedSubmitWithTheFirstAttemptsOutcome() throws Exception {
+    void shouldCompleteAWatchedSendWithTheFirstAttemptsOutcome() throws Exception {
         start();
         webhook.enqueue(new MockResponse.Builder().code(503).body("busy").build());
 
@@ -163,33 +178,38 @@ class DispatcherTest extends EngineTest {
         assertEquals(new AttemptOutcome(DeliveryState.DELIVERED, 200, 0L, null), second);
     }
 
+    /** Nothing is claimed without a webhook: no event says sending, and the store shows every delivery queued. */
     @Test
-    void shouldKeepMessagesQueuedAndAttemptNothingWithoutAWebhookUrl() throws Exception {
-        engine = new Engine(dataDir).start();
+    void shouldKeepMessagesQueuedAndClaimNothingWithoutAWebhookUrl() throws Exception {
+        engine = new EngineFixture(dataDir).start();
+        List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
+        engine.engine.addListener(events::add);
 
         List<Message> messages = engine.send(3);
         engine.advance(Duration.ofDays(1));
 
         for (Message message : messages) {
-            assertEquals(new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, Engine.T0),
+            assertEquals(new Delivery(message.id(), DeliveryState.QUEUED, 0, null, null, EngineFixture.T0),
                     engine.delivery(message));
             assertEquals(List.of(), engine.attemptsOf(message));
         }
+        assertEquals(List.of(DeliveryState.QUEUED, DeliveryState.QUEUED, DeliveryState.QUEUED),
+                events.stream().map(event -> event.delivery().state()).toList());
+        assertEquals(0, engine.timers.pending(), "nothing to wake up for");
         assertEquals(new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set"),
-                engine.dispatcher.sendTestEvent("evt_1"));
-        assertEquals(0, server.getRequestCount());
+                engine.engine.sendTestEvent("evt_1"));
     }
 
     @Test
-    void shouldAnswerAWatchedSubmitAtOnceWithoutAWebhookUrl() throws Exception {
-        engine = new Engine(dataDir).start();
+    void shouldAnswerAWatchedSendAtOnceWithoutAWebhookUrl() throws Exception {
+        engine = new EngineFixture(dataDir).start();
 
         AttemptOutcome outcome = engine.sendAndWatch("hello").get(10, TimeUnit.SECONDS);
 
         assertEquals(new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set"), outcome);
     }
 
-    /** Moves the clock {@code due} and checks that the webhook still saw only {@code requests}. */
+    /** Moves the clock to just before {@code due} and checks that the webhook still saw only {@code requests}. */
     private void assertNothingSentBefore(Instant due, int requests) {
         Instant justBefore = due.minusMillis(1);
         if (justBefore.isAfter(engine.clock.instant())) {

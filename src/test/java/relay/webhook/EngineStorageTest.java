@@ -2,21 +2,21 @@ package relay.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static relay.webhook.Engine.MAX_RETRIES;
-import static relay.webhook.Engine.OPEN_WINDOW;
-import static relay.webhook.Engine.RETRY_BASE;
-import static relay.webhook.Engine.RETRY_MAX;
-import static relay.webhook.Engine.T0;
+import static relay.webhook.EngineFixture.MAX_RETRIES;
+import static relay.webhook.EngineFixture.OPEN_WINDOW;
+import static relay.webhook.EngineFixture.RETRY_BASE;
+import static relay.webhook.EngineFixture.RETRY_MAX;
+import static relay.webhook.EngineFixture.T0;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.domain.Message;
 import relay.domain.Attempt;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
+import relay.domain.Message;
 import relay.testing.Await;
 import relay.webhook.CircuitBreaker.State;
 
@@ -25,7 +25,7 @@ import relay.webhook.CircuitBreaker.State;
  * "attachment unavailable: storage error", retried with backoff in case the file comes back, and never moves the
  * circuit.
  */
-class DispatcherStorageTest extends EngineTest {
+class EngineStorageTest extends EngineTestBase {
     private static final String UNAVAILABLE = "attachment unavailable: storage error";
 
     @BeforeEach
@@ -36,7 +36,7 @@ class DispatcherStorageTest extends EngineTest {
     @Test
     void shouldRetryAnUnreadableAttachmentWithoutSendingOrOpeningTheCircuit() throws IOException {
         List<Message> lost = new ArrayList<>();
-        for (int i = 0; i <= Engine.FAILURE_THRESHOLD; i++) {
+        for (int i = 0; i <= EngineFixture.FAILURE_THRESHOLD; i++) {
             lost.add(engine.sendWithLostAttachment("report " + i));
         }
 
@@ -48,7 +48,7 @@ class DispatcherStorageTest extends EngineTest {
             assertNull(attempt.statusCode());
         }
         assertEquals(0, server.getRequestCount(), "nothing reached the webhook");
-        CircuitBreaker.Snapshot circuit = engine.dispatcher.circuit();
+        CircuitBreaker.Snapshot circuit = engine.engine.circuit();
         assertEquals(State.CLOSED, circuit.state());
         assertEquals(0, circuit.consecutiveFailures());
 
@@ -71,7 +71,7 @@ class DispatcherStorageTest extends EngineTest {
 
         Delivery failed = engine.await(lost, DeliveryState.FAILED, MAX_RETRIES + 1);
         assertEquals("gave up after " + MAX_RETRIES + " retries: " + UNAVAILABLE, failed.lastError());
-        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
+        assertEquals(State.CLOSED, engine.engine.circuit().state());
         assertEquals(0, server.getRequestCount());
     }
 
@@ -79,10 +79,10 @@ class DispatcherStorageTest extends EngineTest {
     void shouldHandTheProbeOnWhenTheProbesAttachmentCannotBeRead() throws IOException {
         Message lost = engine.sendWithLostAttachment("report");
         engine.await(lost, DeliveryState.RETRYING, 1);
-        webhook.enqueue(500, Engine.FAILURE_THRESHOLD);
-        List<Message> failing = engine.send(Engine.FAILURE_THRESHOLD);
+        webhook.enqueue(500, EngineFixture.FAILURE_THRESHOLD);
+        List<Message> failing = engine.send(EngineFixture.FAILURE_THRESHOLD);
         failing.forEach(message -> engine.await(message, DeliveryState.RETRYING, 1));
-        Await.until("the circuit opens", () -> engine.dispatcher.circuit().state() == State.OPEN);
+        Await.until("the circuit opens", () -> engine.engine.circuit().state() == State.OPEN);
         engine.advance(RETRY_BASE);
         engine.await(lost, DeliveryState.HELD);
         engine.awaitAll(failing, DeliveryState.HELD);
@@ -90,8 +90,8 @@ class DispatcherStorageTest extends EngineTest {
         engine.advanceTo(T0.plus(OPEN_WINDOW));
 
         engine.awaitAll(failing, DeliveryState.DELIVERED);
-        assertEquals(State.CLOSED, engine.dispatcher.circuit().state());
+        assertEquals(State.CLOSED, engine.engine.circuit().state());
         assertEquals(UNAVAILABLE, engine.await(lost, DeliveryState.RETRYING, 2).lastError());
-        assertEquals(2 * Engine.FAILURE_THRESHOLD, server.getRequestCount());
+        assertEquals(2 * EngineFixture.FAILURE_THRESHOLD, server.getRequestCount());
     }
 }

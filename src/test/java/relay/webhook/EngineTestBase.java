@@ -6,8 +6,8 @@ import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What every engine test stands on: a real outbox in a temp folder, and MockWebServer scripted as the webhook. */
-abstract class EngineTest {
+/** What every engine test stands on: a real store in a temp folder, and MockWebServer scripted as the webhook. */
+abstract class EngineTestBase {
     @StartStop
     public final MockWebServer server = new MockWebServer();
 
@@ -15,12 +15,13 @@ abstract class EngineTest {
     Path dataDir;
 
     final ScriptedWebhook webhook = new ScriptedWebhook();
-    Engine engine;
+    EngineFixture engine;
 
     /** An engine on this test's folder that posts to the scripted webhook; configure it, then start it. */
-    Engine engineForWebhook() {
+    EngineFixture engineForWebhook() {
         server.setDispatcher(webhook);
-        return new Engine(dataDir).webhook(server.url("/hooks/secret-token-123456").uri());
+        return new EngineFixture(dataDir).webhook(server.url("/hooks/secret-token-123456").uri())
+                .parkedAtWebhook(webhook::heldCount);
     }
 
     @AfterEach

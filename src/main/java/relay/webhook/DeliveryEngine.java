@@ -1,0 +1,357 @@
+package relay.webhook;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+import relay.domain.AttemptOutcome;
+import relay.domain.Delivery;
+import relay.domain.DeliveryState;
+import relay.domain.Message;
+import relay.domain.MessageKind;
+import relay.domain.Ordering;
+import relay.domain.Scheduler;
+import relay.log.EventLog;
+import relay.store.Claim;
+import relay.store.DeliveryQueue;
+import relay.store.MessageReads;
+import relay.webhook.Transitions.Outcome;
+
+/**
+ * The delivery engine. The store is the queue and holds every decision; this class wires the {@link ClaimLoop}
+ * (which claims due heads of conversations and holds what comes due while the circuit is open) to the
+ * {@link DeliveryAttempt}s it launches, turns the circuit's changes into passes of the loop, and tells listeners of
+ * every change of a delivery. In memory it keeps only a wake-up hint and who waits for a message's first attempt.
+ */
+public final class DeliveryEngine implements AutoCloseable {
+    private static final EventLog LOG = EventLog.of(DeliveryEngine.class);
+    private static final AttemptOutcome UNCONFIGURED =
+            new AttemptOutcome(DeliveryState.QUEUED, null, null, "WEBHOOK_URL is not set");
+    private static final String CIRCUIT_OPEN = "the circuit is open";
+
+    /**
+     * How deliveries are claimed.
+     *
+     * @param ordering    the head-of-line policy of each conversation
+     * @param concurrency attempts in flight at most, in all
+     * @param lease       how long a claim lasts unless renewed; a delivery cut off by a crash is due again after it
+     * @param poll        how often the engine looks for due deliveries without being asked
+     * @param owner       names this process in the claims it makes
+     */
+    public record Settings(Ordering ordering, int concurrency, Duration lease, Duration poll, String owner) {
+    }
+
+    private final DeliveryQueue queue;
+    private final MessageReads reads;
+    private final Optional<WebhookSender> sender;
+    private final CircuitBreaker breaker;
+    private final RetryPolicy policy;
+    private final Function<Message, WebhookBody> bodies;
+    private final ToIntFunction<MessageKind> maxRetries;
+    private final Ordering ordering;
+    private final InstantSource clock;
+    private final Executor executor;
+    private final ClaimLoop loop;
+    private final DeliveryAttempt.Kit kit;
+    private final List<Consumer<DeliveryEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, List<CompletableFuture<AttemptOutcome>>> watchers = new HashMap<>(); // guarded by lock
+    /** Whether the log already said that deliveries are being held; said once until they are released. */
+    private final AtomicBoolean holdingSaid = new AtomicBoolean();
+
+    /**
+     * @param sender   empty when no WEBHOOK_URL is configured: messages then wait as queued
+     * @param bodies   builds the request body of a message (inline base64 or signed URL)
+     * @param executor runs the claim loop's passes and each attempt; a virtual thread per task in production
+     */
+    public DeliveryEngine(DeliveryQueue queue, MessageReads reads, Optional<WebhookSender> sender,
+                          CircuitBreaker breaker, RetryPolicy policy, Function<Message, WebhookBody> bodies,
+                          ToIntFunction<MessageKind> maxRetries, Settings settings, InstantSource clock,
+                          Scheduler scheduler, Executor executor) {
+        this.queue = queue;
+        this.reads = reads;
+        this.sender = sender;
+        this.breaker = breaker;
+        this.policy = policy;
+        this.bodies = bodies;
+        this.maxRetries = maxRetries;
+        this.ordering = settings.ordering();
+        this.clock = clock;
+        this.executor = executor;
+        this.loop = new ClaimLoop(queue, breaker, new ClaimLoop.Settings(settings.ordering(), settings.concurrency(),
+                settings.lease(), settings.poll(), settings.owner()), clock, scheduler, executor, this::launch,
+                new ClaimLoop.Moves() {
+                    @Override
+                    public void held(List<String> messageIds) {
+                        onHeld(messageIds);
+                    }
+
+                    @Override
+                    public void released(List<String> messageIds) {
+                        onReleased(messageIds);
+                    }
+                });
+        this.kit = sender.map(webhook -> new DeliveryAttempt.Kit(queue, webhook, breaker, policy, bodies, maxRetries,
+                settings.lease(), clock, scheduler, this::settled)).orElse(null);
+        // Only asks the loop for a pass: its writes happen there, never on the thread that moved the circuit.
+        breaker.addListener(this::onCircuitChange);
+    }
+
+    /** Starts claiming what the store holds (nothing without a webhook: messages wait as queued). */
+    public void start() {
+        if (sender.isPresent()) {
+            loop.start();
+        }
+    }
+
+    public Ordering ordering() {
+        return ordering;
+    }
+
+    public void addListener(Consumer<DeliveryEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Tells {@code listener} of every change of the circuit, in order. */
+    public void addCircuitListener(Consumer<CircuitBreaker.Snapshot> listener) {
+        breaker.addListener(listener);
+    }
+
+    /**
+     * How a message accepted now is best stored: {@code held} while the circuit lets nothing through, so that it needs
+     * no second write to be held, else {@code queued}. Pass the state it was stored in to {@link #accepted}.
+     */
+    public DeliveryState stateForNewMessage() {
+        return sender.isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
+                ? DeliveryState.HELD : DeliveryState.QUEUED;
+    }
+
+    /**
+     * A future that completes with the first attempt's outcome of the message about to be accepted with this id (or
+     * with held, when the circuit holds it; at once when no webhook is configured). Ask before storing the message,
+     * so that no attempt can end unwatched; {@link #unwatch} if it is not stored after all.
+     */
+    public CompletableFuture<AttemptOutcome> watchFirstAttempt(String messageId) {
+        if (sender.isEmpty()) {
+            return CompletableFuture.completedFuture(UNCONFIGURED);
+        }
+        CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
+        lock.lock();
+        try {
+            watchers.computeIfAbsent(messageId, id -> new ArrayList<>()).add(outcome);
+        } finally {
+            lock.unlock();
+        }
+        return outcome;
+    }
+
+    public void unwatch(String messageId) {
+        lock.lock();
+        try {
+            watchers.remove(messageId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Announces a message just stored as {@code stored} ({@link #stateForNewMessage}) and asks for a pass; returns at
+     * once with its delivery as stored.
+     */
+    public Delivery accepted(Message message, DeliveryState stored) {
+        Delivery delivery = new Delivery(message.id(), stored, 0, null, null, message.createdAt());
+        publish(message, delivery);
+        if (sender.isEmpty()) {
+            return delivery;
+        }
+        if (stored == DeliveryState.HELD) {
+            tellWatchers(message.id(), new AttemptOutcome(DeliveryState.HELD, null, null, CIRCUIT_OPEN));
+            if (breaker.snapshot().state() == CircuitBreaker.State.CLOSED) {
+                // The circuit closed while it was being stored, perhaps after the release: released with the rest.
+                loop.releaseHeld();
+            }
+        }
+        loop.nudge();
+        return delivery;
+    }
+
+    /**
+     * Re-queues a failed or held delivery (a delivered one only with {@code force}); a finished one goes to the back
+     * of its conversation. False when not allowed.
+     */
+    public boolean redeliver(String messageId, boolean force) {
+        if (!queue.requeue(messageId, force)) {
+            return false;
+        }
+        LOG.info("delivery.requeued", "🔁 Re-queued " + messageId, "message_id", messageId);
+        moved(List.of(messageId), force ? Outcome.FORCE_REQUEUED : Outcome.REQUEUED);
+        return true;
+    }
+
+    /** Re-queues every failed delivery, oldest first; returns how many. */
+    public int redeliverFailed() {
+        List<String> ids = queue.requeueAllFailed();
+        LOG.info("delivery.requeued_all", "🔁 Re-queued " + ids.size() + " failed deliveries", "count", ids.size());
+        moved(ids, Outcome.REQUEUED);
+        return ids.size();
+    }
+
+    /**
+     * Gives up on a delivery that is not being sent or delivered: failed, its reason saying it was skipped, never
+     * sent again; the messages behind it in its conversation go on. False when not allowed.
+     */
+    public boolean skip(String messageId) {
+        if (!queue.skip(messageId)) {
+            return false;
+        }
+        LOG.info("delivery.skipped", "⏭️ Skipped " + messageId + " at the operator's request", "message_id",
+                messageId);
+        moved(List.of(messageId), Outcome.SKIPPED);
+        return true;
+    }
+
+    /** The operator's reset: closes the circuit at once, which releases every held delivery. */
+    public void resetCircuit() {
+        breaker.reset();
+    }
+
+    public CircuitBreaker.Snapshot circuit() {
+        return breaker.snapshot();
+    }
+
+    /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
+    public AttemptOutcome sendTestEvent(String eventId) {
+        if (sender.isEmpty()) {
+            return UNCONFIGURED;
+        }
+        if (!(breaker.tryAcquire() instanceof CircuitBreaker.Permit.Granted granted)) {
+            CircuitBreaker.Snapshot circuit = breaker.snapshot();
+            return new AttemptOutcome(DeliveryState.HELD, null, null, circuit.pausedReason() != null
+                    ? "delivery is paused until the circuit is reset" : "the circuit is open until "
+                    + circuit.retryAt());
+        }
+        AttemptResult result = sender.get().send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
+        RetryPolicy.Decision decision = policy.decide(result, 0, 0, clock.instant());
+        Outcome outcome = Transitions.of(result, decision, policy.isRetryable(result));
+        Integer status = DeliveryAttempt.statusOf(result);
+        String reason = DeliveryAttempt.reasonOf(decision);
+        DeliveryAttempt.tellCircuit(breaker, Transitions.afterAttempt(outcome).effects(), granted.probe(),
+                new CircuitBreaker.Failure(clock.instant(), eventId, 1, status, DeliveryAttempt.errorOf(result)),
+                reason);
+        DeliveryState state = decision instanceof RetryPolicy.Decision.Delivered
+                ? DeliveryState.DELIVERED : DeliveryState.FAILED;
+        return new AttemptOutcome(state, status, result.duration().toMillis(), reason);
+    }
+
+    /** How long one attempt for {@code message} may take: the webhook timeout plus its body's upload allowance. */
+    public Duration attemptTimeout(Message message) {
+        return sender.map(webhook -> webhook.timeoutFor(bodies.apply(message).length())).orElse(Duration.ZERO);
+    }
+
+    // ---- inside
+
+    private void launch(Claim claim, boolean probe, Runnable ended) {
+        publish(claim.status().message(), claim.status().delivery());
+        executor.execute(() -> {
+            try {
+                new DeliveryAttempt(kit, claim, probe).run();
+            } finally {
+                ended.run();
+            }
+        });
+    }
+
+    private void settled(Message message, Delivery delivery, AttemptOutcome told) {
+        publish(message, delivery);
+        if (told != null) {
+            tellWatchers(message.id(), told);
+        }
+    }
+
+    /** A closed circuit releases what it held; an open one has what comes due held, and is probed in time. */
+    private void onCircuitChange(CircuitBreaker.Snapshot snapshot) {
+        switch (snapshot.state()) {
+            case CLOSED -> loop.releaseHeld();
+            case OPEN -> loop.nudge();
+            case HALF_OPEN -> {
+                // the probe is on its way; its outcome moves the circuit again
+            }
+        }
+    }
+
+    private void onHeld(List<String> messageIds) {
+        if (!holdingSaid.getAndSet(true)) {
+            LOG.info("delivery.held", "⏸ Holding deliveries while the circuit is open; each conversation goes on "
+                    + "in order when it closes", "count", messageIds.size());
+        }
+        for (String id : messageIds) {
+            tellWatchers(id, new AttemptOutcome(DeliveryState.HELD, null, null, CIRCUIT_OPEN));
+        }
+        moved(messageIds, Outcome.HELD_BY_CIRCUIT);
+    }
+
+    private void onReleased(List<String> messageIds) {
+        holdingSaid.set(false);
+        LOG.info("delivery.released", "▶️ Released " + messageIds.size() + " held deliveries", "count",
+                messageIds.size());
+        moved(messageIds, Outcome.RELEASED);
+    }
+
+    /** Tells listeners where deliveries now stand after the store moved them, and lets the loop look again. */
+    private void moved(List<String> messageIds, Outcome outcome) {
+        messageIds.forEach(this::publish);
+        if (Transitions.effectsOf(outcome).contains(Transitions.Effect.ADVANCE)) {
+            loop.nudge();
+        }
+    }
+
+    private void tellWatchers(String messageId, AttemptOutcome outcome) {
+        List<CompletableFuture<AttemptOutcome>> waiting;
+        lock.lock();
+        try {
+            waiting = watchers.remove(messageId);
+        } finally {
+            lock.unlock();
+        }
+        if (waiting != null) {
+            waiting.forEach(future -> future.complete(outcome));
+        }
+    }
+
+    private void publish(String messageId) {
+        reads.message(messageId).ifPresent(status -> publish(status.message(), status.delivery()));
+    }
+
+    private void publish(Message message, Delivery delivery) {
+        DeliveryEvent event = new DeliveryEvent(message.id(), message.phone(), delivery,
+                1 + maxRetries.applyAsInt(message.kind()));
+        for (Consumer<DeliveryEvent> listener : listeners) {
+            try {
+                listener.accept(event);
+            } catch (RuntimeException e) {
+                LOG.error("listener.failed", "💥 A delivery listener failed", e);
+            }
+        }
+    }
+
+    /** Stops claiming and waits up to {@code grace} for attempts in flight; what is unfinished stays in the store. */
+    public void close(Duration grace) {
+        loop.close(grace);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ZERO);
+    }
+}

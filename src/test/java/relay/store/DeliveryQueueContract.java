@@ -11,15 +11,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import relay.domain.Attempt;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
@@ -28,6 +31,7 @@ import relay.domain.MessageStatus;
 import relay.domain.NewMessage;
 import relay.domain.Ordering;
 import relay.testing.Await;
+import relay.testing.Seed;
 
 /** What every backend's {@link DeliveryQueue} promises; a backend's test subclasses this and says how it opens. */
 public abstract class DeliveryQueueContract extends StoreContract {
@@ -36,6 +40,9 @@ public abstract class DeliveryQueueContract extends StoreContract {
     private static final String CAROL = "+5511999990003";
     private static final String OWNER = "engine-1";
     private static final Duration LEASE = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    final Seed seed = Seed.fromSystemProperty();
 
     @Test
     void shouldStoreAnAcceptedMessageAsQueued() {
@@ -342,6 +349,60 @@ public abstract class DeliveryQueueContract extends StoreContract {
                 DeliveryState.DELIVERED, null, null));
         assertEquals(List.of(alice2.id()), ids(queue.claim(now, 10, OWNER, LEASE, Ordering.CONVERSATION)));
         assertEquals(Map.of(), reads.waiting(Ordering.CONVERSATION));
+    }
+
+    @Test
+    void shouldCountAsWaitingEveryUnfinishedDeliveryButTheHeadOfItsConversation() {
+        Random random = seed.random();
+        List<String> phones = List.of(ALICE, BOB, CAROL);
+        for (int step = 0; step < 120; step++) {
+            switch (random.nextInt(6)) {
+                case 0, 1 -> fixture.accept(queue, phones.get(random.nextInt(phones.size())), "m" + step);
+                case 2 -> queue.hold(fixture.clock.instant());
+                case 3 -> queue.release(fixture.clock.instant());
+                default -> finishSome(random);
+            }
+            fixture.clock.advance(Duration.ofMillis(10));
+            for (Ordering ordering : List.of(Ordering.CONVERSATION, Ordering.STRICT)) {
+                assertEquals(waitingOneByOne(phones, ordering), reads.waiting(ordering), ordering + " after " + step);
+            }
+        }
+    }
+
+    /** Claims a few due deliveries in any order and ends each one way or another, to leave every state about. */
+    private void finishSome(Random random) {
+        for (Claim claim : queue.claim(fixture.clock.instant(), 1 + random.nextInt(3), OWNER, LEASE, Ordering.NONE)) {
+            int number = queue.delivery(claim.messageId()).orElseThrow().attempts() + 1;
+            switch (random.nextInt(5)) {
+                case 0 -> queue.complete(claim, fixture.successfulAttempt(claim.messageId(), number),
+                        DeliveryState.DELIVERED, null, null);
+                case 1 -> queue.complete(claim, fixture.failedAttempt(claim.messageId(), number, 422),
+                        DeliveryState.FAILED, null, "HTTP 422");
+                case 2 -> queue.complete(claim, fixture.failedAttempt(claim.messageId(), number, 503),
+                        DeliveryState.RETRYING, fixture.clock.instant(), "HTTP 503");
+                case 3 -> queue.skip(claim.messageId());
+                default -> {
+                    // left being sent
+                }
+            }
+        }
+    }
+
+    /** The same count the slow way: each phone's unfinished deliveries, less its head. */
+    private Map<DeliveryState, Long> waitingOneByOne(List<String> phones, Ordering ordering) {
+        Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
+        for (String phone : phones) {
+            Optional<Delivery> head = reads.head(phone, ordering);
+            for (MessageStatus status : reads.conversation(phone, 1_000, null)) {
+                Delivery d = status.delivery();
+                boolean waitable = d.state() == DeliveryState.QUEUED || d.state() == DeliveryState.RETRYING
+                        || d.state() == DeliveryState.HELD;
+                if (waitable && head.isPresent() && !head.get().messageId().equals(d.messageId())) {
+                    counts.merge(d.state(), 1L, Long::sum);
+                }
+            }
+        }
+        return counts;
     }
 
     @Test

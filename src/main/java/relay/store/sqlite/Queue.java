@@ -289,16 +289,46 @@ final class Queue {
         return Rows.first(query, Rows::delivery);
     }
 
-    /** How many queued, retrying and held deliveries wait for an earlier one of their phone, by state. */
+    /**
+     * How many queued, retrying and held deliveries wait for an earlier one of their phone, by state: all of them but
+     * the heads. Each phone with unfinished deliveries (the conversations table says which) costs one index seek per
+     * state to find its head, so the count costs the number of conversations with a backlog, not the backlog.
+     */
     static Map<DeliveryState, Long> waiting(SqlSession session, Ordering ordering) throws SQLException {
         Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
-        PreparedStatement query = session.prepare("SELECT d.state, COUNT(*) FROM deliveries d WHERE " + IN_LINE
-                + " AND d.state <> '" + SENDING + "' AND " + heldBack(ordering) + " GROUP BY d.state");
-        try (ResultSet rows = query.executeQuery()) {
+        if (ordering == Ordering.NONE) {
+            return counts;
+        }
+        try (ResultSet rows = session.prepare(waitingCounts(ordering)).executeQuery()) {
             while (rows.next()) {
-                counts.put(DeliveryState.fromWireName(rows.getString(1)), rows.getLong(2));
+                if (rows.getLong(2) > 0) {
+                    counts.put(DeliveryState.fromWireName(rows.getString(1)), rows.getLong(2));
+                }
             }
         }
         return Collections.unmodifiableMap(counts);
+    }
+
+    /** One statement, so the totals and the heads come from one snapshot. */
+    private static String waitingCounts(Ordering ordering) {
+        List<String> waitable = List.of(QUEUED, RETRYING, HELD);
+        String firstOf = "(SELECT MIN(e.position) FROM deliveries e WHERE e.phone = c.phone AND e.state = '%s'%s)";
+        List<String> blocking = new ArrayList<>(List.of(QUEUED, SENDING, RETRYING, HELD));
+        if (ordering == Ordering.STRICT) {
+            blocking.add(FAILED);
+        }
+        String firsts = blocking.stream()
+                .map(state -> "COALESCE(" + firstOf.formatted(state, state.equals(FAILED)
+                        ? " AND e.skipped_at IS NULL" : "") + ", 9e18) AS " + state)
+                .collect(Collectors.joining(", "));
+        String headState = "CASE min(" + String.join(", ", blocking) + ")" + waitable.stream()
+                .map(state -> " WHEN " + state + " THEN '" + state + "'").collect(Collectors.joining())
+                + " ELSE NULL END";
+        String heads = "SELECT " + headState + " AS state, COUNT(*) AS n FROM (SELECT " + firsts
+                + " FROM conversations c WHERE c.queued + c.sending + c.retrying + c.held > 0) GROUP BY 1";
+        String totals = "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d WHERE d.state IN ('"
+                + String.join("', '", waitable) + "') GROUP BY d.state";
+        return "SELECT t.state, t.n - COALESCE(h.n, 0) FROM (" + totals + ") t LEFT JOIN (" + heads
+                + ") h ON h.state = t.state";
     }
 }

@@ -30,7 +30,8 @@ import relay.store.Claim;
  * {@code next_attempt_at} has come; held ones are due only to the probe. It is the <em>head</em> of its conversation
  * when no delivery of its phone with a smaller position blocks it: under {@link Ordering#CONVERSATION} an unfinished
  * one, under {@link Ordering#STRICT} also a failed one nobody skipped; under {@link Ordering#NONE} every delivery is.
- * Both tests walk indexes: {@code deliveries_due} in due order, {@code deliveries_in_line} per phone and state.
+ * Without ordering the due rows are read from {@code deliveries_due} in due order; with it, the heads are found first
+ * ({@link #headsOf}) and only they are checked for being due, so a long backlog behind a head is never read.
  */
 final class Queue {
     private static final String QUEUED = DeliveryState.QUEUED.wireName();
@@ -44,15 +45,12 @@ final class Queue {
      */
     private static final String IN_LINE = "d.state IN ('" + QUEUED + "', '" + RETRYING + "', '" + SENDING + "', '"
             + HELD + "')";
-    private static final String UNFINISHED = "('" + QUEUED + "', '" + SENDING + "', '" + RETRYING + "', '" + HELD
-            + "')";
+    /** Word for word the condition of the partial index conversations_in_line. */
+    private static final String IN_LINE_CONVERSATION = "c.queued + c.sending + c.retrying + c.held > 0";
+    /** Past any real position: a state with no delivery of the phone. */
+    private static final String NO_POSITION = "9e18";
     /** Held deliveries wait for the circuit; only the probe takes one. */
     private static final String NOT_HELD = " AND d.state <> '" + HELD + "'";
-    // Rows of one phone in line before d: one seek of deliveries_in_line per state.
-    private static final String EARLIER_UNFINISHED = "EXISTS (SELECT 1 FROM deliveries e WHERE e.phone = d.phone"
-            + " AND e.state IN " + UNFINISHED + " AND e.position < d.position)";
-    private static final String EARLIER_FAILED = "EXISTS (SELECT 1 FROM deliveries e WHERE e.phone = d.phone"
-            + " AND e.state = '" + FAILED + "' AND e.skipped_at IS NULL AND e.position < d.position)";
     // rowid, the order rows were inserted in, breaks ties: what was accepted (or released) first goes first.
     private static final String DUE_ORDER = " ORDER BY d.next_attempt_at, d.rowid";
     private static final String CLAIM = "UPDATE deliveries SET state = '" + SENDING + "', claimed_by = ?,"
@@ -98,18 +96,58 @@ final class Queue {
     private Queue() {
     }
 
-    /** Whether some delivery of d's phone holds d back under {@code ordering}; SQL on the alias d. */
-    private static String heldBack(Ordering ordering) {
-        return switch (ordering) {
-            case NONE -> "0";
-            case CONVERSATION -> EARLIER_UNFINISHED;
-            case STRICT -> "(" + EARLIER_UNFINISHED + " OR " + EARLIER_FAILED + ")";
-        };
+    /**
+     * The head of each conversation with something in line, as {@code heads (phone, position)}: the conversations
+     * come from the partial index conversations_in_line, and each head's position is the least of one seek of
+     * deliveries_in_line per blocking state. So finding the heads costs the number of conversations with a backlog,
+     * however long their backlogs are (walking the due rows instead would read every message stuck behind a head).
+     */
+    private static String headsOf(Ordering ordering) {
+        return headsOf(ordering, "conversations c INDEXED BY conversations_in_line WHERE " + IN_LINE_CONVERSATION);
+    }
+
+    /** {@link #headsOf(Ordering)} for the phones of {@code conversations}, a FROM clause naming them c.phone. */
+    private static String headsOf(Ordering ordering, String conversations) {
+        List<String> blocking = blocking(ordering);
+        String firsts = blocking.stream()
+                .map(state -> "COALESCE((SELECT MIN(e.position) FROM deliveries e WHERE e.phone = c.phone"
+                        + " AND e.state = '" + state + "'" + (state.equals(FAILED) ? " AND e.skipped_at IS NULL" : "")
+                        + "), " + NO_POSITION + ") AS " + state)
+                .collect(Collectors.joining(", "));
+        return "WITH firsts AS (SELECT c.phone, " + firsts + " FROM " + conversations + "), heads AS MATERIALIZED"
+                + " (SELECT phone, min(" + String.join(", ", blocking) + ") AS position FROM firsts) ";
+    }
+
+    /** The states that hold the rest of a conversation back under {@code ordering}. */
+    private static List<String> blocking(Ordering ordering) {
+        List<String> states = new ArrayList<>(List.of(QUEUED, SENDING, RETRYING, HELD));
+        if (ordering == Ordering.STRICT) {
+            states.add(FAILED);
+        }
+        return states;
+    }
+
+    /**
+     * The delivery at each head, {@code d}, when it is in one of {@code states}: one seek of deliveries_in_line per
+     * state. CROSS JOIN keeps the heads the outer loop: left to itself SQLite would rather read every due delivery.
+     * Ends in a WHERE clause that callers may go on with AND.
+     */
+    private static String headDeliveries(List<String> states) {
+        return "FROM heads h CROSS JOIN deliveries d WHERE d.phone = h.phone AND d.state IN ('"
+                + String.join("', '", states) + "') AND d.position = h.position";
     }
 
     static String dueHeads(Ordering ordering, boolean withHeld) {
-        return "SELECT d.message_id" + DUE_FROM + IN_LINE + (withHeld ? "" : NOT_HELD)
-                + " AND d.next_attempt_at <= ? AND NOT " + heldBack(ordering) + DUE_ORDER + " LIMIT ?";
+        if (ordering == Ordering.NONE) {
+            return "SELECT d.message_id" + DUE_FROM + IN_LINE + (withHeld ? "" : NOT_HELD)
+                    + " AND d.next_attempt_at <= ?" + DUE_ORDER + " LIMIT ?";
+        }
+        List<String> due = new ArrayList<>(List.of(QUEUED, RETRYING, SENDING));
+        if (withHeld) {
+            due.add(HELD);
+        }
+        return headsOf(ordering) + "SELECT d.message_id " + headDeliveries(due) + " AND d.next_attempt_at <= ?"
+                + DUE_ORDER + " LIMIT ?";
     }
 
     /** Claims up to {@code limit} due heads, oldest due first: one statement picks them, one marks each. */
@@ -267,32 +305,29 @@ final class Queue {
 
     /** When the earliest head that is not due yet will be: what to wake up for. */
     static Optional<Instant> nextDue(SqlSession session, Instant now, Ordering ordering) throws SQLException {
-        PreparedStatement query = session.prepare("SELECT d.next_attempt_at" + DUE_FROM + IN_LINE
-                + NOT_HELD + " AND d.next_attempt_at > ? AND NOT " + heldBack(ordering) + DUE_ORDER + " LIMIT 1");
+        String select = ordering == Ordering.NONE
+                ? "SELECT d.next_attempt_at" + DUE_FROM + IN_LINE + NOT_HELD + " AND d.next_attempt_at > ?"
+                : headsOf(ordering) + "SELECT d.next_attempt_at " + headDeliveries(List.of(QUEUED, RETRYING, SENDING))
+                        + " AND d.next_attempt_at > ?";
+        PreparedStatement query = session.prepare(select + DUE_ORDER + " LIMIT 1");
         query.setLong(1, now.toEpochMilli());
         return Rows.first(query, row -> Rows.instant(row, 1));
     }
 
     /** The delivery the later ones of {@code phone} wait for: the first in line that blocks them. */
     static Optional<Delivery> head(SqlSession session, String phone, Ordering ordering) throws SQLException {
-        String blocking = switch (ordering) {
-            case NONE -> null;
-            case CONVERSATION -> "d.state IN " + UNFINISHED;
-            case STRICT -> "(d.state IN " + UNFINISHED + " OR (d.state = '" + FAILED + "' AND d.skipped_at IS NULL))";
-        };
-        if (blocking == null) {
+        if (ordering == Ordering.NONE) {
             return Optional.empty();
         }
-        PreparedStatement query = session.prepare("SELECT " + Rows.deliveryColumns("d.")
-                + " FROM deliveries d WHERE d.phone = ? AND " + blocking + " ORDER BY d.position LIMIT 1");
+        PreparedStatement query = session.prepare(headsOf(ordering, "(SELECT ? AS phone) c") + "SELECT "
+                + Rows.deliveryColumns("d.") + " " + headDeliveries(blocking(ordering)));
         query.setString(1, phone);
         return Rows.first(query, Rows::delivery);
     }
 
     /**
      * How many queued, retrying and held deliveries wait for an earlier one of their phone, by state: all of them but
-     * the heads. Each phone with unfinished deliveries (the conversations table says which) costs one index seek per
-     * state to find its head, so the count costs the number of conversations with a backlog, not the backlog.
+     * the heads ({@link #headsOf}), so the count costs the number of conversations with a backlog, not the backlog.
      */
     static Map<DeliveryState, Long> waiting(SqlSession session, Ordering ordering) throws SQLException {
         Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
@@ -311,24 +346,12 @@ final class Queue {
 
     /** One statement, so the totals and the heads come from one snapshot. */
     private static String waitingCounts(Ordering ordering) {
-        List<String> waitable = List.of(QUEUED, RETRYING, HELD);
-        String firstOf = "(SELECT MIN(e.position) FROM deliveries e WHERE e.phone = c.phone AND e.state = '%s'%s)";
-        List<String> blocking = new ArrayList<>(List.of(QUEUED, SENDING, RETRYING, HELD));
-        if (ordering == Ordering.STRICT) {
-            blocking.add(FAILED);
-        }
-        String firsts = blocking.stream()
-                .map(state -> "COALESCE(" + firstOf.formatted(state, state.equals(FAILED)
-                        ? " AND e.skipped_at IS NULL" : "") + ", 9e18) AS " + state)
-                .collect(Collectors.joining(", "));
-        String headState = "CASE min(" + String.join(", ", blocking) + ")" + waitable.stream()
-                .map(state -> " WHEN " + state + " THEN '" + state + "'").collect(Collectors.joining())
-                + " ELSE NULL END";
-        String heads = "SELECT " + headState + " AS state, COUNT(*) AS n FROM (SELECT " + firsts
-                + " FROM conversations c WHERE c.queued + c.sending + c.retrying + c.held > 0) GROUP BY 1";
-        String totals = "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d WHERE d.state IN ('"
-                + String.join("', '", waitable) + "') GROUP BY d.state";
-        return "SELECT t.state, t.n - COALESCE(h.n, 0) FROM (" + totals + ") t LEFT JOIN (" + heads
-                + ") h ON h.state = t.state";
+        String waitable = "('" + String.join("', '", QUEUED, RETRYING, HELD) + "')";
+        String heads = "SELECT d.state AS state, COUNT(*) AS n " + headDeliveries(blocking(ordering))
+                + " GROUP BY d.state";
+        String totals = "SELECT d.state AS state, COUNT(*) AS n FROM deliveries d WHERE d.state IN " + waitable
+                + " GROUP BY d.state";
+        return headsOf(ordering) + "SELECT t.state, t.n - COALESCE(h.n, 0) FROM (" + totals + ") t LEFT JOIN ("
+                + heads + ") h ON h.state = t.state";
     }
 }

@@ -18,7 +18,8 @@ import java.util.List;
  * deletes), as the driver's own SQLite is: without them the migration, and so the start, fails.
  *
  * <p>Migration {@value #QUEUE} makes the deliveries the queue: each row holds what the engine needs to claim it (see
- * {@link Queue}), so nothing about what is due lives anywhere else.
+ * {@link Queue}), so nothing about what is due lives anywhere else; migration 7 indexes the conversations with something
+ * in line, where the engine looks for heads.
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""
@@ -207,6 +208,10 @@ final class Schema {
             CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
             WHERE state IN ('queued', 'retrying', 'sending', 'held');
             CREATE INDEX deliveries_in_line ON deliveries (phone, state, position);
+            """, """
+            -- The conversations with something in line: the engine looks for the heads of those alone.
+            CREATE INDEX conversations_in_line ON conversations (phone)
+            WHERE queued + sending + retrying + held > 0;
             """);
 
     /** The version whose migration made the deliveries the queue. */

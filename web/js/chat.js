@@ -5,7 +5,7 @@ import { composerElements, createComposer } from './composer.js';
 import { createConversations } from './conversations.js';
 import { byId } from './dom.js';
 import { onLangChange, t } from './i18n.js';
-import { createNewChat } from './newchat.js';
+import { checkPhone, createNewChat } from './newchat.js';
 import { createOutbox } from './outbox.js';
 import { startPage } from './page.js';
 import { createThread } from './thread.js';
@@ -77,6 +77,12 @@ const outbox = createOutbox({
     composer.showError(errorText(error));
     return true;
   },
+  cancelled(item) {
+    if (item.phone === state.phone) composer.restore(item.text);
+  },
+  connection(online) {
+    byId('offline-banner').hidden = online;
+  },
   announce,
 });
 
@@ -85,7 +91,7 @@ const composer = createComposer(composerElements(), {
   maxAttachmentBytes: () => state.maxAttachmentBytes,
 });
 
-createNewChat({ form: byId('new-chat'), input: byId('new-chat-phone'), hint: byId('new-chat-hint') },
+const newChatForm = createNewChat({ form: byId('new-chat'), input: byId('new-chat-phone'), hint: byId('new-chat-hint') },
   (phone, display) => {
     newChat = { phone, display };
     location.hash = `phone=${encodeURIComponent(phone)}`;
@@ -123,7 +129,14 @@ async function openFromHash() {
     return;
   }
   if (phone !== state.phone) {
-    openConversation(phone, conversations.displayOf(phone) ?? (newChat?.phone === phone ? newChat.display : null));
+    const known = conversations.displayOf(phone) ?? (newChat?.phone === phone ? newChat.display : null);
+    const checked = known ? { phone, display: known } : await checkedOrRefused(phone);
+    if (!checked) return;
+    if (checked.phone !== phone) {
+      history.replaceState(null, '', `#phone=${encodeURIComponent(checked.phone)}${message ? `&message=${encodeURIComponent(message)}` : ''}`);
+    }
+    openConversation(checked.phone, checked.display);
+    composer.focus();
   }
   try {
     await loadThread({ find: message });
@@ -131,6 +144,22 @@ async function openFromHash() {
     if (e.field !== 'phone') throw e;
     els.subtitle.textContent = errorText(e);
     els.subtitle.classList.add('field-error');
+  }
+}
+
+/**
+ * A number from the address that no conversation has yet: checked before anything is opened, so a wrong one shows
+ * why in "new chat" and creates no entry in the list.
+ */
+async function checkedOrRefused(phone) {
+  try {
+    return await checkPhone(phone);
+  } catch (e) {
+    if (e.field !== 'phone') throw e;
+    history.replaceState(null, '', location.pathname);
+    closeThread();
+    newChatForm.refused(phone, e);
+    return null;
   }
 }
 
@@ -306,8 +335,17 @@ async function loadConfig() {
   }
 }
 
+let outboxRestored = false;
+
 async function loadAll() {
   await conversations.reload();
+  // The server answers: what waits in the outbox goes (restored from storage the first time).
+  if (outboxRestored) {
+    outbox.backOnline();
+  } else {
+    outboxRestored = true;
+    outbox.restore();
+  }
   await openFromHash();
   if (state.maxAttachmentBytes == null) loadConfig();
 }

@@ -1,11 +1,27 @@
 // "New chat": the phone number is checked as the operator types, and opens its conversation once it is valid.
-import { api, errorText } from './api.js';
+import { api, ApiError, errorText } from './api.js';
 import { debounce } from './dom.js';
 import { onLangChange } from './i18n.js';
 
 const CHECK_DELAY_MS = 300;
 
-/** els: {form, input, hint}. open(phone, display): opens the conversation of a number the server accepted. */
+/**
+ * The number as the server reads it: {phone, display}, or an ApiError saying why it is not one. The lenient check
+ * answers 200 either way, so typing a wrong number logs no failed request in the console.
+ */
+export async function checkPhone(value) {
+  const answer = await api(`/chat/phone-check?lenient=true&phone=${encodeURIComponent(value)}`);
+  if (answer.valid === false) {
+    const { code, message, field } = answer.error ?? {};
+    throw new ApiError(400, code ?? 'invalid_phone', message ?? 'Not a valid phone number.', field ?? 'phone');
+  }
+  return answer;
+}
+
+/**
+ * els: {form, input, hint}. open(phone, display): opens the conversation of a number the server accepted.
+ * Returns {refused(value, error)}: shows a number that was refused elsewhere (an address) in the box with why.
+ */
 export function createNewChat(els, open) {
   let last = null; // {input, result|error} of the last answered check
 
@@ -17,7 +33,7 @@ export function createNewChat(els, open) {
       return;
     }
     try {
-      const result = await api(`/chat/phone-check?phone=${encodeURIComponent(value)}`);
+      const result = await checkPhone(value);
       if (els.input.value.trim() !== value) return;
       remember({ input: value, result });
     } catch (e) {
@@ -50,7 +66,7 @@ export function createNewChat(els, open) {
     let result = last?.input === value ? last.result : null;
     if (!result) {
       try {
-        result = await api(`/chat/phone-check?phone=${encodeURIComponent(value)}`);
+        result = await checkPhone(value);
       } catch (e) {
         remember({ input: value, error: e });
         els.input.focus();
@@ -71,4 +87,10 @@ export function createNewChat(els, open) {
   onLangChange(() => {
     if (last) showHint(hintOf(last));
   });
+  return {
+    refused(value, error) {
+      els.input.value = value;
+      remember({ input: value, error });
+    },
+  };
 }

@@ -51,8 +51,7 @@ export function createThread(els, host) {
 
   /** Shows a message the server has not accepted yet (after the server's ones, in the order they were sent). */
   function addLocal(item) {
-    if (items.get(item.key) === item) return;
-    mount(item);
+    if (items.get(item.key) !== item) mount(item);
     order();
   }
 
@@ -126,7 +125,7 @@ export function createThread(els, host) {
 
   function render(item) {
     const { view, el } = item;
-    const status = item.local ? (item.error ? 'unsent' : 'local') : view.status;
+    const status = item.local ? localStatus(item) : view.status;
     el.dataset.id = item.local ? '' : view.id;
     el.dataset.key = item.key;
     el.dataset.status = status;
@@ -137,7 +136,7 @@ export function createThread(els, host) {
     if (item.bodyKey !== bodyKey) {
       item.bodyKey = bodyKey;
       fill(item.parts.body, view.attachment ? attachmentChip(item) : null,
-        view.text ? h('p', { class: 'bubble-text', testid: 'message-text', text: view.text }) : null);
+        view.text ? h('p', { class: 'bubble-text', testid: 'message-text' }, linkify(view.text)) : null);
     }
     renderExtra(item);
     renderMeta(item);
@@ -204,6 +203,12 @@ export function createThread(els, host) {
     const label = t(info.key);
     if (item.local && item.error) {
       fill(box, time, h('span', { class: 'mark s-failed', testid: 'mark', title: t('status.unsent'), text: '!' }));
+      return;
+    }
+    if (item.local && item.offline) {
+      fill(box, time, h('span', { class: 'mark s-offline', testid: 'mark', title: t('outbox.waiting'), role: 'img',
+        'aria-label': t('outbox.waiting'), text: '🕓' }),
+      h('span', { class: 'retry-line small outbox-line', testid: 'outbox-info', text: t('outbox.waiting') }));
       return;
     }
     if (status === 'failed') {
@@ -421,6 +426,45 @@ export function createThread(els, host) {
 function isNewer(incoming, current) {
   if (!current.updated_at || !incoming.updated_at) return true;
   return Date.parse(incoming.updated_at) >= Date.parse(current.updated_at);
+}
+
+/** unsent: refused; offline: waiting for the server to answer again; local: on its way. */
+function localStatus(item) {
+  if (item.error) return 'unsent';
+  return item.offline ? 'offline' : 'local';
+}
+
+// An address as people write it in a message: up to the first space or quote, without a closing punctuation mark.
+const LINK = /\bhttps?:\/\/[^\s<>"']+/gi;
+const TRAILING = /[.,;:!?)\]}]+$/;
+
+/**
+ * The text as text nodes, with its http(s) addresses as links that open in a new tab without giving it this page
+ * (noopener) or its address (noreferrer). Nothing is parsed as HTML, and only what URL reads as http(s) is a link.
+ */
+function linkify(text) {
+  const nodes = [];
+  let from = 0;
+  for (const match of text.matchAll(LINK)) {
+    const written = match[0].replace(TRAILING, '');
+    const href = httpUrl(written);
+    if (!href) continue;
+    if (match.index > from) nodes.push(text.slice(from, match.index));
+    nodes.push(h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'bubble-link', testid: 'message-link',
+      text: written }));
+    from = match.index + written.length;
+  }
+  if (from < text.length) nodes.push(text.slice(from));
+  return nodes;
+}
+
+function httpUrl(written) {
+  try {
+    const url = new URL(written);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function toggleDetail(button, detail, open = detail.hidden) {

@@ -67,6 +67,7 @@ export function createOutbox(host) {
       // A dropped connection looks the same whether the server is down or refused a body too large: ask it.
       if (e.code === 'upload_failed' && !(await reachable())) {
         item.uploadAgain = true;
+        host.update(item);
         wentOffline();
         return;
       }

@@ -135,7 +135,7 @@ async function openFromHash() {
     if (checked.phone !== phone) {
       history.replaceState(null, '', `#phone=${encodeURIComponent(checked.phone)}${message ? `&message=${encodeURIComponent(message)}` : ''}`);
     }
-    openConversation(checked.phone, checked.display);
+    if (checked.phone !== state.phone) openConversation(checked.phone, checked.display);
     composer.focus();
   }
   try {

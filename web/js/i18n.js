@@ -191,6 +191,12 @@ const en = {
   'error.name_too_long': 'The name is too long: at most 100 characters.',
   'error.invalid_name': 'The name must be one line, without control or broken characters.',
   'error.invalid_query': 'Type something to search for (at most 200 characters).',
+
+  // Composer and outbox: preview strip with captions, the character counter, messages waiting for the connection.
+  'composer.caption': 'Caption (optional)',
+  'composer.captionFor': 'Caption for {name}',
+  'composer.counter': '{n} / {max} characters',
+  'outbox.waiting': 'waiting for connection',
 };
 
 const ptBR = {
@@ -375,6 +381,12 @@ const ptBR = {
   'error.name_too_long': 'O nome é longo demais: no máximo 100 caracteres.',
   'error.invalid_name': 'O nome deve ter uma só linha, sem caracteres de controle ou corrompidos.',
   'error.invalid_query': 'Digite algo para buscar (no máximo 200 caracteres).',
+
+  // Composer and outbox: preview strip with captions, the character counter, messages waiting for the connection.
+  'composer.caption': 'Legenda (opcional)',
+  'composer.captionFor': 'Legenda de {name}',
+  'composer.counter': '{n} / {max} caracteres',
+  'outbox.waiting': 'aguardando conexão',
 };
 
 const DICTIONARIES = { en, 'pt-BR': ptBR };

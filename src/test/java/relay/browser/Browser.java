@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.stream.Stream;
@@ -29,6 +30,7 @@ import org.openqa.selenium.devtools.DevTools;
 import org.openqa.selenium.devtools.v156.emulation.Emulation;
 import org.openqa.selenium.devtools.v156.network.Network;
 import org.openqa.selenium.devtools.v156.network.model.NetworkConditions;
+import org.openqa.selenium.devtools.v156.page.Page;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -163,6 +165,18 @@ final class Browser implements AutoCloseable {
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         devTools().send(Network.emulateNetworkConditionsByRule(Optional.of(false), Optional.empty(),
                 List.of(slowUploads)));
+    }
+
+    /**
+     * Records the type of every JavaScript dialog the page opens from now on ({@code alert}, {@code beforeunload}…).
+     * A WebDriver session never shows a beforeunload prompt (the driver accepts it at once, as the standard says), so
+     * DevTools is where a test sees that the page asked before being left.
+     */
+    List<String> recordDialogs() {
+        devTools().send(Page.enable(Optional.empty()));
+        List<String> dialogs = new CopyOnWriteArrayList<>();
+        devTools().addListener(Page.javascriptDialogOpening(), dialog -> dialogs.add(dialog.getType().toString()));
+        return dialogs;
     }
 
     void stopThrottling() {

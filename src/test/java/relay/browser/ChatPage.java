@@ -3,6 +3,7 @@ package relay.browser;
 import static relay.browser.Browser.testId;
 
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.openqa.selenium.By;
@@ -88,6 +89,44 @@ final class ChatPage {
 
     void pressSend() {
         browser.find("send-button").click();
+    }
+
+    /** Each bubble's file name, or its text when it has no file, top to bottom as the thread shows them. */
+    @SuppressWarnings("unchecked")
+    List<String> bubbleLabels() {
+        return (List<String>) browser.script("""
+                return [...document.querySelectorAll('[data-testid=message]')].map((b) =>
+                  (b.querySelector('[data-testid=attachment-name]') ?? b.querySelector('[data-testid=message-text]'))
+                    ?.textContent ?? '');
+                """);
+    }
+
+    /** Attaches several files at once, in this order, as choosing them together in the file dialog does. */
+    void attachAll(List<Path> files) {
+        browser.find("file-input").sendKeys(String.join("\n", files.stream().map(f -> f.toAbsolutePath().toString())
+                .toList()));
+        browser.waitUntil(d -> d.findElements(testId("staged-file")).size() == files.size());
+    }
+
+    /** The test id of the element that has the keyboard focus. */
+    String focused() {
+        return (String) browser.script("return document.activeElement?.dataset.testid ?? null;");
+    }
+
+    /**
+     * Pastes a PNG into the composer as the clipboard of a screenshot would: a paste event carrying the file. Returns
+     * whether the page took it (prevented the browser's own paste).
+     */
+    boolean pasteImage(byte[] png, String name) {
+        return (Boolean) browser.script("""
+                const [base64, name, target] = arguments;
+                const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+                const data = new DataTransfer();
+                data.items.add(new File([bytes], name, { type: 'image/png' }));
+                const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+                target.dispatchEvent(event);
+                return event.defaultPrevented;
+                """, Base64.getEncoder().encodeToString(png), name, composer());
     }
 
     List<WebElement> bubbles() {

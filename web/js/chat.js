@@ -5,6 +5,8 @@ import { api, errorText, upload } from './api.js';
 import { createConversations } from './conversations.js';
 import { byId, debounce, everySecond, fill, guessKind, h, KIND_ICONS, secondsUntil, STATUS } from './dom.js';
 import { formatDateTime, formatSize, formatTime, onLangChange, t } from './i18n.js';
+import { attachmentLinks, mediaPreview } from './media.js';
+import { messageInfoEvent, wireMessageInfo } from './message-info.js';
 import { startPage } from './page.js';
 
 const PAGE_SIZE = 50;
@@ -326,7 +328,7 @@ function isNewer(incoming, current) {
 
 function addItem(item) {
   state.items.set(item.key, item);
-  item.el = h('li', { class: 'bubble out', testid: 'message', tabindex: '-1' });
+  item.el = h('li', { class: 'bubble out', testid: 'message', tabindex: '0' });
   renderItem(item);
   place(item);
 }
@@ -375,18 +377,12 @@ function attachmentChip(item) {
   const name = h('span', { class: 'chip-name', testid: 'attachment-name', text: a.filename, title: a.filename });
   const size = h('span', { class: 'chip-size muted small', testid: 'attachment-size', text: formatSize(a.size) });
   const chip = h('div', { class: `chip kind-${kind}`, testid: 'attachment', dataset: { kind } });
-  const thumbSrc = a.url ?? item.previewUrl;
-  if (kind === 'image' && thumbSrc) {
-    chip.append(h('a', { class: 'thumb-link', href: a.url ?? thumbSrc, target: '_blank', rel: 'noopener' },
-      h('img', { class: 'thumb', src: thumbSrc, alt: a.filename, loading: 'lazy', testid: 'attachment-thumb' })));
-  }
+  const preview = mediaPreview({ ...a, kind }, item.previewUrl);
+  if (preview) chip.append(preview);
   const icon = h('span', { class: 'chip-icon', 'aria-hidden': 'true', text: KIND_ICONS[kind] ?? '📎' });
   const info = h('span', { class: 'chip-info' }, name, size);
   const row = h('div', { class: 'chip-row' }, icon, info);
-  if (a.url) {
-    row.append(h('a', { class: 'icon-button chip-download', href: a.url, download: a.filename, testid: 'attachment-download',
-      title: t('chip.download', { name: a.filename }), 'aria-label': t('chip.download', { name: a.filename }), text: '⬇' }));
-  }
+  row.append(...attachmentLinks(a));
   chip.append(row);
   return chip;
 }
@@ -767,6 +763,7 @@ function autosize() {
  * unknown message of this thread is fetched.
  */
 function onMessageEvent(event) {
+  messageInfoEvent(event);
   conversations.applyEvent(event);
   if (event.phone !== state.phone) return;
   const item = state.items.get(event.id);
@@ -893,6 +890,7 @@ function wire() {
   });
   window.addEventListener('hashchange', () => openFromHash().catch(() => {}));
   wireDragAndDrop();
+  wireMessageInfo(els.messages);
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
     for (const detail of document.querySelectorAll('[data-testid="failure-detail"]:not([hidden])')) {

@@ -34,18 +34,18 @@ function build() {
     onclick: () => step(-1) });
   const next = h('button', { type: 'button', class: 'icon-button lightbox-next', testid: 'lightbox-next', text: '›',
     onclick: () => step(1) });
+  const stage = h('div', { class: 'lightbox-stage' }, prev, img, next);
   const dialog = h('dialog', { class: 'lightbox', testid: 'lightbox', 'aria-labelledby': 'lightbox-caption' },
-    h('div', { class: 'lightbox-bar' }, counter, caption, close),
-    h('div', { class: 'lightbox-stage' }, prev, img, next));
+    h('div', { class: 'lightbox-bar' }, counter, caption, close), stage);
   dialog.addEventListener('keydown', (event) => {
     if (event.key === 'ArrowLeft') step(-1);
     else if (event.key === 'ArrowRight') step(1);
     else return;
     event.preventDefault();
   });
-  // A click on the dark backdrop (the dialog itself, outside its parts) closes, as in other viewers.
+  // A click on the dark background around the picture closes, as in other viewers.
   dialog.addEventListener('click', (event) => {
-    if (event.target === dialog) dialog.close();
+    if (event.target === dialog || event.target === stage) dialog.close();
   });
   dialog.addEventListener('close', () => {
     if (shown.opener?.isConnected) shown.opener.focus();

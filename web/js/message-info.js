@@ -147,8 +147,10 @@ function nextTry(detail) {
   const at = ['queued', 'retrying'].includes(detail.status) ? detail.next_attempt_at : null;
   if (!at) return null;
   const el = h('time', { datetime: at, testid: 'info-next' });
+  let shown = false;
   everySecond(() => {
-    if (current.detail !== detail) return false;
+    if (shown && !el.isConnected) return false;
+    shown = true;
     const seconds = secondsUntil(at);
     el.textContent = `${formatDateTime(at)} (${seconds > 0 ? t('info.in', { s: seconds }) : t('status.tryingNow')})`;
     return true;

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.sound.sampled.AudioFileFormat;
@@ -115,6 +117,21 @@ class BrowserMediaTest extends BrowserTest {
         }
     }
 
+    @Test
+    void shouldShowAPdfInTheBrowsersOwnViewer() throws Exception {
+        start();
+        send(Files.write(dir.resolve("invoice.pdf"), onePagePdf()));
+        String href = page.waitForStatus("invoice.pdf", "delivered").findElement(testId("attachment-open-tab"))
+                .getAttribute("href");
+
+        browser.open(href);
+
+        // Chrome shows a PDF in a page of its own holding its viewer; a PDF it refuses to show is an error page.
+        browser.waitUntil(d -> "application/pdf".equals(browser.script("return document.contentType")));
+        browser.waitUntil(d -> (Boolean) browser.script(
+                "return document.querySelector('embed[type=\"application/pdf\"]') !== null"));
+    }
+
     /** Sends one file as its own message, the webhook accepting it. */
     private void send(Path file) {
         relay.answer(200);
@@ -130,6 +147,24 @@ class BrowserMediaTest extends BrowserTest {
         g.dispose();
         ImageIO.write(image, "png", file.toFile());
         return file;
+    }
+
+    /** A valid PDF of one empty page, so the viewer has something to show. */
+    private static byte[] onePagePdf() {
+        List<String> objects = List.of("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>");
+        StringBuilder pdf = new StringBuilder("%PDF-1.4\n");
+        List<Integer> offsets = new ArrayList<>();
+        for (int i = 0; i < objects.size(); i++) {
+            offsets.add(pdf.length());
+            pdf.append(i + 1).append(" 0 obj\n").append(objects.get(i)).append("\nendobj\n");
+        }
+        int xref = pdf.length();
+        pdf.append("xref\n0 ").append(objects.size() + 1).append("\n0000000000 65535 f \n");
+        offsets.forEach(offset -> pdf.append("%010d 00000 n \n".formatted(offset)));
+        pdf.append("trailer\n<< /Size ").append(objects.size() + 1).append(" /Root 1 0 R >>\nstartxref\n")
+                .append(xref).append("\n%%EOF\n");
+        return pdf.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Half a second of silence, a WAV any browser decodes. */

@@ -328,7 +328,7 @@ function isNewer(incoming, current) {
 
 function addItem(item) {
   state.items.set(item.key, item);
-  item.el = h('li', { class: 'bubble out', testid: 'message', tabindex: '0' });
+  item.el = h('li', { class: 'bubble out', testid: 'message', tabindex: '-1' });
   renderItem(item);
   place(item);
 }

@@ -17,7 +17,11 @@ const SKIPPABLE = new Set(['failed', 'held', 'waiting']);
 let panel = null; // the dialog's parts, built on first use
 const current = { id: null, bubble: null, detail: null, error: null, loading: false, again: false };
 
-/** Opens the panel from a click on a bubble of `list`, or Enter on a focused one; local bubbles have no id yet. */
+/**
+ * Opens the panel from a click on a bubble of `list`, or Enter on a focused one (local bubbles have no id yet, and
+ * no details). The thread is one stop of the Tab key, not one per message: a single bubble is in the tab order (the
+ * one last focused, else the newest) and the arrow keys move between them.
+ */
 export function wireMessageInfo(list) {
   list.addEventListener('click', (event) => {
     if (event.target.closest(CONTROLS) || String(window.getSelection() ?? '')) return;
@@ -26,9 +30,35 @@ export function wireMessageInfo(list) {
   });
   list.addEventListener('keydown', (event) => {
     const bubble = event.target;
-    if (event.key !== 'Enter' || !bubble.matches(BUBBLE) || !bubble.dataset.id) return;
-    event.preventDefault();
-    showMessageInfo(bubble.dataset.id, bubble);
+    if (!bubble.matches(BUBBLE)) return;
+    const next = { ArrowUp: bubble.previousElementSibling, ArrowDown: bubble.nextElementSibling }[event.key];
+    if (next?.matches(BUBBLE)) {
+      event.preventDefault();
+      next.focus();
+    } else if (event.key === 'Enter' && bubble.dataset.id) {
+      event.preventDefault();
+      showMessageInfo(bubble.dataset.id, bubble);
+    }
+  });
+  wireTabStop(list);
+}
+
+function wireTabStop(list) {
+  let chosen = null;
+  const settle = () => {
+    if (!chosen?.isConnected) chosen = null;
+    const stop = chosen ?? (list.lastElementChild?.matches(BUBBLE) ? list.lastElementChild : null);
+    for (const other of list.querySelectorAll(`${BUBBLE}[tabindex="0"]`)) {
+      if (other !== stop) other.tabIndex = -1;
+    }
+    if (stop) stop.tabIndex = 0;
+  };
+  new MutationObserver(settle).observe(list, { childList: true });
+  list.addEventListener('focusin', (event) => {
+    const bubble = event.target.closest(BUBBLE);
+    if (!bubble) return;
+    chosen = bubble;
+    settle();
   });
 }
 

@@ -18,6 +18,12 @@ record ByteRange(long first, long last) {
             Pattern.CASE_INSENSITIVE);
     private static final int BUFFER = 64 * 1024;
 
+    ByteRange {
+        if (first < 0 || last < first) {
+            throw new IllegalArgumentException("a range runs from its first byte to a last one at or after it");
+        }
+    }
+
     /** What to answer a request for a file of {@code size} bytes. */
     sealed interface Wanted {
         /** 200 with the whole file. */

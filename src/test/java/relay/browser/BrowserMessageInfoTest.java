@@ -72,10 +72,20 @@ class BrowserMessageInfoTest extends BrowserTest {
     @Test
     void shouldRedeliverAFailedMessageFromThePanelOpenedWithTheKeyboard() throws Exception {
         start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
+        relay.answer(200);
+        page.sendText("Good morning");
+        WebElement earlier = page.waitForStatus("Good morning", "delivered");
         relay.answer(500);
         page.sendText("Are you there?");
         WebElement bubble = page.waitForStatus("Are you there?", "failed");
+        // The thread is one stop of the Tab key: the newest bubble; the arrows move between bubbles.
+        assertEquals(List.of(bubble.getAttribute("data-id")), tabStops());
         browser.script("arguments[0].focus()", bubble);
+        new Actions(browser.driver()).sendKeys(Keys.ARROW_UP).perform();
+        assertEquals(earlier.getAttribute("data-id"), active().getAttribute("data-id"));
+        assertEquals(List.of(earlier.getAttribute("data-id")), tabStops());
+        new Actions(browser.driver()).sendKeys(Keys.ARROW_DOWN).perform();
+        assertEquals(bubble.getAttribute("data-id"), active().getAttribute("data-id"));
 
         new Actions(browser.driver()).sendKeys(Keys.ENTER).perform();
 
@@ -89,8 +99,9 @@ class BrowserMessageInfoTest extends BrowserTest {
         browser.waitUntil(d -> "delivered".equals(status(panel)) && attempts(panel).size() == 2);
         assertEquals("200", attempts(panel).get(1).getAttribute("data-status"));
         assertEquals("delivered", page.status(page.bubble("Are you there?")));
-        relay.takeWebhookRequest();
-        relay.takeWebhookRequest();
+        for (int request = 0; request < 3; request++) {
+            relay.takeWebhookRequest();
+        }
         relay.assertNoMoreWebhookRequests();
         browser.assertNoConsoleErrors();
     }
@@ -131,6 +142,12 @@ class BrowserMessageInfoTest extends BrowserTest {
     private static String status(WebElement panel) {
         List<WebElement> status = panel.findElements(testId("info-status"));
         return status.isEmpty() ? null : status.get(0).getAttribute("data-status");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> tabStops() {
+        return (List<String>) browser.script("return [...document.querySelectorAll("
+                + "'[data-testid=\"message\"][tabindex=\"0\"]')].map((b) => b.dataset.id);");
     }
 
     private WebElement active() {

@@ -68,7 +68,7 @@ export function messageInfoEvent(event) {
   if (event.id === current.id || event.id === current.detail?.waiting_for?.id) refresh();
 }
 
-export function showMessageInfo(id, bubble) {
+function showMessageInfo(id, bubble) {
   panel ??= build();
   Object.assign(current, { id, bubble, detail: null, error: null, loading: false, again: false });
   render();

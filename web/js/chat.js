@@ -5,6 +5,7 @@ import { composerElements, createComposer } from './composer.js';
 import { createConversations } from './conversations.js';
 import { byId } from './dom.js';
 import { onLangChange, t } from './i18n.js';
+import { messageInfoEvent, wireMessageInfo } from './message-info.js';
 import { checkPhone, createNewChat } from './newchat.js';
 import { createOutbox } from './outbox.js';
 import { startPage } from './page.js';
@@ -266,6 +267,7 @@ async function loadOlder() {
 
 /** A delivery change: its conversation's row goes to the list, and the bubble changes when it is shown. */
 function onMessageEvent(event) {
+  messageInfoEvent(event);
   conversations.applyEvent(event);
   if (event.phone === state.phone) thread.applyMessageEvent(event);
 }
@@ -304,6 +306,7 @@ function announce(text) {
 // ---------------------------------------------------------------- wiring
 
 function wire() {
+  wireMessageInfo(els.messages);
   els.older.addEventListener('click', loadOlder);
   els.listMore.addEventListener('click', () => conversations.loadMore());
   els.listScroller.addEventListener('scroll', () => conversations.loadMoreIfNearEnd(), { passive: true });

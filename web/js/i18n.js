@@ -389,6 +389,54 @@ const ptBR = {
   'outbox.waiting': 'aguardando conexão',
 };
 
+// ---- Message info panel and media (pictures viewer, players, PDF in a new tab)
+Object.assign(en, {
+  'info.title': 'Message details',
+  'info.close': 'Close the details',
+  'info.loading': 'Loading…',
+  'info.status': 'State',
+  'info.reason': 'Why',
+  'info.tries': 'Attempts',
+  'info.next': 'Next try',
+  'info.created': 'Sent at',
+  'info.attempts': 'Every attempt',
+  'info.noAttempts': 'No attempt yet.',
+  'info.waitingFor': 'goes after an earlier message to this number, which is: {status}',
+  'info.held': 'held while the webhook circuit is open: it goes when a test attempt succeeds or the circuit is reset',
+  'info.in': 'in {s}s',
+  'info.ms': '{ms} ms',
+  'info.sendAgain': 'Send again',
+  'media.view': 'View the picture {name}',
+  'media.openTab': 'Open {name} in a new tab',
+  'lightbox.counter': '{n} of {total}',
+  'lightbox.close': 'Close the viewer',
+  'lightbox.prev': 'Previous picture',
+  'lightbox.next': 'Next picture',
+});
+Object.assign(ptBR, {
+  'info.title': 'Detalhes da mensagem',
+  'info.close': 'Fechar os detalhes',
+  'info.loading': 'Carregando…',
+  'info.status': 'Estado',
+  'info.reason': 'Por quê',
+  'info.tries': 'Tentativas',
+  'info.next': 'Próxima tentativa',
+  'info.created': 'Enviada em',
+  'info.attempts': 'Todas as tentativas',
+  'info.noAttempts': 'Nenhuma tentativa ainda.',
+  'info.waitingFor': 'vai depois de uma mensagem anterior para este número, que está: {status}',
+  'info.held': 'retida enquanto o circuito do webhook está aberto: segue quando uma tentativa de teste der certo ou o circuito for reiniciado',
+  'info.in': 'em {s}s',
+  'info.ms': '{ms} ms',
+  'info.sendAgain': 'Enviar de novo',
+  'media.view': 'Ver a imagem {name}',
+  'media.openTab': 'Abrir {name} em uma nova aba',
+  'lightbox.counter': '{n} de {total}',
+  'lightbox.close': 'Fechar o visualizador',
+  'lightbox.prev': 'Imagem anterior',
+  'lightbox.next': 'Próxima imagem',
+});
+
 const DICTIONARIES = { en, 'pt-BR': ptBR };
 
 function stored() {

@@ -4,6 +4,7 @@
 import { api, errorText } from './api.js';
 import { everySecond, fill, h, KIND_ICONS, secondsUntil, STATUS } from './dom.js';
 import { formatDateTime, formatSize, formatTime, t } from './i18n.js';
+import { attachmentLinks, mediaPreview } from './media.js';
 
 const EARLY_EVENT_MS = 400; // how long a change may wait for its message's POST answer before the message is fetched
 const STICK_PX = 80; // how close to the end the reader counts as following the conversation
@@ -479,18 +480,12 @@ function attachmentChip(item) {
   const name = h('span', { class: 'chip-name', testid: 'attachment-name', text: a.filename, title: a.filename });
   const size = h('span', { class: 'chip-size muted small', testid: 'attachment-size', text: formatSize(a.size) });
   const chip = h('div', { class: `chip kind-${kind}`, testid: 'attachment', dataset: { kind } });
-  const thumbSrc = a.url ?? item.previewUrl;
-  if (kind === 'image' && thumbSrc) {
-    chip.append(h('a', { class: 'thumb-link', href: a.url ?? thumbSrc, target: '_blank', rel: 'noopener' },
-      h('img', { class: 'thumb', src: thumbSrc, alt: a.filename, loading: 'lazy', testid: 'attachment-thumb' })));
-  }
+  const preview = mediaPreview({ ...a, kind }, item.previewUrl);
+  if (preview) chip.append(preview);
   const icon = h('span', { class: 'chip-icon', 'aria-hidden': 'true', text: KIND_ICONS[kind] ?? '📎' });
   const info = h('span', { class: 'chip-info' }, name, size);
   const row = h('div', { class: 'chip-row' }, icon, info);
-  if (a.url) {
-    row.append(h('a', { class: 'icon-button chip-download', href: a.url, download: a.filename, testid: 'attachment-download',
-      title: t('chip.download', { name: a.filename }), 'aria-label': t('chip.download', { name: a.filename }), text: '⬇' }));
-  }
+  row.append(...attachmentLinks(a));
   chip.append(row);
   return chip;
 }

@@ -41,6 +41,11 @@ final class ChatRoutes {
     private static final int MAX_FIELD_BYTES = 64 * 1024;
     /** A watched attempt that has not started yet (a backlog, a held circuit) is not waited for without end. */
     private static final Duration WAIT_SLACK = Duration.ofSeconds(5);
+    /** A downloaded file, should a browser render it, runs nothing and loads nothing, as a page of no origin. */
+    static final String SANDBOXED = "default-src 'none'; sandbox";
+    /** What a PDF's page may do: frame Chrome's viewer (its own document, same origin), style it, be framed by none. */
+    static final String PDF_POLICY = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; "
+            + "frame-ancestors 'none'";
 
     private final ChatService chat;
     private final PhoneNumbers phones;
@@ -126,33 +131,71 @@ final class ChatRoutes {
             requireValidLink(id, token.get());
         }
         Attachment attachment = chat.attachment(id).orElseThrow(ChatRoutes::attachmentNotFound);
+        // A file's bytes never change under its id: its hash is its version, for If-Range.
+        String etag = "\"" + attachment.sha256() + "\"";
+        Optional<ByteRange> part = requestedPart(request, attachment.size(), etag);
         var headers = request.exchange().getResponseHeaders();
         headers.set("Content-Type", attachment.mimeType());
         headers.set("Content-Disposition", Filenames.contentDisposition(opensInline(attachment.kind()),
                 attachment.filename()));
-        // The type is the detected one and is never sniffed; should a browser render the file anyway, it runs
-        // nothing and loads nothing, as a page of no origin.
         headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
+        headers.set("Content-Security-Policy", policyFor(attachment.kind()));
         headers.set("Cache-Control", "private, max-age=86400, immutable");
+        headers.set("Accept-Ranges", "bytes");
+        headers.set("ETag", etag);
+        part.ifPresent(range -> headers.set("Content-Range", range.contentRange(attachment.size())));
         // Opened before the status is sent, so a file the disk lost is a JSON 503, not a cut-off 200.
         try (InputStream in = chat.openAttachment(attachment)) {
-            request.exchange().sendResponseHeaders(200, attachment.size());
+            request.exchange().sendResponseHeaders(part.isPresent() ? 206 : 200,
+                    part.map(ByteRange::length).orElse(attachment.size()));
             try (OutputStream out = request.exchange().getResponseBody()) {
-                in.transferTo(out);
+                if (part.isPresent()) {
+                    part.get().copy(in, out);
+                } else {
+                    in.transferTo(out);
+                }
             }
         }
     }
 
+    /** The part of the file the request asks for; empty for the whole file; a range past its end is a 416. */
+    private static Optional<ByteRange> requestedPart(Request request, long size, String etag) {
+        // If-Range: the part only of the version the client has; else the whole file.
+        if (request.header("If-Range").filter(version -> !version.equals(etag)).isPresent()) {
+            return Optional.empty();
+        }
+        return switch (ByteRange.of(request.header("Range").orElse(null), size)) {
+            case ByteRange.Wanted.Whole whole -> Optional.empty();
+            case ByteRange.Wanted.Part wanted -> Optional.of(wanted.range());
+            case ByteRange.Wanted.Unsatisfiable none -> {
+                request.exchange().getResponseHeaders().set("Content-Range", ByteRange.unsatisfied(size));
+                throw new ApiException(416, "range_not_satisfiable",
+                        "The range starts past the end of the file, which has " + size + " bytes");
+            }
+        };
+    }
+
     /**
-     * Pictures, sound and video are shown by the browser itself; documents and text are saved, not opened. So is a
-     * PDF: Chrome refuses to run its PDF viewer in a sandboxed document (crbug.com/41131921), and the sandbox is
-     * what keeps any file served here from running in this origin, so it stays and PDFs are downloaded.
+     * Pictures, sound and video are shown by the browser itself, and so is a PDF, in a tab of its own; documents and
+     * text are saved, not opened.
      */
     private static boolean opensInline(MessageKind kind) {
         return switch (kind) {
-            case IMAGE, AUDIO, VIDEO -> true;
-            case PDF, TEXT, DOCUMENT -> false;
+            case IMAGE, AUDIO, VIDEO, PDF -> true;
+            case TEXT, DOCUMENT -> false;
+        };
+    }
+
+    /**
+     * Every file is sandboxed but a PDF: Chrome refuses to run its PDF viewer in a sandboxed document
+     * (crbug.com/41131921). A PDF needs no sandbox to stay harmless: it is served only when its bytes are a PDF,
+     * under that type and never sniffed, so a browser shows it with its PDF viewer or not at all, and the viewer
+     * runs a PDF's scripts (if at all) in a sandbox of its own, never as a page of this origin.
+     */
+    private static String policyFor(MessageKind kind) {
+        return switch (kind) {
+            case PDF -> PDF_POLICY;
+            case IMAGE, AUDIO, VIDEO, TEXT, DOCUMENT -> SANDBOXED;
         };
     }
 

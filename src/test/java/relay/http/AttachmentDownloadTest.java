@@ -18,6 +18,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,9 +28,15 @@ import relay.testing.RunningApp;
 
 /**
  * A file comes back under a name whose extension is what its bytes are, shown by the browser only when it is a
- * picture, sound, video or PDF and saved otherwise, never sniffed, and sandboxed should a browser render it.
+ * picture, sound, video or PDF and saved otherwise, never sniffed, and sandboxed should a browser render it (but a
+ * PDF, which Chrome's viewer cannot show sandboxed, runs nothing of its own either). Players get the part they ask
+ * for.
  */
 class AttachmentDownloadTest {
+    /** A PDF's page may frame the browser's viewer and style it, and nothing more. */
+    private static final String PDF_POLICY = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; "
+            + "frame-ancestors 'none'";
+
     @TempDir
     static Path dir;
 
@@ -49,7 +56,7 @@ class AttachmentDownloadTest {
         return Stream.of(
                 file("photo", "image/jpeg", bytes(0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0), "image",
                         "photo.jpg", "inline"),
-                file("Relatório.html", "text/html", Forms.PDF, "pdf", "Relatório.pdf", "attachment"),
+                file("Relatório.html", "text/html", Forms.PDF, "pdf", "Relatório.pdf", "inline"),
                 file("setup.exe", "application/octet-stream", docx(), "document", "setup.docx", "attachment"),
                 file("minutes.docx", "application/octet-stream", docx(), "document", "minutes.docx", "attachment"),
                 file("notes.txt", "text/plain", "<script>alert(1)</script>".getBytes(StandardCharsets.UTF_8),
@@ -81,8 +88,46 @@ class AttachmentDownloadTest {
                 + URLEncoder.encode(storedName, StandardCharsets.UTF_8), download.headers()
                 .firstValue("Content-Disposition").orElseThrow());
         assertEquals("nosniff", download.headers().firstValue("X-Content-Type-Options").orElseThrow());
-        assertEquals("default-src 'none'; sandbox", download.headers().firstValue("Content-Security-Policy")
+        assertEquals(kind.equals("pdf") ? PDF_POLICY : "default-src 'none'; sandbox",
+                download.headers().firstValue("Content-Security-Policy").orElseThrow());
+        assertEquals("bytes", download.headers().firstValue("Accept-Ranges").orElseThrow());
+    }
+
+    @Test
+    void shouldServeThePartOfAFileThatAPlayerAsksFor() {
+        // All ASCII, so each part compares as text.
+        String content = "ID3\u0003\u0000\u0000\u0000\u0000\n" + "0123456789".repeat(10);
+        int size = content.length();
+        JsonNode attachment = json(app.upload(ascii(content), "audio/mpeg", "voice.mp3"));
+        String url = attachment.path("url").asText();
+        String etag = "\"" + attachment.path("sha256").asText() + "\"";
+
+        HttpResponse<String> middle = get(url, "Range", "bytes=10-19");
+        assertEquals(206, middle.statusCode());
+        assertEquals("0123456789", middle.body());
+        assertEquals("bytes 10-19/" + size, middle.headers().firstValue("Content-Range").orElseThrow());
+        assertEquals("10", middle.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals("default-src 'none'; sandbox", middle.headers().firstValue("Content-Security-Policy")
                 .orElseThrow());
+        assertEquals(content.substring(size - 4), get(url, "Range", "bytes=-4").body());
+        assertEquals(content.substring(size - 3), get(url, "Range", "bytes=" + (size - 3) + "-").body());
+        assertEquals(content.substring(size - 2), get(url, "Range", "bytes=" + (size - 2) + "-99999").body());
+        assertEquals(206, get(url, "Range", "bytes=0-1", "If-Range", etag).statusCode());
+
+        HttpResponse<String> pastTheEnd = get(url, "Range", "bytes=" + size + "-");
+        assertEquals(416, pastTheEnd.statusCode());
+        assertEquals("range_not_satisfiable", json(pastTheEnd).at("/error/code").asText());
+        assertEquals("bytes */" + size, pastTheEnd.headers().firstValue("Content-Range").orElseThrow());
+        for (String[] whole : new String[][] {{"Range", "bytes=0-1,5-6"}, {"Range", "bytes=9-2"},
+                {"Range", "lines=1-2"}, {"Range", "bytes=0-1", "If-Range", "\"another version\""}}) {
+            HttpResponse<String> answer = get(url, whole);
+            assertEquals(200, answer.statusCode(), String.join(" ", whole));
+            assertEquals(content, answer.body());
+        }
+    }
+
+    private static HttpResponse<String> get(String url, String... headers) {
+        return app.send(app.request(url).headers(headers).GET().build());
     }
 
     private static Arguments file(String name, String contentType, byte[] bytes, String kind, String storedName,

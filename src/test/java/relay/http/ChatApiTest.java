@@ -116,7 +116,7 @@ class ChatApiTest {
         assertEquals(200, download.statusCode());
         assertArrayEquals(Forms.PDF, download.body());
         assertEquals("nosniff", download.headers().firstValue("X-Content-Type-Options").orElseThrow());
-        assertEquals("attachment; filename=\"Relat_rio anual.pdf\"; filename*=UTF-8''Relat%C3%B3rio%20anual.pdf",
+        assertEquals("inline; filename=\"Relat_rio anual.pdf\"; filename*=UTF-8''Relat%C3%B3rio%20anual.pdf",
                 download.headers().firstValue("Content-Disposition").orElseThrow());
 
         String id = json(app.postJson("/chat/messages", "{\"phone\":\"" + PHONE + "\",\"attachment_id\":\""
@@ -277,7 +277,7 @@ class ChatApiTest {
         assertEquals("passwd X-Evil_ 1.pdf", stored);
         HttpResponse<byte[]> download = app.getBytes(attachment.path("url").asText());
         String disposition = download.headers().firstValue("Content-Disposition").orElseThrow();
-        assertEquals("attachment; filename=\"passwd X-Evil_ 1.pdf\"; filename*=UTF-8''passwd%20X-Evil_%201.pdf",
+        assertEquals("inline; filename=\"passwd X-Evil_ 1.pdf\"; filename*=UTF-8''passwd%20X-Evil_%201.pdf",
                 disposition);
         assertTrue(download.headers().firstValue("X-Evil").isEmpty());
     }

@@ -2,10 +2,12 @@
 // Every bubble is keyed by its message id (or a local key until the server has accepted it) and updated
 // in place from the server's answers and the live events, newest state winning by updated_at.
 import { api, errorText, upload } from './api.js';
+import { wireContactEditor } from './contacts.js';
 import { createConversations } from './conversations.js';
 import { byId, debounce, everySecond, fill, guessKind, h, KIND_ICONS, secondsUntil, STATUS } from './dom.js';
 import { formatDateTime, formatSize, formatTime, onLangChange, t } from './i18n.js';
 import { startPage } from './page.js';
+import { createSearch } from './search.js';
 
 const PAGE_SIZE = 50;
 const MAX_TEXT = 4096; // code points, as the server counts them
@@ -69,6 +71,21 @@ const conversations = createConversations(
   },
 );
 
+// Contact names (edited from the thread's header) and the sidebar's search.
+const contactEditor = wireContactEditor(
+  { button: byId('contact-edit'), form: byId('contact-form'), input: byId('contact-name'),
+    remove: byId('contact-remove'), cancel: byId('contact-cancel'), error: byId('contact-error') },
+  { phone: () => state.phone, name: () => conversations.nameOf(state.phone), saved: onContactEvent },
+);
+const search = createSearch({ form: byId('search-form'), input: byId('search-input'), results: byId('search-results'),
+  list: els.listScroller });
+
+/** A name given or taken away, here or in another tab: the list and the open thread's header show it. */
+function onContactEvent(contact) {
+  conversations.applyContact(contact);
+  if (contact.phone === state.phone) renderThreadHeader();
+}
+
 // What was typed and staged for each conversation but not sent, by phone. The composer always shows the open
 // conversation's draft (that one lives in the composer, not here), so what is sent is what the operator sees,
 // and switching conversation takes each draft along with its conversation.
@@ -76,6 +93,7 @@ const drafts = new Map();
 
 /** Opens another conversation (or none): the composer's draft stays with the one left, the next one's comes back. */
 function switchConversation(phone, display) {
+  contactEditor.closeQuietly();
   if (state.phone) {
     const text = els.text.value;
     if (text.trim() || state.staged.length) drafts.set(state.phone, { text, files: state.staged });
@@ -217,8 +235,10 @@ function closeThread() {
 }
 
 function renderThreadHeader() {
-  els.title.textContent = state.phoneDisplay ?? state.phone ?? '';
-  els.subtitle.textContent = state.phoneDisplay && state.phoneDisplay !== state.phone ? state.phone : '';
+  const name = conversations.nameOf(state.phone);
+  const display = state.phoneDisplay ?? state.phone ?? '';
+  els.title.textContent = name ?? display;
+  els.subtitle.textContent = name ? display : (state.phoneDisplay && state.phoneDisplay !== state.phone ? state.phone : '');
   els.subtitle.classList.remove('field-error');
 }
 
@@ -247,6 +267,7 @@ async function loadThread({ find = null } = {}) {
     history.replaceState(null, '', `#${hash}`);
   }
   if (data.phone_display) state.phoneDisplay = data.phone_display;
+  if ('contact_name' in data) conversations.learnName(state.phone, data.contact_name);
   renderThreadHeader();
   conversations.render();
   // A reload must not offer older pages again once they have all been loaded.
@@ -910,6 +931,7 @@ function wire() {
     }
     renderStaged();
     renderCircuit();
+    search.redraw();
     if (phoneCheck) setPhoneHint(phoneCheck.result
       ? { ok: true, text: `${phoneCheck.result.display} · ${phoneCheck.result.phone}` }
       : { ok: false, text: errorText(phoneCheck.error) });
@@ -965,5 +987,5 @@ async function loadAll() {
 wire();
 startPage({
   load: loadAll,
-  handlers: { message: onMessageEvent, circuit: onCircuitEvent },
+  handlers: { message: onMessageEvent, circuit: onCircuitEvent, contact: onContactEvent },
 });

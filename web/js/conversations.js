@@ -4,7 +4,7 @@
 // when the page (re)connects. Each row shows its contact's name beside the phone and how many of its messages
 // came since the operator last had it open (kept in this browser, shared by its tabs).
 import { api, errorText } from './api.js';
-import { debounce, fill, h, KIND_ICONS, STATUS } from './dom.js';
+import { fill, h, KIND_ICONS, STATUS } from './dom.js';
 import { formatDateTime, formatNumber, formatTime, t } from './i18n.js';
 
 const PAGE_SIZE = 50;
@@ -25,13 +25,23 @@ function createSeen(onOtherTab) {
       return new Map();
     }
   }
-  const save = debounce(() => {
+  // Written a moment after a change, as one write for a whole page of rows, and before the page goes away.
+  let timer = null;
+  function write() {
+    clearTimeout(timer);
+    timer = null;
     try {
       localStorage.setItem(SEEN_KEY, JSON.stringify(Object.fromEntries(seen)));
     } catch {
       // storage full or refused: the counts last until the page is closed
     }
-  }, 300);
+  }
+  function save() {
+    timer ??= setTimeout(write, 300);
+  }
+  window.addEventListener('pagehide', () => {
+    if (timer) write();
+  });
   window.addEventListener('storage', (event) => {
     if (event.key !== SEEN_KEY) return;
     seen = read();

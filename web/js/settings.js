@@ -54,7 +54,10 @@ const state = {
   olderFailures: null,
   // Set by a reset until a delivery succeeds: the circuit opening again meanwhile means the reset did not help,
   // and the reset's notice must say so rather than stay a success beside a red "open".
-  resetWatch: null, // {delivered}: the count of successful attempts when the circuit was reset
+  // {closings, delivered, reopened}: closings seen before the reset, successful attempts after its answer (null
+  // until then), and the circuit that opened again when that came before the answer.
+  resetWatch: null,
+  closings: 0, // how many `circuit` events said "closed": orders a re-opening after the reset's closing
 };
 
 // ---------------------------------------------------------------- status
@@ -74,7 +77,8 @@ const refreshStatus = throttle(() => loadStatus().catch(() => {}), 1000);
 
 function renderStatus(status) {
   state.status = status;
-  if (state.resetWatch && (status.stats?.delivered ?? 0) > state.resetWatch.delivered) state.resetWatch = null;
+  const watch = state.resetWatch;
+  if (watch?.delivered != null && (status.stats?.delivered ?? 0) > watch.delivered) state.resetWatch = null;
   setCircuit(status.circuit);
   renderQueue();
   renderFailures();
@@ -90,11 +94,26 @@ function setCircuit(circuit) {
   if (secs != null) state.probeAt = Date.now() + secs * 1000;
   else state.probeAt = circuit.retry_at ? Date.parse(circuit.retry_at) : null;
   renderCircuit();
-  if (state.resetWatch && circuit.state === 'open') {
-    state.resetWatch = null;
-    showResult(els.resetResult, { ok: false, text: t(circuit.paused_reason ? 'circuit.resetPausedAgain'
-      : 'circuit.resetReopened') });
+}
+
+/** A live change of the circuit; an opening after the reset's own closing turns the reset's notice around. */
+function onCircuitEvent(circuit) {
+  if (circuit.state === 'closed') state.closings += 1;
+  setCircuit(circuit);
+  const watch = state.resetWatch;
+  if (watch && circuit.state === 'open' && state.closings > watch.closings) {
+    watch.reopened = circuit;
+    // Before the reset's own answer, that answer tells it; after, this event does.
+    if (watch.delivered != null) {
+      state.resetWatch = null;
+      showResult(els.resetResult, { ok: false, text: reopenedText(circuit) });
+    }
   }
+  refreshStatus();
+}
+
+function reopenedText(circuit) {
+  return t(circuit.paused_reason ? 'circuit.resetPausedAgain' : 'circuit.resetReopened');
 }
 
 /** What the circuit's state is called on this page: a 410 pause is its own, since only a reset ends it. */
@@ -277,7 +296,6 @@ function showResult(el, { ok, text }) {
 
 async function runAction(button, result, action) {
   button.disabled = true;
-  state.resetWatch = null;
   result.className = 'action-result';
   result.textContent = t('actions.working');
   try {
@@ -291,16 +309,29 @@ async function runAction(button, result, action) {
 }
 
 function resetCircuit() {
+  // A closed circuit is reset without a closing event: then any opening after this counts.
+  const closings = state.closings - (state.status?.circuit?.state === 'closed' ? 1 : 0);
   return runAction(els.reset, els.resetResult, async () => {
-    const status = await api('/chat/reset-webhook-circuit', { method: 'POST' });
+    // Watched from before the call: the held messages go out at once, and the circuit may open again before
+    // this answer arrives (the event stream is another connection).
+    const watch = { closings, delivered: null, reopened: null };
+    state.resetWatch = watch;
+    let status;
+    try {
+      status = await api('/chat/reset-webhook-circuit', { method: 'POST' });
+    } catch (e) {
+      state.resetWatch = null;
+      throw e;
+    }
     if (status?.circuit) renderStatus(status);
     else await loadStatus();
+    if (watch.reopened) setCircuit(watch.reopened); // newer than the answer
     const circuit = state.status?.circuit;
     if (circuit?.state === 'open') {
-      return { ok: false, text: t(circuit.paused_reason ? 'circuit.resetPausedAgain' : 'circuit.resetReopened') };
+      state.resetWatch = null;
+      return { ok: false, text: reopenedText(circuit) };
     }
-    // Watched from now on: the held messages go out, and the circuit may open again at once.
-    state.resetWatch = { delivered: state.status?.stats?.delivered ?? 0 };
+    watch.delivered = state.status?.stats?.delivered ?? 0;
     return { ok: true, text: t('actions.resetDone') };
   });
 }
@@ -455,10 +486,7 @@ onLangChange(() => {
 startPage({
   load: loadAll,
   handlers: {
-    circuit(circuit) {
-      setCircuit(circuit);
-      refreshStatus();
-    },
+    circuit: onCircuitEvent,
     message: refreshStatus,
     contact: onContactEvent,
     demo: onDemoEvent,

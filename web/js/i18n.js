@@ -583,3 +583,8 @@ export function relativeTime(iso) {
   }
   return format.format(Math.round(value), 'year');
 }
+
+// A language chosen in another tab of the app is taken here too (the storage event tells the other tabs only).
+window.addEventListener('storage', (event) => {
+  if (event.key === STORAGE_KEY && event.newValue) setLang(event.newValue);
+});

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
+import org.openqa.selenium.support.ui.Select;
 import relay.testing.RunningApp;
 
 /** The settings page (circuit monitor, actions, failures, configuration, demo receiver) in a real browser. */
@@ -311,7 +312,7 @@ class BrowserSettingsTest extends BrowserTest {
     }
 
     @Test
-    void shouldShowADemoModeSwitchedInAnotherTab() throws Exception {
+    void shouldShowADemoModeAndALanguageSwitchedInAnotherTab() throws Exception {
         start(Map.of());
         browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-healthy")).getAttribute("aria-pressed")));
         String first = browser.driver().getWindowHandle();
@@ -321,6 +322,7 @@ class BrowserSettingsTest extends BrowserTest {
             browser.waitUntilLoaded();
             browser.find("demo-mode-gone").click();
             browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-gone")).getAttribute("aria-pressed")));
+            new Select(browser.find("lang-switch")).selectByValue("pt-BR");
         } finally {
             browser.driver().close();
             browser.driver().switchTo().window(first);
@@ -328,6 +330,7 @@ class BrowserSettingsTest extends BrowserTest {
 
         browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-gone")).getAttribute("aria-pressed")));
         assertEquals("false", browser.find("demo-mode-healthy").getAttribute("aria-pressed"));
+        browser.waitUntil(d -> d.findElement(By.tagName("h1")).getText().equals("Configurações"));
         browser.assertNoConsoleErrors();
     }
 }

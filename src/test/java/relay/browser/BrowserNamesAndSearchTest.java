@@ -155,13 +155,16 @@ class BrowserNamesAndSearchTest extends BrowserTest {
 
         relay.sendText(B, "news 1");
         relay.sendText(B, "news 2");
-        relay.sendText(A, "to the open one");
+        String toOpen = relay.sendText(A, "to the open one");
 
         browser.waitUntil(d -> "2".equals(page.conversation(B).getAttribute("data-unread")));
         assertEquals("2", page.conversation(B).findElement(testId("conversation-unread")).getText());
         browser.waitUntil(d -> page.conversation(A).findElement(testId("conversation-preview")).getText()
                 .contains("to the open one"));
         assertEquals("0", page.conversation(A).getAttribute("data-unread"), "the open conversation is being read");
+        page.bubble("to the open one");
+        assertEquals(0, page.requestsTo("/chat/messages/" + toOpen),
+                "the bubble came with the list's entry, from the event's row, not fetched afterwards");
 
         page.open(relay.url("/"));
         assertEquals("2", page.conversation(B).getAttribute("data-unread"), "kept across a reload");

@@ -2,6 +2,7 @@
 // wires the parts (list, thread, composer, outbox, new chat) to the address bar and the live events.
 import { api, errorText } from './api.js';
 import { composerElements, createComposer } from './composer.js';
+import { wireContactEditor } from './contacts.js';
 import { createConversations } from './conversations.js';
 import { byId } from './dom.js';
 import { onLangChange, t } from './i18n.js';
@@ -9,6 +10,7 @@ import { messageInfoEvent, wireMessageInfo } from './message-info.js';
 import { checkPhone, createNewChat } from './newchat.js';
 import { createOutbox } from './outbox.js';
 import { startPage } from './page.js';
+import { createSearch } from './search.js';
 import { createThread } from './thread.js';
 
 const PAGE_SIZE = 50;
@@ -52,6 +54,21 @@ const conversations = createConversations(
   },
 );
 
+// Contact names (edited from the thread's header) and the sidebar's search.
+const contactEditor = wireContactEditor(
+  { button: byId('contact-edit'), form: byId('contact-form'), input: byId('contact-name'),
+    remove: byId('contact-remove'), cancel: byId('contact-cancel'), error: byId('contact-error') },
+  { phone: () => state.phone, name: () => conversations.nameOf(state.phone), saved: onContactEvent },
+);
+const search = createSearch({ form: byId('search-form'), input: byId('search-input'), results: byId('search-results'),
+  list: els.listScroller });
+
+/** A name given or taken away, here or in another tab: the list and the open thread's header show it. */
+function onContactEvent(contact) {
+  conversations.applyContact(contact);
+  if (contact.phone === state.phone) renderThreadHeader();
+}
+
 const thread = createThread(
   { thread: els.thread, messages: els.messages },
   {
@@ -59,6 +76,7 @@ const thread = createThread(
     circuit: () => state.circuit,
     announce,
     dismiss: (item) => outbox.dismiss(item),
+    sending: (phone) => outbox.pending(phone).length > 0,
   },
 );
 
@@ -165,6 +183,7 @@ async function checkedOrRefused(phone) {
 }
 
 function openConversation(phone, display) {
+  contactEditor.closeQuietly();
   state.phone = phone;
   state.phoneDisplay = display;
   state.hasMore = false;
@@ -179,6 +198,7 @@ function openConversation(phone, display) {
 }
 
 function closeThread() {
+  contactEditor.closeQuietly();
   state.phone = null;
   state.phoneDisplay = null;
   composer.switchTo(null);
@@ -193,8 +213,10 @@ function closeThread() {
 }
 
 function renderThreadHeader() {
-  els.title.textContent = state.phoneDisplay ?? state.phone ?? '';
-  els.subtitle.textContent = state.phoneDisplay && state.phoneDisplay !== state.phone ? state.phone : '';
+  const name = conversations.nameOf(state.phone);
+  const display = state.phoneDisplay ?? state.phone ?? '';
+  els.title.textContent = name ?? display;
+  els.subtitle.textContent = name ? display : (state.phoneDisplay && state.phoneDisplay !== state.phone ? state.phone : '');
   els.subtitle.classList.remove('field-error');
 }
 
@@ -228,6 +250,7 @@ async function loadThread({ find = null } = {}) {
     history.replaceState(null, '', `#${hash}`);
   }
   if (data.phone_display) state.phoneDisplay = data.phone_display;
+  if ('contact_name' in data) conversations.learnName(state.phone, data.contact_name);
   renderThreadHeader();
   conversations.render();
   // A reload must not offer older pages again once they have all been loaded.
@@ -325,6 +348,7 @@ function wire() {
     thread.redraw();
     composer.redraw();
     renderCircuit();
+    search.redraw();
   });
 }
 
@@ -356,5 +380,5 @@ async function loadAll() {
 wire();
 startPage({
   load: loadAll,
-  handlers: { message: onMessageEvent, circuit: onCircuitEvent },
+  handlers: { message: onMessageEvent, circuit: onCircuitEvent, contact: onContactEvent },
 });

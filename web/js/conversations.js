@@ -1,13 +1,70 @@
 // The sidebar's conversations: the pages loaded so far, newest first, kept current by the live events (each
 // carries its conversation's row, with a revision that tells which of two copies is newer) instead of being
 // fetched again. The next page loads as the list is scrolled near its end; the list is fetched afresh only
-// when the page (re)connects.
+// when the page (re)connects. Each row shows its contact's name beside the phone and how many of its messages
+// came since the operator last had it open (kept in this browser, shared by its tabs).
 import { api, errorText } from './api.js';
 import { fill, h, KIND_ICONS, STATUS } from './dom.js';
-import { formatDateTime, formatTime, t } from './i18n.js';
+import { formatDateTime, formatNumber, formatTime, t } from './i18n.js';
 
 const PAGE_SIZE = 50;
 const NEAR_END_PX = 300; // how close to the end of the list scrolling starts loading the next page
+const SEEN_KEY = 'relay.seen'; // localStorage: phone -> the sequence of the last message the operator saw
+
+/**
+ * The last message seen of each phone, by its sequence (one per phone, counting up): unread = last - seen.
+ * A phone met for the first time starts as seen up to its last message, so a first visit shows no backlog;
+ * kept in localStorage so a reload, and the other tabs, know it too.
+ */
+function createSeen(onOtherTab) {
+  let seen = read();
+  function read() {
+    try {
+      return new Map(Object.entries(JSON.parse(localStorage.getItem(SEEN_KEY) ?? '{}')));
+    } catch {
+      return new Map();
+    }
+  }
+  // Written a moment after a change, as one write for a whole page of rows, and before the page goes away.
+  let timer = null;
+  function write() {
+    clearTimeout(timer);
+    timer = null;
+    try {
+      localStorage.setItem(SEEN_KEY, JSON.stringify(Object.fromEntries(seen)));
+    } catch {
+      // storage full or refused: the counts last until the page is closed
+    }
+  }
+  function save() {
+    timer ??= setTimeout(write, 300);
+  }
+  window.addEventListener('pagehide', () => {
+    if (timer) write();
+  });
+  window.addEventListener('storage', (event) => {
+    if (event.key !== SEEN_KEY) return;
+    seen = read();
+    onOtherTab();
+  });
+  return {
+    /** Records a phone's baseline the first time it is met: `sequence` when loaded, one less for live news. */
+    meet(phone, sequence) {
+      if (seen.has(phone) || sequence == null) return;
+      seen.set(phone, sequence);
+      save();
+    },
+    markSeen(phone, sequence) {
+      if (sequence == null || (seen.get(phone) ?? -1) >= sequence) return;
+      seen.set(phone, sequence);
+      save();
+    },
+    unread(phone, sequence) {
+      const last = seen.get(phone);
+      return last == null || sequence == null ? 0 : Math.max(0, sequence - last);
+    },
+  };
+}
 
 /** A row's place in the server's order: its last message's time, then its id; a chat with none comes first. */
 function placeOf(row) {
@@ -33,6 +90,22 @@ export function createConversations(els, host) {
   let pinned = null; // the open conversation's row while it lies below the loaded ones
   let renderQueued = false;
   const fetching = new Set(); // phones whose row is being fetched on its own
+  const names = new Map(); // phone -> its contact's name, or null: from rows, threads and `contact` events
+  const seen = createSeen(() => redraw());
+
+  /** The open conversation's messages count as seen while the operator can see them. */
+  function visible() {
+    return document.visibilityState === 'visible';
+  }
+
+  function noteSeen(row, live, known) {
+    const sequence = row.last_message?.sequence;
+    if (row.phone === host.openPhone() && visible()) seen.markSeen(row.phone, sequence);
+    // News of a phone met for the first time: its newest message is the unread one (or all, when there is no
+    // older copy to tell how many came).
+    else if (live) seen.meet(row.phone, known?.last_message?.sequence ?? (sequence == null ? null : sequence - 1));
+    else seen.meet(row.phone, sequence);
+  }
 
   /**
    * Takes a copy of a row unless a newer one is known. `live`: it came with an event, so it may be news the
@@ -46,6 +119,8 @@ export function createConversations(els, host) {
     const news = live && !open && (!known || known.last_message?.id !== row.last_message?.id
       || (row.summary?.failed ?? 0) > (known.summary?.failed ?? 0));
     const merged = { ...row, unseen: !open && (news || Boolean(known?.unseen) || Boolean(row.unseen)) };
+    names.set(row.phone, row.contact_name ?? null);
+    noteSeen(row, live, known);
     if (rows.has(row.phone) || edge === null || !isAbove(edge, placeOf(row))) {
       rows.set(row.phone, merged);
       if (pinned?.phone === row.phone) pinned = null;
@@ -136,17 +211,49 @@ export function createConversations(els, host) {
     }
   }
 
+  function rowOf(phone) {
+    return rows.get(phone) ?? (pinned?.phone === phone ? pinned : null);
+  }
+
   /** A conversation was opened: its news are seen; below the loaded ones, its row is fetched to pin it. */
   function opened(phone) {
-    const row = rows.get(phone) ?? (pinned?.phone === phone ? pinned : null);
-    if (row) row.unseen = false;
-    else if (edge !== null) fetchOne(phone, false);
+    const row = rowOf(phone);
+    if (row) {
+      row.unseen = false;
+      if (visible()) seen.markSeen(phone, row.last_message?.sequence);
+    } else if (edge !== null) fetchOne(phone, false);
     render();
   }
 
   function displayOf(phone) {
-    return rows.get(phone)?.phone_display ?? (pinned?.phone === phone ? pinned.phone_display : null);
+    return rowOf(phone)?.phone_display ?? null;
   }
+
+  /** The contact's name of a phone, when one is known (null: none, or not known here). */
+  function nameOf(phone) {
+    return names.get(phone) ?? null;
+  }
+
+  /** What a thread's answer said of its phone's name, for a phone the list has no row of. */
+  function learnName(phone, name) {
+    names.set(phone, name ?? null);
+  }
+
+  /** A live `contact` event: the name changed in some tab (or script); every row of that phone shows it. */
+  function applyContact(contact) {
+    names.set(contact.phone, contact.contact_name ?? null);
+    const row = rowOf(contact.phone);
+    if (row) row.contact_name = contact.contact_name ?? null;
+    render();
+  }
+
+  // Back on the page: the open conversation's news are now seen.
+  document.addEventListener('visibilitychange', () => {
+    const phone = host.openPhone();
+    if (!visible() || !phone) return;
+    seen.markSeen(phone, rowOf(phone)?.last_message?.sequence);
+    render();
+  });
 
   function render() {
     const open = host.openPhone();
@@ -183,8 +290,9 @@ export function createConversations(els, host) {
 
   function rowElement(row, active) {
     const draft = active ? null : host.draftOf(row.phone);
-    const signature = JSON.stringify([row.revision, row.last_message?.id, row.phone_display, active, row.unseen,
-      draft?.text, draft?.files.map((f) => f.name)]);
+    const unread = active ? 0 : seen.unread(row.phone, row.last_message?.sequence);
+    const signature = JSON.stringify([row.revision, row.last_message?.id, row.phone_display, row.contact_name,
+      active, row.unseen, unread, draft?.text, draft?.files.map((f) => f.name)]);
     let item = shown.get(row.phone);
     if (!item) {
       const a = h('a', { testid: 'conversation' });
@@ -193,7 +301,7 @@ export function createConversations(els, host) {
     }
     if (item.signature !== signature) {
       item.signature = signature;
-      fillRow(item.a, row, active, draft);
+      fillRow(item.a, row, active, draft, unread);
     }
     return item.li;
   }
@@ -204,14 +312,16 @@ export function createConversations(els, host) {
     render();
   }
 
-  return { reload, loadMore, loadMoreIfNearEnd, applyEvent, opened, displayOf, render, redraw };
+  return { reload, loadMore, loadMoreIfNearEnd, applyEvent, applyContact, opened, displayOf, nameOf, learnName,
+    render, redraw };
 }
 
-function fillRow(a, row, active, draft) {
+function fillRow(a, row, active, draft, unread) {
   a.className = `conversation${active ? ' active' : ''}${row.unseen ? ' unseen' : ''}`;
   a.href = `#phone=${encodeURIComponent(row.phone)}`;
   a.dataset.phone = row.phone;
   a.dataset.unseen = String(Boolean(row.unseen));
+  a.dataset.unread = String(unread);
   if (active) a.setAttribute('aria-current', 'page');
   else a.removeAttribute('aria-current');
   const last = row.last_message;
@@ -219,7 +329,10 @@ function fillRow(a, row, active, draft) {
     h('span', { class: 'avatar', 'aria-hidden': 'true', text: '👤' }),
     h('span', { class: 'conversation-main' },
       h('span', { class: 'conversation-top' },
-        h('span', { class: 'conversation-phone', testid: 'conversation-phone', text: row.phone_display || row.phone }),
+        row.contact_name ? h('span', { class: 'conversation-name', testid: 'conversation-name',
+          text: row.contact_name }) : null,
+        h('span', { class: `conversation-phone${row.contact_name ? ' muted small' : ''}`, testid: 'conversation-phone',
+          text: row.phone_display || row.phone }),
         last ? h('time', { class: 'muted small', datetime: last.created_at, title: formatDateTime(last.created_at),
           text: formatTime(last.created_at) }) : null),
       h('span', { class: 'conversation-bottom' },
@@ -227,8 +340,11 @@ function fillRow(a, row, active, draft) {
           text: `✏️ ${t('conv.draft', { text: draftText(draft) })}` })
           : h('span', { class: 'conversation-preview muted', testid: 'conversation-preview',
             text: last ? previewOf(last) : t('conv.new') }),
-        row.unseen ? h('span', { class: 'unseen-dot', testid: 'conversation-unseen', role: 'img',
-          title: t('conv.unseen'), 'aria-label': t('conv.unseen'), text: '●' }) : null,
+        unread > 0 ? h('span', { class: 'unread-count', testid: 'conversation-unread', role: 'img',
+          title: t('conv.unread', { n: unread }), 'aria-label': t('conv.unread', { n: unread }),
+          text: formatNumber(unread) })
+          : row.unseen ? h('span', { class: 'unseen-dot', testid: 'conversation-unseen', role: 'img',
+            title: t('conv.unseen'), 'aria-label': t('conv.unseen'), text: '●' }) : null,
         row.blocked_by ? h('span', { class: 'blocked-flag', testid: 'conversation-blocked', role: 'img',
           title: t('conv.blocked'), 'aria-label': t('conv.blocked'), text: '⛔' }) : null,
         row.summary ? summaryBadge(row.summary) : null)));
@@ -239,7 +355,8 @@ function draftText(draft) {
   return [draft.text.trim(), ...files].filter(Boolean).join(' ');
 }
 
-function previewOf(message) {
+/** A message in one line: its status mark and its text or file. */
+export function previewOf(message) {
   const mark = message.status ? `${STATUS[message.status]?.icon ?? ''} ` : '';
   if (message.text) return mark + message.text;
   if (message.attachment) return `${mark}${KIND_ICONS[message.attachment.kind] ?? '📎'} ${message.attachment.filename}`;

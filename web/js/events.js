@@ -2,13 +2,14 @@
 // proxy answering HTML), so the stream is closed on any error and opened again after a growing, jittered
 // delay. Every (re)open is reported so the page can fetch again what it may have missed while away.
 
-const NAMES = ['circuit', 'message', 'demo'];
+// Not events but the stream's own moments, given to the page as handlers too.
+const LIFECYCLE = new Set(['open', 'down']);
 const MIN_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 
 /**
- * handlers: circuit(data), message(data), demo(data), open({reconnected}), down().
- * Returns {reconnectNow(), close()}.
+ * handlers: one per event name the page wants (circuit, message, contact, demo, demo_mode, …), each given the
+ * event's data; open({reconnected}) and down(). Returns {reconnectNow(), close()}.
  */
 export function connectEvents(handlers) {
   let source = null;
@@ -26,7 +27,7 @@ export function connectEvents(handlers) {
       failures = 0;
       handlers.open?.({ reconnected });
     });
-    for (const name of NAMES) {
+    for (const name of Object.keys(handlers).filter((key) => !LIFECYCLE.has(key))) {
       source.addEventListener(name, (event) => {
         let data;
         try {

@@ -435,6 +435,86 @@ Object.assign(ptBR, {
   'lightbox.close': 'Fechar o visualizador',
   'lightbox.prev': 'Imagem anterior',
   'lightbox.next': 'Próxima imagem',
+
+// ---------------------------------------------------------------- the operator's day: settings sections, the
+// circuit in plain words, names, search and unread counts in the conversation list
+Object.assign(en, {
+  'settings.index': 'On this page',
+  'section.webhook': 'Webhook',
+  'section.delivery': 'Delivery',
+  'section.circuit': 'Circuit',
+  'section.demo': 'Demo receiver',
+  'section.failures': 'Recent failures',
+  'section.configuration': 'Configuration',
+  'failures.to': 'To',
+  'failures.more': 'Show older failures',
+  'circuit.paused': 'Paused until you reset',
+  'circuit.pausedLabel': 'Paused',
+  'circuit.untilReset': 'until you reset the circuit',
+  'circuit.pausedAt': 'Paused at',
+  'circuit.pausedBecause': 'Why: {reason}',
+  'circuit.explain.closed': 'Messages go to the webhook as they come.',
+  'circuit.explain.open': 'After {max} failures in a row deliveries wait {s} s; then one message tests the webhook, and delivery resumes if it gets through.',
+  'circuit.explain.half_open': 'One message is testing the webhook; the others wait for its answer.',
+  'circuit.explainPaused': 'The webhook answered 410 Gone: nothing is sent, and nothing is tried, until you reset the circuit.',
+  'circuit.resetReopened': 'Reset; the next attempt failed again — circuit re-opened.',
+  'circuit.resetPausedAgain': 'Reset; the webhook answered 410 Gone again — paused until you reset.',
+});
+Object.assign(ptBR, {
+  'settings.index': 'Nesta página',
+  'section.webhook': 'Webhook',
+  'section.delivery': 'Entrega',
+  'section.circuit': 'Circuito',
+  'section.demo': 'Receptor de demonstração',
+  'section.failures': 'Falhas recentes',
+  'section.configuration': 'Configuração',
+  'failures.to': 'Para',
+  'failures.more': 'Mostrar falhas mais antigas',
+  'circuit.paused': 'Pausado até você reiniciar',
+  'circuit.pausedLabel': 'Pausado',
+  'circuit.untilReset': 'até você reiniciar o circuito',
+  'circuit.pausedAt': 'Pausado em',
+  'circuit.pausedBecause': 'Motivo: {reason}',
+  'circuit.explain.closed': 'As mensagens vão para o webhook assim que chegam.',
+  'circuit.explain.open': 'Depois de {max} falhas seguidas as entregas esperam {s} s; então uma mensagem testa o webhook, e as entregas continuam se ela passar.',
+  'circuit.explain.half_open': 'Uma mensagem está testando o webhook; as outras esperam a resposta dela.',
+  'circuit.explainPaused': 'O webhook respondeu 410 Gone: nada é enviado, nem tentado, até você reiniciar o circuito.',
+  'circuit.resetReopened': 'Reiniciado; a tentativa seguinte falhou de novo — o circuito reabriu.',
+  'circuit.resetPausedAgain': 'Reiniciado; o webhook respondeu 410 Gone de novo — pausado até você reiniciar.',
+});
+Object.assign(en, {
+  'search.label': 'Search names, phones and messages',
+  'search.placeholder': '🔍 Search names, phones, messages',
+  'search.searching': 'Searching…',
+  'search.conversations': 'Conversations',
+  'search.messages': 'Messages',
+  'search.none': 'Nothing found for “{q}”.',
+  'search.short': 'Type 3 or more characters to search message text too.',
+  'search.more': 'Show more',
+  'search.loading': 'Loading…',
+  'contact.edit': 'Name this contact',
+  'contact.label': 'Contact name',
+  'contact.save': 'Save',
+  'contact.remove': 'Remove name',
+  'contact.cancel': 'Cancel',
+  'conv.unread': { one: '{n} unread message', other: '{n} unread messages' },
+});
+Object.assign(ptBR, {
+  'search.label': 'Buscar nomes, telefones e mensagens',
+  'search.placeholder': '🔍 Buscar nomes, telefones, mensagens',
+  'search.searching': 'Buscando…',
+  'search.conversations': 'Conversas',
+  'search.messages': 'Mensagens',
+  'search.none': 'Nada encontrado para “{q}”.',
+  'search.short': 'Digite 3 ou mais caracteres para buscar também no texto das mensagens.',
+  'search.more': 'Mostrar mais',
+  'search.loading': 'Carregando…',
+  'contact.edit': 'Dar nome a este contato',
+  'contact.label': 'Nome do contato',
+  'contact.save': 'Salvar',
+  'contact.remove': 'Remover nome',
+  'contact.cancel': 'Cancelar',
+  'conv.unread': { one: '{n} mensagem não lida', other: '{n} mensagens não lidas' },
 });
 
 const DICTIONARIES = { en, 'pt-BR': ptBR };
@@ -562,3 +642,8 @@ export function relativeTime(iso) {
   }
   return format.format(Math.round(value), 'year');
 }
+
+// A language chosen in another tab of the app is taken here too (the storage event tells the other tabs only).
+window.addEventListener('storage', (event) => {
+  if (event.key === STORAGE_KEY && event.newValue) setLang(event.newValue);
+});

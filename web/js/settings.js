@@ -1,11 +1,13 @@
-// The settings page: the circuit monitor (live), its actions, recent failures, the configuration in force
-// and, when it is on, the built-in demo receiver with its mode switch.
+// The settings page, in sections its index links to: the webhook (address, test event), delivery (queue, success
+// rate, resend all failed), the circuit (live, in plain words, reset), the built-in demo receiver when it is on,
+// recent failures (paged) and the configuration in force. Every open tab follows the event stream.
 import { api, errorText } from './api.js';
 import { byId, everySecond, fill, h, KIND_ICONS, throttle } from './dom.js';
 import { formatDateTime, formatNumber, formatSize, onLangChange, relativeTime, t } from './i18n.js';
 import { startPage } from './page.js';
 
 const POLL_MS = 5000;
+const FAILURES_PAGE = 50;
 const STATES = ['queued', 'waiting', 'sending', 'retrying', 'held', 'failed', 'delivered'];
 const QUEUE_ICONS = { queued: '🕓', waiting: '⏳', sending: '📤', retrying: '↻', held: '⏸', failed: '✗', delivered: '✓' };
 const CIRCUIT = {
@@ -17,18 +19,25 @@ const CIRCUIT = {
 const els = {
   state: byId('circuit-state'),
   countdown: byId('circuit-countdown'),
+  explain: byId('circuit-explain'),
   reason: byId('circuit-reason'),
   warning: byId('webhook-warning'),
-  facts: byId('circuit-facts'),
+  webhookFacts: byId('webhook-facts'),
+  deliveryFacts: byId('delivery-facts'),
+  circuitFacts: byId('circuit-facts'),
   queue: byId('queue'),
   reset: byId('reset-circuit'),
+  resetResult: byId('reset-result'),
   test: byId('test-webhook'),
+  testResult: byId('test-result'),
   redeliver: byId('redeliver-failed'),
-  result: byId('action-result'),
-  failures: byId('failures'),
+  redeliverResult: byId('redeliver-result'),
+  failures: byId('failures-rows'),
   failuresEmpty: byId('failures-empty'),
+  failuresMore: byId('failures-more'),
   config: byId('config'),
-  demoPanel: byId('demo-panel'),
+  demoPanel: byId('demo'),
+  demoIndexEntry: byId('demo-index-entry'),
   demoRows: byId('demo-received'),
   demoEmpty: byId('demo-empty'),
   demoError: byId('demo-error'),
@@ -41,6 +50,14 @@ const state = {
   probeAt: null,
   config: null,
   demo: null, // {mode, received} while the demo receiver answers
+  // Failures older than the status's latest ones, loaded page by page from the top: {items, nextBefore}.
+  olderFailures: null,
+  // Set by a reset until a delivery succeeds: the circuit opening again meanwhile means the reset did not help,
+  // and the reset's notice must say so rather than stay a success beside a red "open".
+  // {closings, delivered, reopened}: closings seen before the reset, successful attempts after its answer (null
+  // until then), and the circuit that opened again when that came before the answer.
+  resetWatch: null,
+  closings: 0, // how many `circuit` events said "closed": orders a re-opening after the reset's closing
 };
 
 // ---------------------------------------------------------------- status
@@ -60,8 +77,9 @@ const refreshStatus = throttle(() => loadStatus().catch(() => {}), 1000);
 
 function renderStatus(status) {
   state.status = status;
+  const watch = state.resetWatch;
+  if (watch?.delivered != null && (status.stats?.delivered ?? 0) > watch.delivered) state.resetWatch = null;
   setCircuit(status.circuit);
-  renderFacts();
   renderQueue();
   renderFailures();
   const warning = status.webhook?.warning;
@@ -78,22 +96,55 @@ function setCircuit(circuit) {
   renderCircuit();
 }
 
+/** A live change of the circuit; an opening after the reset's own closing turns the reset's notice around. */
+function onCircuitEvent(circuit) {
+  if (circuit.state === 'closed') state.closings += 1;
+  setCircuit(circuit);
+  const watch = state.resetWatch;
+  if (watch && circuit.state === 'open' && state.closings > watch.closings) {
+    watch.reopened = circuit;
+    // Before the reset's own answer, that answer tells it; after, this event does.
+    if (watch.delivered != null) {
+      state.resetWatch = null;
+      showResult(els.resetResult, { ok: false, text: reopenedText(circuit) });
+    }
+  }
+  refreshStatus();
+}
+
+function reopenedText(circuit) {
+  return t(circuit.paused_reason ? 'circuit.resetPausedAgain' : 'circuit.resetReopened');
+}
+
+/** What the circuit's state is called on this page: a 410 pause is its own, since only a reset ends it. */
+function circuitLook(circuit) {
+  if (circuit.state === 'open' && circuit.paused_reason) {
+    return { icon: '⛔', key: 'circuit.paused', explain: 'circuit.explainPaused' };
+  }
+  const info = CIRCUIT[circuit.state];
+  return info ? { ...info, explain: `circuit.explain.${circuit.state}` }
+    : { icon: '⚪', key: 'circuit.unknown', explain: null };
+}
+
 function renderCircuit() {
   const circuit = state.status?.circuit;
   if (!circuit) return;
-  const info = CIRCUIT[circuit.state] ?? { icon: '⚪', key: 'circuit.unknown' };
-  els.state.textContent = `${info.icon} ${t(info.key)}`;
+  const look = circuitLook(circuit);
+  els.state.textContent = `${look.icon} ${t(look.key)}`;
   els.state.dataset.state = circuit.state;
+  els.state.dataset.paused = String(Boolean(circuit.paused_reason));
   els.state.className = `circuit-state s-${circuit.state}`;
+  els.explain.textContent = look.explain ? t(look.explain, { max: circuit.failure_threshold,
+    s: circuit.open_seconds }) : '';
   els.reason.hidden = !circuit.paused_reason;
-  els.reason.textContent = circuit.paused_reason ?? '';
+  els.reason.textContent = circuit.paused_reason ? t('circuit.pausedBecause', { reason: circuit.paused_reason }) : '';
   tickCountdown();
   renderFacts();
 }
 
 function tickCountdown() {
   const circuit = state.status?.circuit;
-  const open = circuit && circuit.state === 'open' && state.probeAt != null;
+  const open = circuit && circuit.state === 'open' && !circuit.paused_reason && state.probeAt != null;
   els.countdown.hidden = !open;
   if (!open) {
     els.countdown.textContent = '';
@@ -119,17 +170,22 @@ function renderFacts() {
   const c = s.circuit;
   const rate = s.stats.success_rate == null ? '—'
     : formatNumber(s.stats.success_rate, { style: 'percent', maximumFractionDigits: 1 });
-  fill(els.facts,
-    fact(t('circuit.failures'), t('circuit.failuresOf', { n: c.consecutive_failures, max: c.failure_threshold }),
-      'circuit-failures'),
-    fact(t('circuit.openFor'), t('circuit.seconds', { s: c.open_seconds }), 'circuit-open-seconds'),
+  fill(els.webhookFacts,
+    fact(t('webhook.url'), s.webhook?.url ?? t('common.notSet'), 'webhook-url'));
+  fill(els.deliveryFacts,
     fact(t('stats.successRate'), s.stats.attempts === 0 ? t('stats.noAttempts')
       : `${rate} (${t('stats.attempts', { n: s.stats.attempts, ok: s.stats.delivered, failed: s.stats.failed })})`,
     'success-rate'),
     timeFact(t('stats.lastSuccess'), s.stats.last_success_at, 'last-success'),
-    timeFact(t('stats.lastFailure'), s.stats.last_failure_at, 'last-failure'),
-    fact(t('webhook.url'), s.webhook?.url ?? t('common.notSet'), 'webhook-url'),
-    c.opened_at ? timeFact(t('circuit.openedAt'), c.opened_at, 'circuit-opened-at') : null);
+    timeFact(t('stats.lastFailure'), s.stats.last_failure_at, 'last-failure'));
+  // Failures that were already on their way when the circuit opened still count: the threshold is what matters.
+  const counted = Math.min(c.consecutive_failures, c.failure_threshold);
+  fill(els.circuitFacts,
+    fact(t('circuit.failures'), t('circuit.failuresOf', { n: counted, max: c.failure_threshold }), 'circuit-failures'),
+    c.paused_reason ? fact(t('circuit.pausedLabel'), t('circuit.untilReset'), 'circuit-open-seconds')
+      : fact(t('circuit.openFor'), t('circuit.seconds', { s: c.open_seconds }), 'circuit-open-seconds'),
+    c.opened_at ? timeFact(t(c.paused_reason ? 'circuit.pausedAt' : 'circuit.openedAt'), c.opened_at,
+      'circuit-opened-at') : null);
 }
 
 function renderQueue() {
@@ -143,43 +199,109 @@ function renderQueue() {
   els.redeliver.disabled = failed === 0;
 }
 
-/** A link to the message on the chat page; the chat page finds the conversation from the id alone. */
-function messageLink(id, phone) {
-  if (!id || !id.startsWith('msg_')) return h('span', { class: 'mono', text: id ?? '—' });
+/** The chat page's address of a message; it finds the conversation from the id alone when no phone is given. */
+function messageHref(id, phone) {
   const params = new URLSearchParams();
   if (phone) params.set('phone', phone);
   params.set('message', id);
-  return h('a', { class: 'mono', href: `/#${params}`, testid: 'message-link', text: id });
+  return `/#${params}`;
+}
+
+function messageLink(id, phone) {
+  if (!id || !id.startsWith('msg_')) return h('span', { class: 'mono', text: id ?? '—' });
+  return h('a', { class: 'mono', href: messageHref(id, phone), testid: 'message-link', text: id });
 }
 
 function timeCell(iso) {
   return h('time', { datetime: iso, title: relativeTime(iso), text: formatDateTime(iso) });
 }
 
+/** A table cell that names its column, so that a table stacked on a narrow screen still says what is what. */
+function cell(labelKey, props, ...children) {
+  return h('td', { ...props, 'data-label': t(labelKey) }, ...children);
+}
+
+/** The latest failures (from the status, always fresh) followed by the older pages loaded, each once. */
+function failureList() {
+  const seen = new Set();
+  const all = [...(state.status?.recent_failures ?? []), ...(state.olderFailures?.items ?? [])];
+  return all.filter((f) => {
+    const key = `${f.at}|${f.message_id}|${f.attempt}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function renderFailures() {
-  const failures = state.status?.recent_failures ?? [];
-  fill(els.failures, failures.map((f) => h('tr', { testid: 'failure-row' },
-    h('td', {}, timeCell(f.at)),
-    h('td', {}, messageLink(f.message_id, f.phone)),
-    h('td', { class: 'num', text: String(f.attempt ?? '—') }),
-    h('td', { text: f.status_code ? `HTTP ${f.status_code}${f.error && f.error !== `HTTP ${f.status_code}` ? ` · ${f.error}` : ''}`
-      : f.error ?? '—' }))));
+  const failures = failureList();
+  fill(els.failures, failures.map(failureRow));
   els.failuresEmpty.hidden = failures.length > 0;
+  // The status carries the latest 20: fewer means there is nothing older.
+  const older = state.olderFailures;
+  els.failuresMore.hidden = older ? !older.nextBefore : (state.status?.recent_failures?.length ?? 0) < 20;
+}
+
+function failureRow(f) {
+  const what = f.filename ? `${KIND_ICONS[f.kind] ?? '📎'} ${f.filename}` : f.snippet || f.message_id || '—';
+  const result = f.status_code ? `HTTP ${f.status_code}${f.error && f.error !== `HTTP ${f.status_code}` ? ` · ${f.error}` : ''}`
+    : f.error ?? '—';
+  const link = f.message_id?.startsWith('msg_')
+    ? h('a', { href: messageHref(f.message_id, f.phone), testid: 'message-link', dataset: { id: f.message_id },
+      title: f.message_id, text: what })
+    : h('span', { text: what });
+  return h('tr', { testid: 'failure-row', dataset: { id: f.message_id ?? '' } },
+    cell('failures.when', {}, timeCell(f.at)),
+    cell('failures.to', { testid: 'failure-to' },
+      f.contact_name ? h('span', { class: 'failure-name', testid: 'failure-name', text: f.contact_name }) : null,
+      f.phone ? h('span', { class: f.contact_name ? 'muted small failure-phone' : 'failure-phone',
+        text: f.phone_display ?? f.phone }) : '—'),
+    cell('failures.message', { class: 'failure-what', testid: 'failure-what' }, link),
+    cell('failures.attempt', { class: 'num', text: String(f.attempt ?? '—') }),
+    cell('failures.result', { testid: 'failure-result', text: result }));
+}
+
+async function loadOlderFailures() {
+  els.failuresMore.disabled = true;
+  try {
+    const older = state.olderFailures;
+    const shown = failureList().length;
+    const query = older?.nextBefore ? `limit=${FAILURES_PAGE}&before=${encodeURIComponent(older.nextBefore)}`
+      : `limit=${shown + FAILURES_PAGE}`;
+    const page = await api(`/chat/failures?${query}`);
+    state.olderFailures = { items: [...(older?.items ?? []), ...(page?.failures ?? [])],
+      nextBefore: page?.has_more ? page.next_before : null };
+    renderFailures();
+  } catch (e) {
+    showResult(els.redeliverResult, { ok: false, text: errorText(e) });
+  } finally {
+    els.failuresMore.disabled = false;
+  }
+}
+
+/** A contact's name changed in some tab: the failures of that phone show the new one. */
+function onContactEvent(contact) {
+  for (const f of failureList()) {
+    if (f.phone === contact.phone) f.contact_name = contact.contact_name;
+  }
+  renderFailures();
 }
 
 // ---------------------------------------------------------------- actions
 
-async function runAction(button, action) {
+function showResult(el, { ok, text }) {
+  el.className = `action-result ${ok ? 'ok' : 'bad'}`;
+  el.textContent = text;
+}
+
+async function runAction(button, result, action) {
   button.disabled = true;
-  els.result.className = 'action-result';
-  els.result.textContent = t('actions.working');
+  result.className = 'action-result';
+  result.textContent = t('actions.working');
   try {
-    const { text, ok } = await action();
-    els.result.textContent = text;
-    els.result.classList.add(ok ? 'ok' : 'bad');
+    showResult(result, await action());
   } catch (e) {
-    els.result.textContent = errorText(e);
-    els.result.classList.add('bad');
+    showResult(result, { ok: false, text: errorText(e) });
   } finally {
     button.disabled = false;
     renderQueue();
@@ -187,16 +309,35 @@ async function runAction(button, action) {
 }
 
 function resetCircuit() {
-  return runAction(els.reset, async () => {
-    const status = await api('/chat/reset-webhook-circuit', { method: 'POST' });
+  // A closed circuit is reset without a closing event: then any opening after this counts.
+  const closings = state.closings - (state.status?.circuit?.state === 'closed' ? 1 : 0);
+  return runAction(els.reset, els.resetResult, async () => {
+    // Watched from before the call: the held messages go out at once, and the circuit may open again before
+    // this answer arrives (the event stream is another connection).
+    const watch = { closings, delivered: null, reopened: null };
+    state.resetWatch = watch;
+    let status;
+    try {
+      status = await api('/chat/reset-webhook-circuit', { method: 'POST' });
+    } catch (e) {
+      state.resetWatch = null;
+      throw e;
+    }
     if (status?.circuit) renderStatus(status);
     else await loadStatus();
+    if (watch.reopened) setCircuit(watch.reopened); // newer than the answer
+    const circuit = state.status?.circuit;
+    if (circuit?.state === 'open') {
+      state.resetWatch = null;
+      return { ok: false, text: reopenedText(circuit) };
+    }
+    watch.delivered = state.status?.stats?.delivered ?? 0;
     return { ok: true, text: t('actions.resetDone') };
   });
 }
 
 function testWebhook() {
-  return runAction(els.test, async () => {
+  return runAction(els.test, els.testResult, async () => {
     const r = await api('/chat/webhook-test', { method: 'POST' });
     refreshStatus();
     const parts = [];
@@ -210,7 +351,7 @@ function testWebhook() {
 }
 
 function redeliverFailed() {
-  return runAction(els.redeliver, async () => {
+  return runAction(els.redeliver, els.redeliverResult, async () => {
     const r = await api('/chat/redeliver-failed', { method: 'POST' });
     await loadStatus();
     return { ok: true, text: t('actions.requeued', { n: r.requeued }) };
@@ -228,9 +369,9 @@ async function loadConfig() {
 function renderConfig() {
   fill(els.config, (state.config ?? []).map((s) => h('tr', { testid: 'config-row', dataset: { key: s.key } },
     h('th', { scope: 'row', class: 'mono', text: s.key }),
-    h('td', { class: `mono${s.value == null ? ' muted' : ''}`, testid: 'config-value',
+    cell('config.value', { class: `mono${s.value == null ? ' muted' : ''}`, testid: 'config-value',
       text: s.value == null ? t('common.notSet') : s.value }),
-    h('td', {}, h('span', { class: `badge source-${sourceClass(s.source)}`, testid: 'config-source',
+    cell('config.source', {}, h('span', { class: `badge source-${sourceClass(s.source)}`, testid: 'config-source',
       text: t(`source.${sourceClass(s.source)}`) })))));
 }
 
@@ -258,6 +399,7 @@ async function loadDemo() {
 
 function renderDemo() {
   els.demoPanel.hidden = !state.demo;
+  els.demoIndexEntry.hidden = !state.demo;
   if (!state.demo) return;
   for (const button of els.modes) {
     const on = button.dataset.mode === state.demo.mode;
@@ -279,18 +421,29 @@ function demoRow(r) {
   const signature = { valid: ['✓', 'ok'], invalid: ['✗', 'bad'], unsigned: ['—', 'muted'] }[r.signature] ?? ['?', 'muted'];
   const sha = r.sha256_ok == null ? ['—', 'muted'] : r.sha256_ok ? ['✓', 'ok'] : ['✗', 'bad'];
   return h('tr', { testid: 'demo-row', dataset: { id: r.webhook_id ?? '' } },
-    h('td', {}, timeCell(r.received_at)),
-    h('td', {}, what),
-    h('td', { class: signature[1], testid: 'demo-signature', title: t(`demo.sig.${r.signature}`),
+    cell('demo.received', {}, timeCell(r.received_at)),
+    cell('demo.what', {}, what),
+    cell('demo.signature', { class: signature[1], testid: 'demo-signature', title: t(`demo.sig.${r.signature}`),
       'aria-label': t(`demo.sig.${r.signature}`), text: signature[0] }),
-    h('td', { class: sha[1], testid: 'demo-sha', title: t(`demo.shaState.${String(r.sha256_ok)}`),
+    cell('demo.sha', { class: sha[1], testid: 'demo-sha', title: t(`demo.shaState.${String(r.sha256_ok)}`),
       'aria-label': t(`demo.shaState.${String(r.sha256_ok)}`), text: sha[0] }),
-    h('td', { class: `num ${r.answered >= 200 && r.answered < 300 ? 'ok' : 'bad'}`, text: String(r.answered ?? '—') }));
+    cell('demo.answered', { class: `num ${r.answered >= 200 && r.answered < 300 ? 'ok' : 'bad'}`,
+      text: String(r.answered ?? '—') }));
 }
 
 function onDemoEvent(item) {
   if (!state.demo) return;
   state.demo.received = [item, ...(state.demo.received ?? [])].slice(0, 100);
+  renderDemo();
+}
+
+/** Another tab (or a script) switched the mode: shown here too. */
+function onDemoModeEvent({ mode }) {
+  if (!state.demo) {
+    loadDemo();
+    return;
+  }
+  state.demo.mode = mode;
   renderDemo();
 }
 
@@ -315,6 +468,7 @@ async function loadAll() {
 els.reset.addEventListener('click', resetCircuit);
 els.test.addEventListener('click', testWebhook);
 els.redeliver.addEventListener('click', redeliverFailed);
+els.failuresMore.addEventListener('click', loadOlderFailures);
 for (const button of els.modes) button.addEventListener('click', () => setDemoMode(button.dataset.mode));
 everySecond(tickCountdown);
 renderQueue();
@@ -332,11 +486,10 @@ onLangChange(() => {
 startPage({
   load: loadAll,
   handlers: {
-    circuit(circuit) {
-      setCircuit(circuit);
-      refreshStatus();
-    },
+    circuit: onCircuitEvent,
     message: refreshStatus,
+    contact: onContactEvent,
     demo: onDemoEvent,
+    demo_mode: onDemoModeEvent,
   },
 });

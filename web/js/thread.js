@@ -333,6 +333,15 @@ export function createThread(els, host) {
       applyEvent(item, event);
       return;
     }
+    // Sent from another tab or client while nothing of ours is on its way: its row carries it whole, so the
+    // bubble shows with the list's entry, from the same event.
+    const last = event.conversation?.last_message;
+    if (last?.id === event.id && !host.sending(event.phone)) {
+      const stick = isNearBottom();
+      upsertView(last);
+      if (stick) scrollToBottom();
+      return;
+    }
     // Usually our own message whose POST answer is on its way: keep the newest change until it arrives,
     // and fetch the message if it does not come soon (sent from another tab or client).
     const kept = early.get(event.id);

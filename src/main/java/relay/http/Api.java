@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import relay.chat.ChatService;
 import relay.chat.ContactBook;
@@ -65,7 +66,8 @@ public final class Api implements AutoCloseable {
         if (config.demoReceiver()) {
             Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
             new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),
-                    signer.isPresent()).register(router);
+                    signer.isPresent(), mode -> events.publish("demo_mode", Map.of("mode", mode.wireName())))
+                    .register(router);
         }
         router.get("/chat/events", events)
                 .get("/metrics", new Metrics(chat, store))

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import relay.demo.DemoReceiver;
 
 /**
@@ -23,11 +24,16 @@ final class DemoRoutes {
 
     private final DemoReceiver receiver;
     private final boolean signed;
+    private final Consumer<DemoReceiver.Mode> modeSwitched;
 
-    /** @param signed whether WEBHOOK_SECRET is set, so that the receiver takes only signed webhooks */
-    DemoRoutes(DemoReceiver receiver, boolean signed) {
+    /**
+     * @param signed       whether WEBHOOK_SECRET is set, so that the receiver takes only signed webhooks
+     * @param modeSwitched told of every mode switch, so that every open page shows the mode in force
+     */
+    DemoRoutes(DemoReceiver receiver, boolean signed, Consumer<DemoReceiver.Mode> modeSwitched) {
         this.receiver = receiver;
         this.signed = signed;
+        this.modeSwitched = modeSwitched;
     }
 
     Router register(Router router) {
@@ -71,6 +77,7 @@ final class DemoRoutes {
                 "invalid_mode", "mode must be one of " + String.join(", ",
                 List.of("healthy", "failing", "slow", "gone")), "mode"));
         receiver.setMode(mode);
+        modeSwitched.accept(mode);
         request.respondJson(200, Map.of("mode", mode.wireName()));
     }
 }

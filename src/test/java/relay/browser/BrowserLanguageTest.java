@@ -44,6 +44,7 @@ class BrowserLanguageTest extends BrowserTest {
         browser.open(relay.url("/settings"));
         browser.waitUntilLoaded();
         assertEquals("Configurações", browser.driver().findElement(By.tagName("h1")).getText());
+        assertEquals("Entrega", browser.driver().findElement(By.cssSelector("#settings-index a[href='#delivery']")).getText());
         assertEquals("🔄 Reiniciar circuito", browser.find("reset-circuit").getText());
         assertEquals("Reenviar todas com falha (0)", browser.find("redeliver-failed").getText());
         browser.waitUntil(d -> d.findElement(testId("circuit-state")).getText().equals("🟢 Fechado — entregando"));

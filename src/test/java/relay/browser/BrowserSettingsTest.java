@@ -1,6 +1,7 @@
 package relay.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static relay.browser.Browser.testId;
 
@@ -10,12 +11,15 @@ import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.support.ui.Select;
 import relay.testing.RunningApp;
 
 /** The settings page (circuit monitor, actions, failures, configuration, demo receiver) in a real browser. */
@@ -68,12 +72,14 @@ class BrowserSettingsTest extends BrowserTest {
         });
         WebElement newest = rows.getFirst();
         WebElement link = newest.findElement(testId("message-link"));
-        assertEquals(second, link.getText());
+        assertEquals(second, link.getAttribute("data-id"));
+        assertEquals("second", link.getText(), "the link shows the message's text");
         assertTrue(link.getAttribute("href").endsWith("/#phone=%2B" + PHONE.substring(1) + "&message=" + second),
                 "a failure names its phone, so the link opens the message in its conversation: "
                         + link.getAttribute("href"));
         assertTrue(newest.getText().contains("HTTP 500"), newest.getText());
-        assertTrue(rows.get(1).getText().contains(first), rows.get(1).getText());
+        assertEquals(first, rows.get(1).getAttribute("data-id"));
+        assertTrue(rows.get(1).getText().contains("(11) 98765-4321"), rows.get(1).getText());
         String when = newest.findElement(By.tagName("time")).getAttribute("title");
         assertTrue(when.matches("(now|\\d+ seconds? ago)"), when);
         browser.screenshot("settings.png");
@@ -82,7 +88,7 @@ class BrowserSettingsTest extends BrowserTest {
 
         assertTrue(circuitIs("closed").getText().startsWith("🟢"));
         browser.waitUntil(d -> !d.findElement(testId("circuit-countdown")).isDisplayed());
-        browser.waitUntil(d -> d.findElement(testId("action-result")).getText().startsWith("Circuit reset"));
+        browser.waitUntil(d -> d.findElement(testId("reset-result")).getText().startsWith("Circuit reset"));
         assertEquals("0 of 2", browser.find("circuit-failures").getText());
         relay.assertNoMoreWebhookRequests();
         browser.assertNoConsoleErrors();
@@ -102,7 +108,7 @@ class BrowserSettingsTest extends BrowserTest {
         relay.answer(200);
         resendAll.click();
 
-        browser.waitUntil(d -> d.findElement(testId("action-result")).getText().equals("1 message queued again."));
+        browser.waitUntil(d -> d.findElement(testId("redeliver-result")).getText().equals("1 message queued again."));
         RecordedRequest again = relay.takeWebhookRequest();
         assertEquals(id, again.getHeaders().get("webhook-id"));
         browser.waitUntil(d -> "1".equals(d.findElement(testId("queue-delivered")).getAttribute("data-count")));
@@ -112,7 +118,7 @@ class BrowserSettingsTest extends BrowserTest {
         browser.find("test-webhook").click();
 
         WebElement result = browser.waitUntil(d -> {
-            WebElement e = d.findElement(testId("action-result"));
+            WebElement e = d.findElement(testId("test-result"));
             return e.getText().startsWith("✓ Test event delivered — HTTP 200") ? e : null;
         });
         assertTrue(result.getText().matches(".* · \\d+ ms"), result.getText());
@@ -192,6 +198,139 @@ class BrowserSettingsTest extends BrowserTest {
         assertTrue(bubble.getAttribute("class").contains("highlight"));
         assertTrue(browser.driver().getCurrentUrl().contains("phone=%2B5511987654321"), browser.driver().getCurrentUrl());
         relay.assertNoMoreWebhookRequests();
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldLinkEverySectionFromTheIndex() throws Exception {
+        start(Map.of());
+        browser.waitUntil(d -> d.findElement(testId("demo-panel")).isDisplayed());
+
+        List<String> targets = browser.find("settings-index").findElements(By.cssSelector("a")).stream()
+                .filter(WebElement::isDisplayed).map(a -> a.getAttribute("hash")).toList();
+
+        assertEquals(List.of("#webhook", "#delivery", "#circuit", "#demo", "#failures", "#configuration"), targets);
+        for (String target : targets) {
+            assertTrue(browser.driver().findElement(By.cssSelector(target + ".card")).isDisplayed(), target);
+        }
+        browser.find("settings-index").findElement(By.cssSelector("a[href='#failures']")).click();
+        browser.waitUntil(d -> ((Number) browser.script(
+                "return document.getElementById('failures').getBoundingClientRect().top")).doubleValue() < 120);
+        browser.assertNoConsoleErrors();
+    }
+
+    /**
+     * A reset while the endpoint still fails: the held messages go out, fail, and open the circuit again; the page
+     * says so instead of a success notice beside a red "open", and counts no more failures than the threshold.
+     */
+    @Test
+    void shouldSayWhenAResetIsFollowedByFailuresThatOpenTheCircuitAgain() throws Exception {
+        start(Map.of("CIRCUIT_FAILURE_THRESHOLD", "2", "WEBHOOK_MAX_RETRIES", "0", "CIRCUIT_OPEN_SECONDS", "60"));
+        relay.answer(500);
+        relay.answer(500);
+        relay.sendText("+5511987650001", "first");
+        relay.takeWebhookRequest();
+        relay.sendText("+5511987650002", "second");
+        relay.takeWebhookRequest();
+        circuitIs("open");
+        List<String> held = List.of(relay.sendText("+5511987650003", "held 3"),
+                relay.sendText("+5511987650004", "held 4"), relay.sendText("+5511987650005", "held 5"));
+        for (String id : held) {
+            relay.app().awaitStatus(id, "held");
+        }
+        for (int i = 0; i < held.size(); i++) {
+            relay.answer(500);
+        }
+
+        browser.find("reset-circuit").click();
+
+        WebElement result = browser.waitUntil(d -> {
+            WebElement e = d.findElement(testId("reset-result"));
+            return e.getText().equals("Reset; the next attempt failed again — circuit re-opened.") ? e : null;
+        });
+        assertTrue(result.getAttribute("class").contains("bad"), "said as a failure, not a success");
+        assertTrue(circuitIs("open").getText().startsWith("🔴"));
+        for (String id : held) {
+            relay.app().await("/chat/messages/" + id, m -> Set.of("failed", "held").contains(m.path("status").asText()));
+        }
+        // Attempts already on their way when the circuit opened still count on the server (3 of 2, when all
+        // three went out): once the page shows the status after all of them, it still says 2 of 2.
+        String failed = RunningApp.json(relay.app().get("/chat/webhook-status")).at("/queue/failed").asText();
+        browser.waitUntil(d -> failed.equals(d.findElement(testId("queue-failed")).getAttribute("data-count")));
+        assertEquals("2 of 2", browser.find("circuit-failures").getText());
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldSayThatA410PausesDeliveryUntilTheCircuitIsReset() throws Exception {
+        start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
+        relay.answer(410);
+        relay.sendText(PHONE, "to a webhook that is gone");
+        relay.takeWebhookRequest();
+
+        WebElement state = browser.waitUntil(d -> {
+            WebElement e = d.findElement(testId("circuit-state"));
+            return "true".equals(e.getAttribute("data-paused")) ? e : null;
+        });
+        assertEquals("⛔ Paused until you reset", state.getText());
+        assertEquals("until you reset the circuit", browser.find("circuit-open-seconds").getText());
+        assertTrue(browser.find("circuit-explain").getText().contains("410 Gone"), browser.find("circuit-explain").getText());
+        assertFalse(browser.find("circuit-countdown").isDisplayed(), "no countdown: only a reset ends a pause");
+        String held = relay.sendText(PHONE, "waits for the reset");
+        relay.app().awaitStatus(held, "held");
+        relay.answer(410);
+
+        browser.find("reset-circuit").click();
+
+        browser.waitUntil(d -> d.findElement(testId("reset-result")).getText()
+                .equals("Reset; the webhook answered 410 Gone again — paused until you reset."));
+        relay.takeWebhookRequest();
+        browser.waitUntil(d -> "true".equals(d.findElement(testId("circuit-state")).getAttribute("data-paused")));
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldShowEachFailuresPhoneNameAndTextAndFollowARenameLive() throws Exception {
+        start(Map.of("WEBHOOK_MAX_RETRIES", "0"));
+        relay.nameContact(PHONE, "Ana Souza");
+        relay.answer(500);
+        String id = relay.sendText(PHONE, "the invoice for November");
+        relay.takeWebhookRequest();
+
+        WebElement row = browser.waitUntil(d -> d.findElement(testId("failure-row")));
+        assertEquals("Ana Souza", row.findElement(testId("failure-name")).getText());
+        assertTrue(row.findElement(testId("failure-to")).getText().contains("(11) 98765-4321"), row.getText());
+        WebElement link = row.findElement(testId("message-link"));
+        assertEquals("the invoice for November", link.getText());
+        assertEquals(id, link.getAttribute("data-id"));
+        assertEquals("HTTP 500", row.findElement(testId("failure-result")).getText());
+
+        relay.nameContact(PHONE, "Ana S. (finance)");
+
+        browser.waitUntil(d -> d.findElement(testId("failure-name")).getText().equals("Ana S. (finance)"));
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void shouldShowADemoModeAndALanguageSwitchedInAnotherTab() throws Exception {
+        start(Map.of());
+        browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-healthy")).getAttribute("aria-pressed")));
+        String first = browser.driver().getWindowHandle();
+        browser.driver().switchTo().newWindow(WindowType.TAB);
+        try {
+            browser.open(relay.url("/settings"));
+            browser.waitUntilLoaded();
+            browser.find("demo-mode-gone").click();
+            browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-gone")).getAttribute("aria-pressed")));
+            new Select(browser.find("lang-switch")).selectByValue("pt-BR");
+        } finally {
+            browser.driver().close();
+            browser.driver().switchTo().window(first);
+        }
+
+        browser.waitUntil(d -> "true".equals(d.findElement(testId("demo-mode-gone")).getAttribute("aria-pressed")));
+        assertEquals("false", browser.find("demo-mode-healthy").getAttribute("aria-pressed"));
+        browser.waitUntil(d -> d.findElement(By.tagName("h1")).getText().equals("Configurações"));
         browser.assertNoConsoleErrors();
     }
 }

@@ -1,5 +1,6 @@
 package relay.browser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -8,6 +9,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -81,6 +85,15 @@ final class RunningRelay implements AutoCloseable {
     /** Sends a text message through the API, as another client would; returns its id. */
     String sendText(String phone, String text) {
         return app.sendText(phone, text);
+    }
+
+    /** Names a phone through the API, as another tab or a script would. */
+    void nameContact(String phone, String name) {
+        HttpResponse<String> response = app.send(app.request("/chat/contacts/" + phone.replace("+", "%2B"))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}", StandardCharsets.UTF_8))
+                .build());
+        assertEquals(200, response.statusCode(), response.body());
     }
 
     void answer(int code) {

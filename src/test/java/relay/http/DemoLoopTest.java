@@ -80,4 +80,15 @@ class DemoLoopTest {
         assertEquals(6, received.path("received").size());
         assertTrue(received.path("received").get(0).path("webhook_id").asText().equals(held));
     }
+
+    @Test
+    void shouldTellEveryOpenPageOfAModeSwitch() throws Exception {
+        try (EventStreamTest.Listener listener = new EventStreamTest.Listener(app.uri("/chat/events"))) {
+            listener.next("circuit", c -> true);
+
+            app.postJson("/demo/webhook/mode", "{\"mode\":\"gone\"}");
+
+            assertEquals("gone", listener.next("demo_mode", m -> true).path("mode").asText());
+        }
+    }
 }

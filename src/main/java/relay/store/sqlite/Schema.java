@@ -207,6 +207,13 @@ final class Schema {
             CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
             WHERE state IN ('queued', 'retrying', 'sending', 'held');
             CREATE INDEX deliveries_in_line ON deliveries (phone, state, position);
+            """, """
+            -- The configuration the operator changed while the service ran (PUT /chat/config), by key: it wins over
+            -- .env at every start until it is changed again.
+            CREATE TABLE settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
             """);
 
     /** The version whose migration made the deliveries the queue. */

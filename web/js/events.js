@@ -2,12 +2,12 @@
 // proxy answering HTML), so the stream is closed on any error and opened again after a growing, jittered
 // delay. Every (re)open is reported so the page can fetch again what it may have missed while away.
 
-const NAMES = ['circuit', 'message', 'demo'];
+const NAMES = ['circuit', 'message', 'demo', 'config'];
 const MIN_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 
 /**
- * handlers: circuit(data), message(data), demo(data), open({reconnected}), down().
+ * handlers: circuit(data), message(data), demo(data), config(data), open({reconnected}), down().
  * Returns {reconnectNow(), close()}.
  */
 export function connectEvents(handlers) {

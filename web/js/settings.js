@@ -4,6 +4,7 @@ import { api, errorText } from './api.js';
 import { byId, everySecond, fill, h, KIND_ICONS, throttle } from './dom.js';
 import { formatDateTime, formatNumber, formatSize, onLangChange, relativeTime, t } from './i18n.js';
 import { startPage } from './page.js';
+import { showConfig } from './config-form.js';
 
 const POLL_MS = 5000;
 const STATES = ['queued', 'waiting', 'sending', 'retrying', 'held', 'failed', 'delivered'];
@@ -223,6 +224,7 @@ async function loadConfig() {
   const data = await api('/chat/config');
   state.config = data?.settings ?? [];
   renderConfig();
+  showConfig(data);
 }
 
 function renderConfig() {
@@ -237,6 +239,7 @@ function renderConfig() {
 function sourceClass(source) {
   if (source === '.env') return 'file';
   if (source === 'environment') return 'environment';
+  if (source === 'saved') return 'saved';
   return 'default';
 }
 
@@ -338,5 +341,11 @@ startPage({
     },
     message: refreshStatus,
     demo: onDemoEvent,
+    config(data) {
+      state.config = data.settings ?? state.config;
+      renderConfig();
+      showConfig(data);
+      refreshStatus();
+    },
   },
 });

@@ -310,6 +310,7 @@ public final class LiveConfig {
                 .map(PreviousSecret::until).orElseThrow() : "";
         LOG.info("config.changed", "⚙️ Configuration changed by " + change.by() + " at " + change.at() + ": "
                         + (parts.isEmpty() ? "nothing new" : String.join(", ", parts)) + rotation,
-                "by", change.by(), "keys", change.keys().stream().map(Key::name).sorted().toList());
+                "by", change.by(),
+                "keys", String.join(",", change.keys().stream().map(Key::name).sorted().toList()));
     }
 }

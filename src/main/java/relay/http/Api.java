@@ -45,8 +45,8 @@ public final class Api implements AutoCloseable {
      * @param store    the store's health and housekeeping totals, for {@code /healthz} and {@code /metrics}
      */
     public static Api create(ChatService chat, ContactBook contacts, MessageSearch search, Config config,
-                             LiveConfig live, PhoneNumbers phones, AttachmentLinks links, Sessions sessions, StoreStatus store,
-                             SecureRandom random, InstantSource clock) {
+                             LiveConfig live, PhoneNumbers phones, AttachmentLinks links, Sessions sessions,
+                             StoreStatus store, SecureRandom random, InstantSource clock) {
         Views views = new Views(phones, contacts, kind -> live.current().config().maxRetriesFor(kind), clock,
                 chat::headOf);
         EventStream events = new EventStream(HEARTBEAT,

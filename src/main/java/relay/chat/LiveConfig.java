@@ -185,7 +185,7 @@ public final class LiveConfig {
         return switch (revise(next)) {
             case ConfigLoader.Invalid invalid -> refusal(invalid, Set.of(Key.WEBHOOK_URL));
             case ConfigLoader.Loaded loaded -> loaded.config().webhookUrl().isEmpty()
-                    ? new Refused(Key.WEBHOOK_URL, "webhook_url: give the URL to send a test event to")
+                    ? new Refused(Key.WEBHOOK_URL, "WEBHOOK_URL: give the URL to send the test event to")
                     : new Accepted(changeTo(new InForce(loaded.config(), current.previousSecret()),
                     EnumSet.of(Key.WEBHOOK_URL), "trial"));
         };
@@ -217,7 +217,8 @@ public final class LiveConfig {
 
     /** The first problem about a key that was asked to change, else the first of all (a key they depend on). */
     private static Refused refusal(ConfigLoader.Invalid invalid, Set<Key> asked) {
-        ConfigLoader.Problem problem = invalid.found().stream().filter(p -> asked.contains(p.key())).findFirst()
+        ConfigLoader.Problem problem = invalid.found().stream()
+                .filter(p -> p.key() != null && asked.contains(p.key())).findFirst()
                 .orElse(invalid.found().getFirst());
         return new Refused(problem.key(), problem.message());
     }
@@ -258,14 +259,14 @@ public final class LiveConfig {
         return secret.map(Secret::reveal);
     }
 
+    /** The keys whose value differs; a value saved equal to the one it replaces changes only its source. */
     private static Set<Key> changedKeys(Config before, Config after) {
         Set<Key> keys = EnumSet.noneOf(Key.class);
         for (Key key : Key.values()) {
             boolean changed = switch (key) {
                 case WEBHOOK_URL -> !before.webhookUrl().equals(after.webhookUrl());
                 case WEBHOOK_SECRET -> !secretOf(before.webhookSecret()).equals(secretOf(after.webhookSecret()));
-                default -> !Objects.equals(before.shownValue(key), after.shownValue(key))
-                        || before.sources().get(key) != after.sources().get(key);
+                default -> !Objects.equals(before.shownValue(key), after.shownValue(key));
             };
             if (changed) {
                 keys.add(key);

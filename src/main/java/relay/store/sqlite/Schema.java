@@ -19,6 +19,8 @@ import java.util.List;
  *
  * <p>Migration {@value #QUEUE} makes the deliveries the queue: each row holds what the engine needs to claim it (see
  * {@link Queue}), so nothing about what is due lives anywhere else.
+ *
+ * <p>Migration 7 keeps the configuration the operator changes while the service runs ({@link SqliteSettings}).
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""

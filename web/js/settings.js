@@ -4,6 +4,7 @@
 import { api, errorText } from './api.js';
 import { byId, everySecond, fill, h, KIND_ICONS, throttle } from './dom.js';
 import { formatDateTime, formatNumber, formatSize, onLangChange, relativeTime, t } from './i18n.js';
+import { showConfig } from './config-form.js';
 import { startPage } from './page.js';
 
 const POLL_MS = 5000;
@@ -364,6 +365,7 @@ async function loadConfig() {
   const data = await api('/chat/config');
   state.config = data?.settings ?? [];
   renderConfig();
+  showConfig(data);
 }
 
 function renderConfig() {
@@ -378,6 +380,7 @@ function renderConfig() {
 function sourceClass(source) {
   if (source === '.env') return 'file';
   if (source === 'environment') return 'environment';
+  if (source === 'saved') return 'saved';
   return 'default';
 }
 
@@ -491,5 +494,11 @@ startPage({
     contact: onContactEvent,
     demo: onDemoEvent,
     demo_mode: onDemoModeEvent,
+    config(data) {
+      state.config = data.settings ?? state.config;
+      renderConfig();
+      showConfig(data);
+      refreshStatus();
+    },
   },
 });

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -15,9 +16,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import relay.chat.ChatService;
 import relay.chat.ContactBook;
+import relay.chat.LiveConfig;
 import relay.chat.Ids;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
+import relay.config.Key;
 import relay.config.SelfLoop;
 import relay.domain.Attachment;
 import relay.domain.Message;
@@ -30,12 +33,14 @@ import relay.store.sqlite.Housekeeper;
 import relay.store.sqlite.SqliteContacts;
 import relay.store.sqlite.SqliteSearch;
 import relay.store.sqlite.SqliteSessions;
+import relay.store.sqlite.SqliteSettings;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
 import relay.webhook.DeliveryEngine;
 import relay.webhook.RetryPolicy;
 import relay.webhook.Signer;
+import relay.webhook.SigningKeys;
 import relay.webhook.WebhookBody;
 import relay.webhook.WebhookSender;
 
@@ -88,20 +93,27 @@ public final class App implements AutoCloseable {
             refuseSelfLoop(config, server.port());
             SecureRandom random = new SecureRandom();
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
-            Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL
-                    ? links::urlFor : null;
-            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open, urlMode);
-            CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpen(), clock);
+            HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
+            InetSocketAddress bound = new InetSocketAddress(config.host(), server.port());
+            LiveConfig live = LiveConfig.open(config, new SqliteSettings(store),
+                    url -> SelfLoop.problem(url, bound, config.demoReceiver()),
+                    inForce -> engineSettings(inForce, client, random, clock), clock);
+            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open,
+                    urlMode(live.current().config(), links));
+            DeliveryEngine.Live settings = live.engineSettings();
+            CircuitBreaker breaker = new CircuitBreaker(settings.failureThreshold(), settings.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
-            DeliveryEngine engine = new DeliveryEngine(store, store, sender(config, clock), breaker,
-                    new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies, config::maxRetriesFor,
-                    new DeliveryEngine.Settings(config.ordering(), config.concurrency(), LEASE, POLL, owner(random)),
-                    clock, Scheduler.on(timer), Executors.newVirtualThreadPerTaskExecutor());
+            DeliveryEngine engine = new DeliveryEngine(store, store, settings.sender(), breaker, settings.policy(),
+                    bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
+                    settings.concurrency(), LEASE, POLL, owner(random)), clock, Scheduler.on(timer),
+                    Executors.newVirtualThreadPerTaskExecutor());
+            // The engine first, so that what listens after it (the pages) sees the change in force.
+            live.addListener(change -> engine.reconfigure(change.engine(), change.keys().contains(Key.WEBHOOK_URL)));
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(store, store, store, engine, phones, new Ids(clock, random),
                     config.maxAttachmentBytes(), bodies, clock);
             Api api = Api.create(chat, new ContactBook(new SqliteContacts(store)), new SqliteSearch(store), config,
-                    phones, links, new SqliteSessions(store), store, random, clock);
+                    live, phones, links, new SqliteSessions(store), store, random, clock);
             // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());
@@ -110,7 +122,7 @@ public final class App implements AutoCloseable {
             Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
                     config.housekeeping().retention(), clock, Scheduler.on(housekeeping));
             App app = new App(store, housekeeper, housekeeping, timer, engine, chat, api, server);
-            app.announce(config);
+            app.announce(live.current().config());
             return app;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
@@ -135,11 +147,24 @@ public final class App implements AutoCloseable {
         return ProcessHandle.current().pid() + "-" + Integer.toHexString(random.nextInt(1 << 24));
     }
 
-    private static Optional<WebhookSender> sender(Config config, InstantSource clock) {
-        HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
-        return config.webhookUrl().map(url -> new WebhookSender(client, url, config.userAgent(),
-                config.webhookSecret().map(secret -> new Signer(secret.reveal())), config.webhookTimeout(),
-                config.uploadRateKbps(), config.keepAlive(), clock));
+    /** Attachments go inline, or as signed links, as the configuration in force says when the body is built. */
+    private static Function<Attachment, String> urlMode(Config config, AttachmentLinks links) {
+        return config.attachments() == Config.AttachmentMode.URL ? links::urlFor : null;
+    }
+
+    /** The delivery engine's settings for a configuration, built afresh each time the operator changes it. */
+    private static DeliveryEngine.Live engineSettings(LiveConfig.InForce inForce, HttpClient client,
+                                                      SecureRandom random, InstantSource clock) {
+        Config config = inForce.config();
+        Optional<LiveConfig.PreviousSecret> previous = inForce.previousSecret();
+        SigningKeys keys = new SigningKeys(config.webhookSecret().map(secret -> new Signer(secret.reveal())),
+                previous.map(p -> new Signer(p.secret().reveal())),
+                previous.map(LiveConfig.PreviousSecret::until).orElse(Instant.MIN));
+        Optional<WebhookSender> sender = config.webhookUrl().map(url -> new WebhookSender(client, url,
+                config.userAgent(), keys, config.webhookTimeout(), config.uploadRateKbps(), config.keepAlive(), clock));
+        return new DeliveryEngine.Live(sender, new RetryPolicy(config.retryBase(), config.retryMax(), random),
+                config::maxRetriesFor, config.ordering(), config.concurrency(), config.circuitFailureThreshold(),
+                config.circuitOpen());
     }
 
     public int port() {
@@ -172,7 +197,7 @@ public final class App implements AutoCloseable {
         }
         if (config.webhookUrl().isEmpty()) {
             LOG.warn("webhook.unconfigured", "⚠️ WEBHOOK_URL is not set: messages are accepted and wait as queued "
-                    + "until the service is restarted with one");
+                    + "until one is set on the settings page (or in .env and a restart)");
         }
     }
 

@@ -32,6 +32,7 @@ import relay.webhook.CircuitBreaker;
 import relay.webhook.DeliveryEngine;
 import relay.webhook.DeliveryEvent;
 import relay.webhook.WebhookBody;
+import relay.webhook.WebhookSender;
 
 /**
  * The chat as the API sees it: validate, store durably, hand to the delivery engine — and answer the questions
@@ -313,6 +314,11 @@ public final class ChatService {
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt. */
     public AttemptOutcome sendTestEvent() {
         return engine.sendTestEvent(ids.newEventId());
+    }
+
+    /** A test event to an endpoint not (yet) in force, outside the circuit: see {@link LiveConfig#trial}. */
+    public AttemptOutcome sendTestEventTo(WebhookSender candidate) {
+        return engine.sendTestEventTo(candidate, ids.newEventId());
     }
 
     /** The longest a caller watching {@code message}'s first attempt should wait for it once it has started. */

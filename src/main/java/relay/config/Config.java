@@ -152,6 +152,19 @@ public record Config(
         };
     }
 
+    /**
+     * The value in force for {@code key} written as {@code .env} would write it, the webhook URL and secrets
+     * included: only for building the configuration again ({@link ConfigLoader#revise}), never to be shown.
+     */
+    String rawValue(Key key) {
+        return switch (key) {
+            case WEBHOOK_URL -> webhookUrl.map(URI::toString).orElse(null);
+            case WEBHOOK_SECRET -> webhookSecret.map(Secret::reveal).orElse(null);
+            case APP_TOKEN -> appToken.map(Secret::reveal).orElse(null);
+            default -> shownValue(key);
+        };
+    }
+
     /** The base of links handed to others, given the port actually bound (PORT=0 picks a free one). */
     public URI publicBaseUrl(int boundPort) {
         return publicBaseUrl.orElseGet(() -> URI.create("http://" + hostForUrl() + ":" + boundPort));

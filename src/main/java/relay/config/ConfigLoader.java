@@ -33,12 +33,28 @@ public final class ConfigLoader {
     public record Loaded(Config config, List<String> warnings) implements Result {
     }
 
-    public record Invalid(List<String> problems) implements Result {
+    /** Every problem found, in the order found. */
+    public record Invalid(List<Problem> found) implements Result {
+        public Invalid {
+            found = List.copyOf(found);
+        }
+
+        /** One line per problem, as start-up prints them. */
+        public List<String> problems() {
+            return found.stream().map(Problem::message).toList();
+        }
+    }
+
+    /**
+     * One problem: the key it is about (null for one of the file itself, such as a line that is not KEY=VALUE) and
+     * the line that says it, naming the key and the value given (never a secret's) and what is accepted.
+     */
+    public record Problem(Key key, String message) {
     }
 
     private final Map<Key, String> values = new EnumMap<>(Key.class);
     private final Map<Key, Source> sources = new EnumMap<>(Key.class);
-    private final List<String> problems = new ArrayList<>();
+    private final List<Problem> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
     private ConfigLoader() {
@@ -49,6 +65,26 @@ public final class ConfigLoader {
         ConfigLoader loader = new ConfigLoader();
         loader.readFile(envFile);
         loader.readEnvironment(environment);
+        return loader.build();
+    }
+
+    /**
+     * Builds the configuration again from the values {@code base} was built from, with {@code saved} over them (each
+     * saved value's source then says so; a blank one unsets an optional key). The same checks as at start-up, so a
+     * value saved on the settings page is accepted exactly when {@code .env} would accept it.
+     */
+    public static Result revise(Config base, Map<Key, String> saved) {
+        ConfigLoader loader = new ConfigLoader();
+        base.sources().forEach((key, source) -> {
+            if (source != Source.DEFAULT) {
+                loader.values.put(key, base.rawValue(key));
+                loader.sources.put(key, source);
+            }
+        });
+        saved.forEach((key, value) -> {
+            loader.values.put(key, value);
+            loader.sources.put(key, Source.SAVED);
+        });
         return loader.build();
     }
 
@@ -70,11 +106,11 @@ public final class ConfigLoader {
         try {
             content = Files.readString(envFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            problems.add(envFile + ": cannot be read (" + e.getMessage() + ")");
+            problems.add(new Problem(null, envFile + ": cannot be read (" + e.getMessage() + ")"));
             return;
         }
         DotEnv.Parsed parsed = DotEnv.parse(content, envFile.toString());
-        problems.addAll(parsed.errors());
+        parsed.errors().forEach(error -> problems.add(new Problem(null, error)));
         parsed.entries().forEach((name, entry) -> {
             if (Key.names().contains(name)) {
                 values.put(Key.valueOf(name), entry.value());
@@ -267,13 +303,15 @@ public final class ConfigLoader {
                 // reported below
             }
         }
-        problems.add(Key.WEBHOOK_SECRET + " (value hidden): expected " + Key.WEBHOOK_SECRET.accepts());
+        problems.add(new Problem(Key.WEBHOOK_SECRET, Key.WEBHOOK_SECRET + " (value hidden): expected "
+                + Key.WEBHOOK_SECRET.accepts()));
         return null;
     }
 
     private Secret appToken(String value) {
         if (value.length() < 16 || !value.chars().allMatch(c -> c > 32 && c < 127)) {
-            problems.add(Key.APP_TOKEN + " (value hidden): expected at least 16 printable characters without spaces");
+            problems.add(new Problem(Key.APP_TOKEN, Key.APP_TOKEN
+                    + " (value hidden): expected at least 16 printable characters without spaces"));
             return null;
         }
         return new Secret(value);
@@ -297,7 +335,7 @@ public final class ConfigLoader {
 
     private boolean hasProblem(Key... keys) {
         for (Key key : keys) {
-            if (problems.stream().anyMatch(p -> p.startsWith(key + "="))) {
+            if (problems.stream().anyMatch(p -> p.key() == key)) {
                 return true;
             }
         }
@@ -305,10 +343,10 @@ public final class ConfigLoader {
     }
 
     private void problem(Key key, String value, String expected) {
-        problems.add(key + "=" + value + ": " + expected);
+        problems.add(new Problem(key, key + "=" + value + ": " + expected));
     }
 
     private void problem(Key key, String expected) {
-        problems.add(key + "=" + raw(key) + ": " + expected);
+        problems.add(new Problem(key, key + "=" + raw(key) + ": " + expected));
     }
 }

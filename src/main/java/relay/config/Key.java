@@ -1,8 +1,10 @@
 package relay.config;
 
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import relay.domain.MessageKind;
 
 /**
@@ -53,6 +55,12 @@ public enum Key {
     LOG_FORMAT("text", "text or json"),
     DEMO_RECEIVER("true", "true or false");
 
+    private static final Set<Key> LIVE = EnumSet.of(WEBHOOK_URL, WEBHOOK_TIMEOUT, WEBHOOK_MAX_RETRIES,
+            WEBHOOK_MAX_RETRIES_TEXT, WEBHOOK_MAX_RETRIES_IMAGE, WEBHOOK_MAX_RETRIES_PDF, WEBHOOK_MAX_RETRIES_DOCUMENT,
+            WEBHOOK_MAX_RETRIES_AUDIO, WEBHOOK_MAX_RETRIES_VIDEO, WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS,
+            CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS, WEBHOOK_SECRET, WEBHOOK_CONCURRENCY, WEBHOOK_ATTACHMENTS,
+            WEBHOOK_ORDERING);
+
     private final String defaultValue;
     private final String accepts;
 
@@ -72,6 +80,14 @@ public enum Key {
 
     public boolean isSecret() {
         return this == WEBHOOK_SECRET || this == APP_TOKEN;
+    }
+
+    /**
+     * Whether the operator may change it while the service runs (PUT /chat/config): what the delivery engine reads
+     * for each attempt. The others shape the server, the store or the pages and take a restart.
+     */
+    public boolean isLive() {
+        return LIVE.contains(this);
     }
 
     public static Key maxRetriesFor(MessageKind kind) {

@@ -1,8 +1,10 @@
 package relay.config;
 
-/** Where a configuration value came from; shown read-only on the settings page. */
+/** Where a configuration value came from; shown on the settings page. */
 public enum Source {
-    ENV_FILE(".env"), ENVIRONMENT("environment"), DEFAULT("default");
+    ENV_FILE(".env"), ENVIRONMENT("environment"), DEFAULT("default"),
+    /** Changed on the settings page (PUT /chat/config) and kept in the database: wins over the others. */
+    SAVED("saved");
 
     private final String label;
 

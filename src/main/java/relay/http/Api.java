@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import relay.chat.ChatService;
 import relay.chat.ContactBook;
+import relay.chat.LiveConfig;
 import relay.chat.PhoneNumbers;
 import relay.config.Config;
 import relay.demo.DemoReceiver;
@@ -39,13 +40,16 @@ public final class Api implements AutoCloseable {
 
     /**
      * @param contacts the names shown with phones, changed at {@code /chat/contacts}
+     * @param live     the configuration in force, changed at {@code /chat/config}; {@code config} is what the
+     *                 service started with, for what only a restart changes
      * @param sessions where sign-ins are kept; {@code random} draws their ids
      * @param store    the store's health and housekeeping totals, for {@code /healthz} and {@code /metrics}
      */
     public static Api create(ChatService chat, ContactBook contacts, MessageSearch search, Config config,
-                             PhoneNumbers phones, AttachmentLinks links, Sessions sessions, StoreStatus store,
-                             SecureRandom random, InstantSource clock) {
-        Views views = new Views(phones, contacts, config::maxRetriesFor, clock, chat::headOf);
+                             LiveConfig live, PhoneNumbers phones, AttachmentLinks links, Sessions sessions,
+                             StoreStatus store, SecureRandom random, InstantSource clock) {
+        Views views = new Views(phones, contacts, kind -> live.current().config().maxRetriesFor(kind), clock,
+                chat::headOf);
         EventStream events = new EventStream(HEARTBEAT,
                 () -> List.of(new EventStream.Event("circuit", views.circuit(chat.circuit()))),
                 EventStream.Caps.of(config));
@@ -57,14 +61,19 @@ public final class Api implements AutoCloseable {
         });
         chat.addCircuitListener(snapshot -> events.publish("circuit", views.circuit(snapshot)));
         contacts.addListener(contact -> events.publish("contact", views.contact(contact)));
+        live.addListener(change -> events.publish("config", ConfigRoutes.view(change)));
         Access access = Access.create(config, sessions, random, clock);
         Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
-        new StatusRoutes(chat, store, config, views).register(router);
+        new StatusRoutes(chat, store, () -> live.current().config(), views).register(router);
+        new ConfigRoutes(live, chat, config.trustForwardedFor()).register(router);
         new ContactRoutes(contacts, phones, views).register(router);
         new SearchRoutes(search, views).register(router);
         if (config.demoReceiver()) {
-            Optional<Signer> signer = config.webhookSecret().map(secret -> new Signer(secret.reveal()));
+            // The secret in force at start; after a rotation it goes on verifying with the previous one, which signs
+            // beside the new for a day.
+            Optional<Signer> signer = live.current().config().webhookSecret()
+                    .map(secret -> new Signer(secret.reveal()));
             new DemoRoutes(new DemoReceiver(signer, clock, DEMO_SLOW, received -> events.publish("demo", received)),
                     signer.isPresent(), mode -> events.publish("demo_mode", Map.of("mode", mode.wireName())))
                     .register(router);

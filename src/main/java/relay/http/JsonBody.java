@@ -60,6 +60,21 @@ final class JsonBody {
         return value.textValue();
     }
 
+    /**
+     * The field's text, a whole number written as text, or null when absent or JSON null; any other type is refused.
+     * For values read as {@code .env} reads them (configuration).
+     */
+    String scalar(String field) {
+        JsonNode value = object.get(field);
+        if (value != null && value.isIntegralNumber()) {
+            return value.asText();
+        }
+        if (value != null && !value.isNull() && !value.isTextual()) {
+            throw new ApiException(400, "invalid_type", field + " must be a string or a whole number", field);
+        }
+        return string(field);
+    }
+
     /** Field names echo back in errors: keep them short and free of control characters. */
     private static String printable(String name) {
         String clean = name.replaceAll("\\p{Cntrl}", "?");

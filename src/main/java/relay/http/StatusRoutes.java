@@ -1,15 +1,14 @@
 package relay.http;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import relay.chat.ChatService;
 import relay.config.Config;
 import relay.config.Key;
-import relay.config.Source;
 import relay.domain.AttemptOutcome;
 import relay.domain.AttemptStats;
 import relay.domain.Failure;
@@ -19,17 +18,18 @@ import relay.store.StoreStatus;
 
 /**
  * What the operator checks and does about delivery: the seed's {@code GET /chat/webhook-status} and
- * {@code POST /chat/reset-webhook-circuit}, a test event, the configuration in force, and health.
+ * {@code POST /chat/reset-webhook-circuit}, a test event, and health.
  */
 final class StatusRoutes {
     private static final int RECENT_FAILURES = 20;
 
     private final ChatService chat;
     private final StoreStatus store;
-    private final Config config;
+    private final Supplier<Config> config;
     private final Views views;
 
-    StatusRoutes(ChatService chat, StoreStatus store, Config config, Views views) {
+    /** @param config the configuration in force, which the operator may change while the service runs */
+    StatusRoutes(ChatService chat, StoreStatus store, Supplier<Config> config, Views views) {
         this.chat = chat;
         this.store = store;
         this.config = config;
@@ -52,9 +52,6 @@ final class StatusRoutes {
     record HealthView(String status, String store) {
     }
 
-    record SettingView(String key, String value, String source, boolean secret) {
-    }
-
     Router register(Router router) {
         return router
                 .publicGet("/healthz", this::health)
@@ -63,9 +60,8 @@ final class StatusRoutes {
                     chat.resetCircuit();
                     request.respondJson(200, status());
                 })
-                .post("/chat/webhook-test", request -> request.respondJson(200, testEvent()))
-                .get("/chat/failures", this::failures)
-                .get("/chat/config", request -> request.respondJson(200, Map.of("settings", settings())));
+                .post("/chat/webhook-test", request -> request.respondJson(200, testEventView(chat.sendTestEvent())))
+                .get("/chat/failures", this::failures);
     }
 
     /**
@@ -84,6 +80,7 @@ final class StatusRoutes {
     }
 
     private WebhookView webhook() {
+        Config config = this.config.get();
         Map<String, Integer> retries = new LinkedHashMap<>();
         retries.put("default", config.maxRetries());
         for (MessageKind kind : MessageKind.values()) {
@@ -94,8 +91,8 @@ final class StatusRoutes {
                 config.concurrency(), config.ordering().wireName(), config.keepAlive(),
                 config.shownValue(Key.WEBHOOK_ATTACHMENTS),
                 config.demoReceiver(), configured ? null
-                : "WEBHOOK_URL is not set: messages are accepted and wait as queued until the service is restarted "
-                + "with one");
+                : "WEBHOOK_URL is not set: messages are accepted and wait as queued until one is set (on the settings "
+                + "page, or in .env and a restart)");
     }
 
     private StatsView stats() {
@@ -114,23 +111,13 @@ final class StatusRoutes {
         request.respondJson(200, views.failures(hasMore ? page.subList(0, limit) : page, hasMore));
     }
 
-    private Map<String, Object> testEvent() {
-        AttemptOutcome outcome = chat.sendTestEvent();
+    /** What a test event's answer says, for the configured webhook and for a URL tried before saving it. */
+    static Map<String, Object> testEventView(AttemptOutcome outcome) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("status", outcome.state().wireName());
         answer.put("status_code", outcome.statusCode());
         answer.put("duration_ms", outcome.durationMs());
         answer.put("error", outcome.error());
         return answer;
-    }
-
-    /** Every key with its value in force (secrets as a mask, the webhook URL masked) and where it came from. */
-    private List<SettingView> settings() {
-        List<SettingView> settings = new ArrayList<>();
-        for (Key key : Key.values()) {
-            Source source = config.sources().getOrDefault(key, Source.DEFAULT);
-            settings.add(new SettingView(key.name(), config.shownValue(key), source.label(), key.isSecret()));
-        }
-        return settings;
     }
 }

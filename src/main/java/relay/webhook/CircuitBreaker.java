@@ -71,16 +71,16 @@ public final class CircuitBreaker {
             State.OPEN, EnumSet.of(State.HALF_OPEN, State.CLOSED, State.OPEN),
             State.HALF_OPEN, EnumSet.of(State.CLOSED, State.OPEN)));
 
-    private final int failureThreshold;
-    private final Duration openDuration;
     private final InstantSource clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
-    /** Snapshots of changes not yet told to listeners; added under {@link #lock}, so in the order they happened. */
-    private final Queue<Snapshot> untold = new ConcurrentLinkedQueue<>();
+    /** Changes not yet told to listeners; added under {@link #lock}, so in the order they happened. */
+    private final Queue<Change> untold = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean telling = new AtomicBoolean();
 
     // Guarded by lock.
+    private int failureThreshold;
+    private Duration openDuration;
     private State state = State.CLOSED;
     private int consecutiveFailures;
     private Instant openedAt;
@@ -90,16 +90,52 @@ public final class CircuitBreaker {
     private Instant lastSuccessAt;
     private final Deque<Failure> recentFailures = new ArrayDeque<>();
 
+    /** A snapshot to tell listeners, and whether it is a move of the state (logged) or new limits (not). */
+    private record Change(Snapshot snapshot, boolean moved) {
+    }
+
     public CircuitBreaker(int failureThreshold, Duration openDuration, InstantSource clock) {
+        requireValid(failureThreshold, openDuration);
+        this.failureThreshold = failureThreshold;
+        this.openDuration = openDuration;
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    private static void requireValid(int failureThreshold, Duration openDuration) {
         if (failureThreshold < 1) {
             throw new IllegalArgumentException("failureThreshold must be at least 1");
         }
         if (openDuration.isNegative() || openDuration.isZero()) {
             throw new IllegalArgumentException("openDuration must be positive");
         }
-        this.failureThreshold = failureThreshold;
-        this.openDuration = openDuration;
-        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /**
+     * Takes a new threshold and open window for what follows (the operator changed them while the service runs),
+     * keeping the state as it is and its numbers sensible: a count of failures at or above the new threshold is kept
+     * just under it, so the count never reads above the threshold and the next failure opens the circuit; an open
+     * window is measured afresh from when it opened, so a shortened one may already be over (the next pass probes).
+     * A pause stays until a reset.
+     */
+    public void reconfigure(int failureThreshold, Duration openDuration) {
+        requireValid(failureThreshold, openDuration);
+        lock.lock();
+        try {
+            if (failureThreshold == this.failureThreshold && openDuration.equals(this.openDuration)) {
+                return;
+            }
+            this.failureThreshold = failureThreshold;
+            this.openDuration = openDuration;
+            if (state == State.CLOSED) {
+                consecutiveFailures = Math.min(consecutiveFailures, failureThreshold - 1);
+            }
+            if (state == State.OPEN && pausedReason == null) {
+                retryAt = openedAt.plus(openDuration);
+            }
+            untold.add(new Change(snapshotLocked(), false));
+        } finally {
+            unlockAndTell();
+        }
     }
 
     /**
@@ -251,7 +287,7 @@ public final class CircuitBreaker {
             throw new IllegalStateException("illegal circuit transition " + state + " -> " + next);
         }
         state = next;
-        untold.add(snapshotLocked());
+        untold.add(new Change(snapshotLocked(), true));
     }
 
     private Snapshot snapshotLocked() {
@@ -267,7 +303,7 @@ public final class CircuitBreaker {
         lock.unlock();
         while (!untold.isEmpty() && telling.compareAndSet(false, true)) {
             try {
-                Snapshot change;
+                Change change;
                 while ((change = untold.poll()) != null) {
                     tell(change);
                 }
@@ -277,11 +313,13 @@ public final class CircuitBreaker {
         }
     }
 
-    private void tell(Snapshot change) {
-        logChange(change);
+    private void tell(Change change) {
+        if (change.moved()) {
+            logChange(change.snapshot());
+        }
         for (Consumer<Snapshot> listener : listeners) {
             try {
-                listener.accept(change);
+                listener.accept(change.snapshot());
             } catch (RuntimeException e) {
                 LOG.error("circuit.listener_failed", "⚠️ A circuit listener failed", e);
             }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import relay.domain.Ordering;
 import relay.domain.Scheduler;
 import relay.log.EventLog;
@@ -42,8 +43,12 @@ final class ClaimLoop {
         void released(List<String> messageIds);
     }
 
-    /** How the loop claims: for whom, how long a claim lasts, how often it looks without being asked. */
-    record Settings(Ordering ordering, int concurrency, Duration lease, Duration poll, String owner) {
+    /**
+     * How the loop claims: whether at all (not while no webhook is configured), for whom, how long a claim lasts, how
+     * often it looks without being asked. Read afresh by each pass, since the operator may change it while it runs.
+     */
+    record Settings(boolean delivering, Ordering ordering, int concurrency, Duration lease, Duration poll,
+                    String owner) {
         Settings {
             if (concurrency < 1) {
                 throw new IllegalArgumentException("concurrency must be at least 1");
@@ -53,7 +58,7 @@ final class ClaimLoop {
 
     private final DeliveryQueue queue;
     private final CircuitBreaker breaker;
-    private final Settings settings;
+    private final Supplier<Settings> settings;
     private final InstantSource clock;
     private final Scheduler scheduler;
     private final Executor executor;
@@ -71,7 +76,8 @@ final class ClaimLoop {
     private int inFlight; // guarded by lock
     private volatile boolean closed;
 
-    ClaimLoop(DeliveryQueue queue, CircuitBreaker breaker, Settings settings, InstantSource clock, Scheduler scheduler,
+    ClaimLoop(DeliveryQueue queue, CircuitBreaker breaker, Supplier<Settings> settings, InstantSource clock,
+              Scheduler scheduler,
               Executor executor, Launcher launcher, Moves moves) {
         this.queue = queue;
         this.breaker = breaker;
@@ -128,7 +134,7 @@ final class ClaimLoop {
                 nudge();
                 pollLater();
             }
-        }, settings.poll());
+        }, settings.get().poll());
     }
 
     private void drain() {
@@ -151,12 +157,18 @@ final class ClaimLoop {
             // The store logged its incident once; the periodic pass tries again.
         } catch (RuntimeException e) {
             LOG.error("delivery.pass_failed", "💥 Looking for due deliveries failed; trying again in "
-                    + settings.poll().toSeconds() + "s", e);
+                    + settings.get().poll().toSeconds() + "s", e);
         }
     }
 
     private void pass() {
-        Instant now = clock.instant();
+        Settings current = settings.get();
+        if (current.delivering()) {
+            pass(current, clock.instant());
+        }
+    }
+
+    private void pass(Settings settings, Instant now) {
         CircuitBreaker.Snapshot circuit = breaker.snapshot();
         if (circuit.state() == CircuitBreaker.State.CLOSED) {
             release(now);
@@ -166,13 +178,13 @@ final class ClaimLoop {
                 moves.held(held);
             }
         }
-        int free = freeSlots();
+        int free = freeSlots(settings);
         if (free > 0) {
-            for (Claim claim : claims(circuit, now, free)) {
+            for (Claim claim : claims(settings, circuit, now, free)) {
                 launchOrGiveBack(claim, now);
             }
         }
-        armWake(now, circuit);
+        armWake(settings, now, circuit);
     }
 
     private void release(Instant now) {
@@ -191,7 +203,7 @@ final class ClaimLoop {
     }
 
     /** While the circuit is open nothing is claimed, but the one probe once the open window has ended. */
-    private List<Claim> claims(CircuitBreaker.Snapshot circuit, Instant now, int free) {
+    private List<Claim> claims(Settings settings, CircuitBreaker.Snapshot circuit, Instant now, int free) {
         return switch (circuit.state()) {
             case CLOSED -> queue.claim(now, free, settings.owner(), settings.lease(), settings.ordering());
             case OPEN -> windowOver(circuit, now)
@@ -237,7 +249,8 @@ final class ClaimLoop {
         nudge();
     }
 
-    private int freeSlots() {
+    /** Fewer than none when the concurrency was lowered below what is in flight: those finish, none start. */
+    private int freeSlots(Settings settings) {
         lock.lock();
         try {
             return settings.concurrency() - inFlight;
@@ -247,7 +260,7 @@ final class ClaimLoop {
     }
 
     /** The next time worth a look: the earliest head not due yet, or the end of the open window. */
-    private void armWake(Instant now, CircuitBreaker.Snapshot circuit) {
+    private void armWake(Settings settings, Instant now, CircuitBreaker.Snapshot circuit) {
         Optional<Instant> next = queue.nextDue(now, settings.ordering());
         Instant windowEnd = circuit.state() == CircuitBreaker.State.OPEN ? circuit.retryAt() : null;
         if (windowEnd != null && windowEnd.isAfter(now) && (next.isEmpty() || windowEnd.isBefore(next.get()))) {

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -52,18 +53,32 @@ public final class DeliveryEngine implements AutoCloseable {
     public record Settings(Ordering ordering, int concurrency, Duration lease, Duration poll, String owner) {
     }
 
+    /**
+     * What the operator may change while the engine runs (PUT /chat/config). Swapped whole by {@link #reconfigure}
+     * and read once by each pass and each attempt as it starts, so an attempt under way finishes with what it began
+     * with and the next one uses the new.
+     *
+     * @param sender empty when no WEBHOOK_URL is configured: messages then wait as queued
+     */
+    public record Live(Optional<WebhookSender> sender, RetryPolicy policy, ToIntFunction<MessageKind> maxRetries,
+                       Ordering ordering, int concurrency, int failureThreshold, Duration circuitOpen) {
+        public Live {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be at least 1");
+            }
+        }
+    }
+
     private final DeliveryQueue queue;
     private final MessageReads reads;
-    private final Optional<WebhookSender> sender;
+    private final AtomicReference<Live> live;
     private final CircuitBreaker breaker;
-    private final RetryPolicy policy;
     private final Function<Message, WebhookBody> bodies;
-    private final ToIntFunction<MessageKind> maxRetries;
-    private final Ordering ordering;
+    private final Duration lease;
     private final InstantSource clock;
+    private final Scheduler scheduler;
     private final Executor executor;
     private final ClaimLoop loop;
-    private final DeliveryAttempt.Kit kit;
     private final List<Consumer<DeliveryEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, List<CompletableFuture<AttemptOutcome>>> watchers = new HashMap<>(); // guarded by lock
@@ -81,16 +96,20 @@ public final class DeliveryEngine implements AutoCloseable {
                           Scheduler scheduler, Executor executor) {
         this.queue = queue;
         this.reads = reads;
-        this.sender = sender;
+        CircuitBreaker.Snapshot circuit = breaker.snapshot();
+        this.live = new AtomicReference<>(new Live(sender, policy, maxRetries, settings.ordering(),
+                settings.concurrency(), circuit.failureThreshold(), circuit.openDuration()));
         this.breaker = breaker;
-        this.policy = policy;
         this.bodies = bodies;
-        this.maxRetries = maxRetries;
-        this.ordering = settings.ordering();
+        this.lease = settings.lease();
         this.clock = clock;
+        this.scheduler = scheduler;
         this.executor = executor;
-        this.loop = new ClaimLoop(queue, breaker, new ClaimLoop.Settings(settings.ordering(), settings.concurrency(),
-                settings.lease(), settings.poll(), settings.owner()), clock, scheduler, executor, this::launch,
+        this.loop = new ClaimLoop(queue, breaker, () -> {
+            Live now = live.get();
+            return new ClaimLoop.Settings(now.sender().isPresent(), now.ordering(), now.concurrency(),
+                    settings.lease(), settings.poll(), settings.owner());
+        }, clock, scheduler, executor, this::launch,
                 new ClaimLoop.Moves() {
                     @Override
                     public void held(List<String> messageIds) {
@@ -102,21 +121,31 @@ public final class DeliveryEngine implements AutoCloseable {
                         onReleased(messageIds);
                     }
                 });
-        this.kit = sender.map(webhook -> new DeliveryAttempt.Kit(queue, webhook, breaker, policy, bodies, maxRetries,
-                settings.lease(), clock, scheduler, this::settled)).orElse(null);
         // Only asks the loop for a pass: its writes happen there, never on the thread that moved the circuit.
         breaker.addListener(this::onCircuitChange);
     }
 
-    /** Starts claiming what the store holds (nothing without a webhook: messages wait as queued). */
+    /** Starts claiming what the store holds (nothing while no webhook is configured: messages wait as queued). */
     public void start() {
-        if (sender.isPresent()) {
-            loop.start();
+        loop.start();
+    }
+
+    /**
+     * Makes {@code next} the settings of every attempt from now on; attempts under way finish with theirs. A new
+     * endpoint starts with a closed circuit, which releases what the old one's circuit held: the failures it counted
+     * were the old endpoint's.
+     */
+    public void reconfigure(Live next, boolean newEndpoint) {
+        live.set(next);
+        breaker.reconfigure(next.failureThreshold(), next.circuitOpen());
+        if (newEndpoint && next.sender().isPresent()) {
+            breaker.reset();
         }
+        loop.nudge();
     }
 
     public Ordering ordering() {
-        return ordering;
+        return live.get().ordering();
     }
 
     public void addListener(Consumer<DeliveryEvent> listener) {
@@ -133,7 +162,7 @@ public final class DeliveryEngine implements AutoCloseable {
      * no second write to be held, else {@code queued}. Pass the state it was stored in to {@link #accepted}.
      */
     public DeliveryState stateForNewMessage() {
-        return sender.isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
+        return live.get().sender().isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
                 ? DeliveryState.HELD : DeliveryState.QUEUED;
     }
 
@@ -143,7 +172,7 @@ public final class DeliveryEngine implements AutoCloseable {
      * so that no attempt can end unwatched; {@link #unwatch} if it is not stored after all.
      */
     public CompletableFuture<AttemptOutcome> watchFirstAttempt(String messageId) {
-        if (sender.isEmpty()) {
+        if (live.get().sender().isEmpty()) {
             return CompletableFuture.completedFuture(UNCONFIGURED);
         }
         CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
@@ -172,7 +201,7 @@ public final class DeliveryEngine implements AutoCloseable {
     public Delivery accepted(Message message, DeliveryState stored) {
         Delivery delivery = new Delivery(message.id(), stored, 0, null, null, message.createdAt());
         publish(message, delivery);
-        if (sender.isEmpty()) {
+        if (live.get().sender().isEmpty()) {
             return delivery;
         }
         if (stored == DeliveryState.HELD) {
@@ -232,7 +261,8 @@ public final class DeliveryEngine implements AutoCloseable {
 
     /** Sends a {@code webhook.test} event now, through the circuit like any attempt, and says what happened. */
     public AttemptOutcome sendTestEvent(String eventId) {
-        if (sender.isEmpty()) {
+        Live now = live.get();
+        if (now.sender().isEmpty()) {
             return UNCONFIGURED;
         }
         if (!(breaker.tryAcquire() instanceof CircuitBreaker.Permit.Granted granted)) {
@@ -241,27 +271,51 @@ public final class DeliveryEngine implements AutoCloseable {
                     ? "delivery is paused until the circuit is reset" : "the circuit is open until "
                     + circuit.retryAt());
         }
-        AttemptResult result = sender.get().send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
-        RetryPolicy.Decision decision = policy.decide(result, 0, 0, clock.instant());
-        Outcome outcome = Transitions.of(result, decision, policy.isRetryable(result));
-        Integer status = DeliveryAttempt.statusOf(result);
+        AttemptResult result = now.sender().get().send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
+        RetryPolicy.Decision decision = now.policy().decide(result, 0, 0, clock.instant());
+        Outcome outcome = Transitions.of(result, decision, now.policy().isRetryable(result));
         String reason = DeliveryAttempt.reasonOf(decision);
         DeliveryAttempt.tellCircuit(breaker, Transitions.afterAttempt(outcome).effects(), granted.probe(),
-                new CircuitBreaker.Failure(clock.instant(), eventId, 1, status, DeliveryAttempt.errorOf(result)),
-                reason);
+                new CircuitBreaker.Failure(clock.instant(), eventId, 1, DeliveryAttempt.statusOf(result),
+                        DeliveryAttempt.errorOf(result)), reason);
+        return testOutcome(result, decision);
+    }
+
+    /**
+     * Sends a {@code webhook.test} event to {@code candidate}, an endpoint not in force (the operator tries it before
+     * saving it): outside the circuit and the queue, which are the configured endpoint's, and says what happened.
+     */
+    public AttemptOutcome sendTestEventTo(WebhookSender candidate, String eventId) {
+        AttemptResult result = candidate.send(eventId, WebhookBody.testEvent(clock.instant(), eventId));
+        return testOutcome(result, live.get().policy().decide(result, 0, 0, clock.instant()));
+    }
+
+    private static AttemptOutcome testOutcome(AttemptResult result, RetryPolicy.Decision decision) {
         DeliveryState state = decision instanceof RetryPolicy.Decision.Delivered
                 ? DeliveryState.DELIVERED : DeliveryState.FAILED;
-        return new AttemptOutcome(state, status, result.duration().toMillis(), reason);
+        return new AttemptOutcome(state, DeliveryAttempt.statusOf(result), result.duration().toMillis(),
+                DeliveryAttempt.reasonOf(decision));
     }
 
     /** How long one attempt for {@code message} may take: the webhook timeout plus its body's upload allowance. */
     public Duration attemptTimeout(Message message) {
-        return sender.map(webhook -> webhook.timeoutFor(bodies.apply(message).length())).orElse(Duration.ZERO);
+        return live.get().sender().map(webhook -> webhook.timeoutFor(bodies.apply(message).length()))
+                .orElse(Duration.ZERO);
     }
 
     // ---- inside
 
+    /** The attempt takes the settings in force now and keeps them, whatever changes while it runs. */
     private void launch(Claim claim, boolean probe, Runnable ended) {
+        Live now = live.get();
+        if (now.sender().isEmpty()) {
+            // The webhook was unset since the pass claimed it: given back, and not claimed while none is set.
+            queue.reschedule(claim, clock.instant());
+            ended.run();
+            return;
+        }
+        DeliveryAttempt.Kit kit = new DeliveryAttempt.Kit(queue, now.sender().get(), breaker, now.policy(), bodies,
+                now.maxRetries(), lease, clock, scheduler, this::settled);
         publish(claim.status().message(), claim.status().delivery());
         executor.execute(() -> {
             try {
@@ -335,7 +389,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private void publish(Message message, Delivery delivery) {
         DeliveryEvent event = new DeliveryEvent(message.id(), message.phone(), delivery,
-                1 + maxRetries.applyAsInt(message.kind()));
+                1 + live.get().maxRetries().applyAsInt(message.kind()));
         for (Consumer<DeliveryEvent> listener : listeners) {
             try {
                 listener.accept(event);

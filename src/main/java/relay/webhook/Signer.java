@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -40,14 +41,25 @@ public final class Signer {
 
     /** Signs the body as it streams from {@link WebhookBody#open()}, so an attachment is never held in memory. */
     public String sign(String msgId, long timestampSeconds, WebhookBody body) throws IOException {
-        Signing signing = start(msgId, timestampSeconds);
+        return signAll(List.of(this), msgId, timestampSeconds, body);
+    }
+
+    /**
+     * The {@code webhook-signature} of a body signed with each of {@code signers}, space-separated in their order (as
+     * Standard Webhooks allows during a secret's rotation); the body is read once, whatever their number.
+     */
+    public static String signAll(List<Signer> signers, String msgId, long timestampSeconds, WebhookBody body)
+            throws IOException {
+        List<Signing> signings = signers.stream().map(signer -> signer.start(msgId, timestampSeconds)).toList();
         byte[] buffer = new byte[64 * 1024];
         try (InputStream in = body.open()) {
             for (int n; (n = in.read(buffer)) != -1; ) {
-                signing.update(buffer, 0, n);
+                for (Signing signing : signings) {
+                    signing.update(buffer, 0, n);
+                }
             }
         }
-        return signing.signature();
+        return String.join(" ", signings.stream().map(Signing::signature).toList());
     }
 
     public String sign(String msgId, long timestampSeconds, byte[] body) {

@@ -40,7 +40,7 @@ public final class WebhookSender {
     private final HttpClient client;
     private final URI url;
     private final String userAgent;
-    private final Optional<Signer> signer;
+    private final SigningKeys keys;
     private final Duration baseTimeout;
     private final int uploadRateKbps;
     private final boolean keepAlive;
@@ -89,13 +89,19 @@ public final class WebhookSender {
      */
     public WebhookSender(HttpClient client, URI url, String userAgent, Optional<Signer> signer, Duration baseTimeout,
                          int uploadRateKbps, boolean keepAlive, InstantSource clock) {
+        this(client, url, userAgent, SigningKeys.of(signer), baseTimeout, uploadRateKbps, keepAlive, clock);
+    }
+
+    /** As above, signing with each secret {@code keys} has in force when a request goes (a rotation's two). */
+    public WebhookSender(HttpClient client, URI url, String userAgent, SigningKeys keys, Duration baseTimeout,
+                         int uploadRateKbps, boolean keepAlive, InstantSource clock) {
         if (uploadRateKbps < 1) {
             throw new IllegalArgumentException("uploadRateKbps must be at least 1");
         }
         this.client = Objects.requireNonNull(client);
         this.url = Objects.requireNonNull(url);
         this.userAgent = Objects.requireNonNull(userAgent);
-        this.signer = Objects.requireNonNull(signer);
+        this.keys = Objects.requireNonNull(keys);
         this.baseTimeout = Objects.requireNonNull(baseTimeout);
         this.uploadRateKbps = uploadRateKbps;
         this.keepAlive = keepAlive;
@@ -119,7 +125,7 @@ public final class WebhookSender {
         try {
             // Checked before connecting, so that a lost file sends the webhook nothing, not a request cut short.
             body.checkReadable();
-            request = request(webhookId, startedAt.getEpochSecond(), body, timeout);
+            request = request(webhookId, startedAt, body, timeout);
         } catch (IOException e) {
             // Signing reads the body too, and only its attachment's file can fail to be read.
             return new AttemptResult.AttachmentUnavailable(startedAt, since(startedAt));
@@ -145,8 +151,9 @@ public final class WebhookSender {
         }
     }
 
-    private HttpRequest request(String webhookId, long timestamp, WebhookBody body, Duration timeout)
+    private HttpRequest request(String webhookId, Instant startedAt, WebhookBody body, Duration timeout)
             throws IOException {
+        long timestamp = startedAt.getEpochSecond();
         HttpRequest.Builder builder = baseRequest()
                 .timeout(timeout)
                 .header("webhook-id", webhookId)
@@ -154,8 +161,9 @@ public final class WebhookSender {
                 // Fixed length, streamed: the body is read from its files while it is sent.
                 .POST(HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(() -> openUnchecked(body)), body.length()));
-        if (signer.isPresent()) {
-            builder.header("webhook-signature", signer.get().sign(webhookId, timestamp, body));
+        List<Signer> signers = keys.at(startedAt);
+        if (!signers.isEmpty()) {
+            builder.header("webhook-signature", Signer.signAll(signers, webhookId, timestamp, body));
         }
         return builder.build();
     }

@@ -244,11 +244,12 @@ class ProtectedRoutesTest {
         }
     }
 
-    /** No message, attachment, webhook call, demo receipt or demo mode change, and no session. */
+    /** No message, attachment, webhook call, demo receipt or demo mode change, no session and no saved setting. */
     private static void assertNothingHappened() throws SQLException {
         assertEquals(0, count("SELECT COUNT(*) FROM messages"), "no message stored");
         assertEquals(0, count("SELECT COUNT(*) FROM attachments"), "no attachment stored");
         assertEquals(0, count("SELECT COUNT(*) FROM sessions"), "no session started");
+        assertEquals(0, count("SELECT COUNT(*) FROM settings"), "no configuration saved");
         assertEquals(0, webhook.getRequestCount(), "nothing sent to the webhook");
         JsonNode demo = json(app.send(app.request("/demo/webhook").header("Authorization", "Bearer " + TOKEN)
                 .GET().build()));

@@ -20,6 +20,8 @@ import java.util.List;
  * <p>Migration {@value #QUEUE} makes the deliveries the queue: each row holds what the engine needs to claim it (see
  * {@link Queue}), so nothing about what is due lives anywhere else; migration 7 indexes the conversations with something
  * in line, where the engine looks for heads.
+ *
+ * <p>Migration 8 keeps the configuration the operator changes while the service runs ({@link SqliteSettings}).
  */
 final class Schema {
     private static final List<String> MIGRATIONS = List.of("""
@@ -212,6 +214,13 @@ final class Schema {
             -- The conversations with something in line: the engine looks for the heads of those alone.
             CREATE INDEX conversations_in_line ON conversations (phone)
             WHERE queued + sending + retrying + held > 0;
+            """, """
+            -- The configuration the operator changed while the service ran (PUT /chat/config), by key: it wins over
+            -- .env at every start until it is changed again.
+            CREATE TABLE settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
             """);
 
     /** The version whose migration made the deliveries the queue. */

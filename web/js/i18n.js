@@ -435,6 +435,7 @@ Object.assign(ptBR, {
   'lightbox.close': 'Fechar o visualizador',
   'lightbox.prev': 'Imagem anterior',
   'lightbox.next': 'Próxima imagem',
+});
 
 // ---------------------------------------------------------------- the operator's day: settings sections, the
 // circuit in plain words, names, search and unread counts in the conversation list
@@ -515,6 +516,7 @@ Object.assign(ptBR, {
   'contact.remove': 'Remover nome',
   'contact.cancel': 'Cancelar',
   'conv.unread': { one: '{n} mensagem não lida', other: '{n} mensagens não lidas' },
+});
 
 // ---------------------------------------------------------------- live configuration (web/js/config-form.js)
 Object.assign(en, {

@@ -27,9 +27,6 @@ import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
 import relay.store.sqlite.Housekeeper;
-import relay.store.sqlite.SqliteContacts;
-import relay.store.sqlite.SqliteSearch;
-import relay.store.sqlite.SqliteSessions;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
@@ -52,7 +49,8 @@ public final class App implements AutoCloseable {
     /** How often the engine looks for due deliveries without being asked: the backstop of its wake-ups. */
     private static final Duration POLL = Duration.ofSeconds(5);
 
-    private final SqliteStore store;
+    private final Storage store;
+    /** Null on PostgreSQL, which has no housekeeping yet. */
     private final Housekeeper housekeeper;
     private final ScheduledExecutorService housekeeping;
     private final ScheduledExecutorService deliveryTimer;
@@ -61,7 +59,7 @@ public final class App implements AutoCloseable {
     private final Api api;
     private final WebServer server;
 
-    private App(SqliteStore store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
+    private App(Storage store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
                 ScheduledExecutorService deliveryTimer, DeliveryEngine engine, ChatService chat, Api api,
                 WebServer server) {
         this.store = store;
@@ -81,7 +79,7 @@ public final class App implements AutoCloseable {
 
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
-        SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
+        Storage store = Storage.open(config, clock);
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
@@ -90,25 +88,27 @@ public final class App implements AutoCloseable {
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
             Function<Attachment, String> urlMode = config.attachments() == Config.AttachmentMode.URL
                     ? links::urlFor : null;
-            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open, urlMode);
+            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message,
+                    store.attachments()::open, urlMode);
             CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
-            DeliveryEngine engine = new DeliveryEngine(store, store, sender(config, clock), breaker,
+            DeliveryEngine engine = new DeliveryEngine(store.queue(), store.reads(), sender(config, clock), breaker,
                     new RetryPolicy(config.retryBase(), config.retryMax(), random), bodies, config::maxRetriesFor,
                     new DeliveryEngine.Settings(config.ordering(), config.concurrency(), LEASE, POLL, owner(random)),
                     clock, Scheduler.on(timer), Executors.newVirtualThreadPerTaskExecutor());
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
-            ChatService chat = new ChatService(store, store, store, engine, phones, new Ids(clock, random),
-                    config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, new ContactBook(new SqliteContacts(store)), new SqliteSearch(store), config,
-                    phones, links, new SqliteSessions(store), store, random, clock);
+            ChatService chat = new ChatService(store.queue(), store.reads(), store.attachments(), engine, phones,
+                    new Ids(clock, random), config.maxAttachmentBytes(), bodies, clock);
+            Api api = Api.create(chat, new ContactBook(store.contacts()), store.search(), config, phones, links,
+                    store.sessions(), store.status(), random, clock);
             // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());
             engine.start();
             server.serve(api.router());
-            Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
-                    config.housekeeping().retention(), clock, Scheduler.on(housekeeping));
+            Housekeeper housekeeper = store.sqlite().map(sqlite -> Housekeeper.start(sqlite,
+                    config.housekeeping().orphanUploadAge(), config.housekeeping().retention(), clock,
+                    Scheduler.on(housekeeping))).orElse(null);
             App app = new App(store, housekeeper, housekeeping, timer, engine, chat, api, server);
             app.announce(config);
             return app;
@@ -155,16 +155,20 @@ public final class App implements AutoCloseable {
         return api.router().routes();
     }
 
-    /** The store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would). */
+    /**
+     * The SQLite store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would).
+     *
+     * @throws IllegalStateException when the store is PostgreSQL
+     */
     public SqliteStore store() {
-        return store;
+        return store.sqlite().orElseThrow(() -> new IllegalStateException("the store is PostgreSQL, not SQLite"));
     }
 
     private void announce(Config config) {
         String open = config.publicBaseUrl(port()) + "/";
         LOG.info("app.started", "🚀 Chat Webhook Relay is up: open " + open + " — webhook "
                 + (config.webhookUrl().isPresent() ? config.maskedWebhookUrl() : "(not set)")
-                + ", data in " + config.dataDir().toAbsolutePath().normalize(),
+                + ", data in " + Storage.describe(config),
                 "url", open, "webhook", config.maskedWebhookUrl(), "data_dir", config.dataDir().toAbsolutePath());
         if (!isLoopback(config.host()) && config.appToken().isEmpty()) {
             LOG.warn("security.open", "⚠️ Listening on " + config.host() + " without APP_TOKEN: anyone who can reach "
@@ -191,7 +195,9 @@ public final class App implements AutoCloseable {
         server.stop(SHUTDOWN_GRACE);
         engine.close(SHUTDOWN_GRACE);
         deliveryTimer.shutdownNow();
-        housekeeper.close();
+        if (housekeeper != null) {
+            housekeeper.close();
+        }
         housekeeping.shutdown();
         store.close();
         LOG.info("app.stopped", "👋 Stopped");

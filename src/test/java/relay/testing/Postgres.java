@@ -182,6 +182,30 @@ public final class Postgres {
                 SUPERUSER, password, name);
     }
 
+    /**
+     * Cuts {@code database} off as a server that went away does: open connections are ended and new ones refused,
+     * until {@link #reconnect}.
+     */
+    public static void cutOff(Database database) {
+        cluster().administer("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database.name() + "'");
+    }
+
+    /** Takes connections to {@code database} again. */
+    public static void reconnect(Database database) {
+        cluster().administer("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS true");
+    }
+
+    private void administer(String... statements) {
+        try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not administer the tests' PostgreSQL (" + e.getMessage() + ")", e);
+        }
+    }
+
     private Connection connect(String database) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", SUPERUSER);

@@ -26,7 +26,6 @@ import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
-import relay.store.sqlite.Housekeeper;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
@@ -50,8 +49,7 @@ public final class App implements AutoCloseable {
     private static final Duration POLL = Duration.ofSeconds(5);
 
     private final Storage store;
-    /** Null on PostgreSQL, which has no housekeeping yet. */
-    private final Housekeeper housekeeper;
+    private final Runnable stopHousekeeping;
     private final ScheduledExecutorService housekeeping;
     private final ScheduledExecutorService deliveryTimer;
     private final DeliveryEngine engine;
@@ -59,11 +57,11 @@ public final class App implements AutoCloseable {
     private final Api api;
     private final WebServer server;
 
-    private App(Storage store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
+    private App(Storage store, Runnable stopHousekeeping, ScheduledExecutorService housekeeping,
                 ScheduledExecutorService deliveryTimer, DeliveryEngine engine, ChatService chat, Api api,
                 WebServer server) {
         this.store = store;
-        this.housekeeper = housekeeper;
+        this.stopHousekeeping = stopHousekeeping;
         this.housekeeping = housekeeping;
         this.deliveryTimer = deliveryTimer;
         this.engine = engine;
@@ -106,10 +104,9 @@ public final class App implements AutoCloseable {
                     Thread.ofVirtual().name("housekeeping").factory());
             engine.start();
             server.serve(api.router());
-            Housekeeper housekeeper = store.sqlite().map(sqlite -> Housekeeper.start(sqlite,
-                    config.housekeeping().orphanUploadAge(), config.housekeeping().retention(), clock,
-                    Scheduler.on(housekeeping))).orElse(null);
-            App app = new App(store, housekeeper, housekeeping, timer, engine, chat, api, server);
+            Runnable stopHousekeeping = store.startHousekeeping(config.housekeeping(), clock,
+                    Scheduler.on(housekeeping));
+            App app = new App(store, stopHousekeeping, housekeeping, timer, engine, chat, api, server);
             app.announce(config);
             return app;
         } catch (IOException | RuntimeException e) {
@@ -195,9 +192,7 @@ public final class App implements AutoCloseable {
         server.stop(SHUTDOWN_GRACE);
         engine.close(SHUTDOWN_GRACE);
         deliveryTimer.shutdownNow();
-        if (housekeeper != null) {
-            housekeeper.close();
-        }
+        stopHousekeeping.run();
         housekeeping.shutdown();
         store.close();
         LOG.info("app.stopped", "👋 Stopped");

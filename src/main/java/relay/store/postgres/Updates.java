@@ -22,7 +22,9 @@ final class Updates {
     // Due at once, at the back of its conversation.
     private static final String INSERT_DELIVERY = "INSERT INTO deliveries (message_id, state, attempts,"
             + " next_attempt_at, last_error, updated_at, phone, position) VALUES (?, ?, 0, ?, NULL, ?, ?, ?)";
-    private static final String ATTACHMENT = "SELECT " + Sql.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?";
+    // Locked until the message is committed, so housekeeping cannot take an old upload from under it.
+    private static final String ATTACHMENT = "SELECT " + Sql.ATTACHMENT_COLUMNS + " FROM attachments WHERE id = ?"
+            + " FOR KEY SHARE";
 
     private Updates() {
     }

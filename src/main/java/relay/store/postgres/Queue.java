@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +55,7 @@ final class Queue {
             + " AND e.state = '" + FAILED + "' AND e.skipped_at IS NULL AND e.position < d.position)";
     // line, the order rows were inserted in, breaks ties: what was accepted (or released) first goes first.
     private static final String DUE_ORDER = " ORDER BY d.next_attempt_at, d.line";
-    private static final String CLAIMED = "SELECT " + Sql.STATUS_COLUMNS + Sql.STATUS_FROM + " WHERE m.id = ?";
+    private static final String CLAIMED = "SELECT " + Sql.STATUS_COLUMNS + Sql.STATUS_FROM + " WHERE m.id = ANY (?)";
     private static final String FENCE = " WHERE message_id = ? AND claim_token = ?";
     private static final String UNCLAIM = "claimed_by = NULL, claim_token = NULL, lease_until = NULL";
     private static final String RENEW = "UPDATE deliveries SET lease_until = ?, next_attempt_at = ?" + FENCE;
@@ -121,12 +122,14 @@ final class Queue {
         // RETURNING gives no order: put the claims back in the order they came due.
         picked.sort((a, b) -> a.dueAt() != b.dueAt() ? Long.compare(a.dueAt(), b.dueAt())
                 : Long.compare(a.line(), b.line()));
-        List<Claim> claims = new ArrayList<>();
-        for (Picked one : picked) {
-            MessageStatus status = Sql.first(connection, CLAIMED, Sql::messageStatus, one.messageId()).orElseThrow();
-            claims.add(new Claim(status, owner, one.token(), leaseUntil));
+        if (picked.isEmpty()) {
+            return List.of();
         }
-        return claims;
+        Map<String, MessageStatus> claimed = new HashMap<>();
+        Sql.list(connection, CLAIMED, row -> claimed.put(row.getString(1), Sql.messageStatus(row)),
+                connection.createArrayOf("text", picked.stream().map(Picked::messageId).toArray()));
+        return picked.stream().map(one -> new Claim(claimed.get(one.messageId()), owner, one.token(), leaseUntil))
+                .toList();
     }
 
     static boolean renew(Connection connection, Claim claim, Instant leaseUntil) throws SQLException {

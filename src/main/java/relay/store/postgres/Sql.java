@@ -1,5 +1,6 @@
 package relay.store.postgres;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -105,6 +106,7 @@ final class Sql {
                     case Integer whole -> statement.setInt(i + 1, whole);
                     case Boolean flag -> statement.setBoolean(i + 1, flag);
                     case byte[] bytes -> statement.setBytes(i + 1, bytes);
+                    case Array array -> statement.setArray(i + 1, array);
                     default -> throw new IllegalArgumentException("no binding for " + value.getClass());
                 }
             }

@@ -93,7 +93,8 @@ class PostgresClusterTest {
         String owner = "instance-" + System.identityHashCode(store);
         long deadline = System.nanoTime() + RUN_DEADLINE.toNanos();
         while (store.counts().get(DeliveryState.DELIVERED) < 240 && System.nanoTime() < deadline) {
-            List<Claim> claims = store.claim(now, 1 + random.nextInt(4), owner, LEASE, Ordering.CONVERSATION);
+            List<Claim> claims = new ArrayList<>(store.claim(now, 1 + random.nextInt(4), owner, LEASE,
+                    Ordering.CONVERSATION));
             for (Claim claim : claims) {
                 String phone = claim.status().message().phone();
                 String other = inFlight.putIfAbsent(phone, claim.messageId());

@@ -76,7 +76,7 @@ final class Chunks {
             throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
         }
         try {
-            return database.transaction(connection -> write(connection, in, maxBytes, now));
+            return database.transactionOnce(connection -> write(connection, in, maxBytes, now));
         } catch (UploaderFailure e) {
             throw e.getCause();
         }

@@ -10,7 +10,6 @@ import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
@@ -43,6 +42,8 @@ final class Chunks {
     private static final String NAME_CHUNKS = "UPDATE attachment_chunks SET sha256 = ? WHERE sha256 = ?";
     private static final String DELETE_CHUNKS = "DELETE FROM attachment_chunks WHERE sha256 = ?";
     private static final String HOLD = "INSERT INTO upload_holds (sha256, held_at) VALUES (?, ?)";
+    private static final String STAGE = "INSERT INTO upload_staging (staging_key, started_at) VALUES (?, ?)";
+    private static final String UNSTAGE = "DELETE FROM upload_staging WHERE staging_key = ?";
     private static final String RELEASE = "DELETE FROM upload_holds WHERE line ="
             + " (SELECT line FROM upload_holds WHERE sha256 = ? ORDER BY line LIMIT 1)";
     private static final String CONTENT_SIZE = "SELECT size FROM attachment_contents WHERE sha256 = ?";
@@ -54,43 +55,28 @@ final class Chunks {
     private Chunks() {
     }
 
-    /** The uploader's stream failed: not the store's trouble, and thrown as the IOException it was. */
-    private static final class UploaderFailure extends RuntimeException {
-        UploaderFailure(IOException cause) {
-            super(cause);
-        }
-
-        @Override
-        public IOException getCause() {
-            return (IOException) super.getCause();
-        }
-    }
-
     /**
-     * Streams {@code in} into chunk rows while hashing and counting it, in one transaction: chunks go under a key of
-     * their own until the SHA-256 is known, then become the content's (or are dropped when the content was stored
-     * already), and the upload's hold is recorded. Anything that fails leaves nothing behind.
+     * Streams {@code in} into chunk rows while hashing and counting it, each chunk committed on its own (no
+     * connection is held while the uploader is slow): the chunks go under a staging key until the SHA-256 is known,
+     * then one transaction makes them the content's (or drops them when the content was stored already) and records
+     * the upload's hold. An upload that fails or is too large leaves nothing behind; one cut short by a crash leaves
+     * a staging row that housekeeping clears.
+     *
+     * @throws IOException when reading {@code in} fails
      */
     static Written upload(Database database, InputStream in, long maxBytes, Instant now) throws IOException {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
         }
-        try {
-            return database.transactionOnce(connection -> write(connection, in, maxBytes, now));
-        } catch (UploaderFailure e) {
-            throw e.getCause();
-        }
-    }
-
-    private static Written write(Connection connection, InputStream in, long maxBytes, Instant now)
-            throws SQLException {
         String staging = "upload:" + UUID.randomUUID();
-        MessageDigest sha256 = sha256();
-        byte[] chunk = new byte[CHUNK_BYTES];
-        byte[] head = new byte[AttachmentStore.HEAD_BYTES];
-        int headLength = 0;
-        long size = 0;
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_CHUNK)) {
+        database.transaction(connection -> Sql.update(connection, STAGE, staging, now));
+        boolean placed = false;
+        try {
+            MessageDigest sha256 = sha256();
+            byte[] chunk = new byte[CHUNK_BYTES];
+            byte[] head = new byte[AttachmentStore.HEAD_BYTES];
+            int headLength = 0;
+            long size = 0;
             for (int index = 0; ; index++) {
                 int filled = fill(in, chunk, maxBytes - size);
                 if (filled == 0) {
@@ -98,48 +84,69 @@ final class Chunks {
                 }
                 size += filled;
                 if (size > maxBytes) {
-                    connection.rollback();
                     return new Written.TooLarge(maxBytes);
                 }
                 int toHead = Math.min(filled, head.length - headLength);
                 System.arraycopy(chunk, 0, head, headLength, toHead);
                 headLength += toHead;
                 sha256.update(chunk, 0, filled);
-                insert.setString(1, staging);
-                insert.setInt(2, index);
-                insert.setBytes(3, filled == chunk.length ? chunk : Arrays.copyOf(chunk, filled));
-                insert.executeUpdate();
+                byte[] bytes = filled == chunk.length ? chunk : Arrays.copyOf(chunk, filled);
+                int chunkIndex = index;
+                database.transaction(connection -> Sql.update(connection, INSERT_CHUNK, staging, chunkIndex, bytes));
+            }
+            String name = HexFormat.of().formatHex(sha256.digest());
+            long total = size;
+            database.transaction(connection -> place(connection, staging, name, total, now));
+            placed = true;
+            return new Written.Stored(name, total, Arrays.copyOf(head, headLength));
+        } finally {
+            if (!placed) {
+                discardStagingQuietly(database, staging);
             }
         }
-        String name = HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /** The staged chunks become the content (or go, when it is stored already), held for the uploader. */
+    private static Void place(Connection connection, String staging, String name, long size, Instant now)
+            throws SQLException {
         lockContent(connection, name);
-        boolean placed = Sql.update(connection, NEW_CONTENT, name, size, now) == 1;
-        if (placed) {
+        if (Sql.update(connection, NEW_CONTENT, name, size, now) == 1) {
             Sql.update(connection, NAME_CHUNKS, name, staging);
         } else {
             Sql.update(connection, DELETE_CHUNKS, staging);
         }
+        Sql.update(connection, UNSTAGE, staging);
         Sql.update(connection, HOLD, name, now);
-        return new Written.Stored(name, size, Arrays.copyOf(head, headLength));
+        return null;
+    }
+
+    /** After a failure that is being reported already: what is left is cleared by housekeeping. */
+    private static void discardStagingQuietly(Database database, String staging) {
+        try {
+            database.transaction(connection -> discardStaging(connection, staging));
+        } catch (StorageException | UncheckedIOException e) {
+            // housekeeping clears it later
+        }
+    }
+
+    static int discardStaging(Connection connection, String staging) throws SQLException {
+        Sql.update(connection, DELETE_CHUNKS, staging);
+        return Sql.update(connection, UNSTAGE, staging);
     }
 
     /**
      * Reads until {@code buffer} is full or the stream ends, but at most one byte more than {@code bytesLeft}: enough
      * to know the limit was passed.
      */
-    private static int fill(InputStream in, byte[] buffer, long bytesLeft) {
+    private static int fill(InputStream in, byte[] buffer, long bytesLeft) throws IOException {
         int want = (int) Math.min(buffer.length, bytesLeft + 1);
         int filled = 0;
-        try {
-            while (filled < want) {
-                int read = in.read(buffer, filled, want - filled);
-                if (read < 0) {
-                    break;
-                }
-                filled += read;
+        while (filled < want) {
+            int read = in.read(buffer, filled, want - filled);
+            if (read < 0) {
+                break;
             }
-        } catch (IOException e) {
-            throw new UploaderFailure(e);
+            filled += read;
         }
         return filled;
     }

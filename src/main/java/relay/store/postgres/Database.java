@@ -90,15 +90,6 @@ final class Database implements AutoCloseable {
      * {@link SQLException}: see the class comment.
      */
     <T> T transaction(Work<T> work) {
-        return transaction(work, ATTEMPTS);
-    }
-
-    /** As {@link #transaction(Work)}, never run again: for work that consumes what it reads (an upload's stream). */
-    <T> T transactionOnce(Work<T> work) {
-        return transaction(work, 1);
-    }
-
-    private <T> T transaction(Work<T> work, int attempts) {
         if (pool.isClosed()) {
             throw new IllegalStateException("the store is closed");
         }
@@ -114,7 +105,7 @@ final class Database implements AutoCloseable {
                     throw e;
                 }
             } catch (SQLException e) {
-                if (attempt < attempts && Faults.isRetryable(e)) {
+                if (attempt < ATTEMPTS && Faults.isRetryable(e)) {
                     continue;
                 }
                 throw failure(e);

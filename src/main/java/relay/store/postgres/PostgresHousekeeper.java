@@ -53,6 +53,8 @@ public final class PostgresHousekeeper implements AutoCloseable {
     private static final String DELETE_UNUSED_ATTACHMENT = "DELETE FROM attachments a WHERE a.id = ?"
             + " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = a.id) RETURNING sha256";
     private static final String DROP_STALE_HOLDS = "DELETE FROM upload_holds WHERE held_at < ?";
+    private static final String STALE_STAGING = "SELECT staging_key FROM upload_staging WHERE started_at < ?"
+            + " ORDER BY staging_key LIMIT ?";
     private static final String UNUSED_CONTENT = "SELECT c.sha256 FROM attachment_contents c WHERE c.stored_at < ?"
             + " AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = c.sha256)"
             + " AND NOT EXISTS (SELECT 1 FROM upload_holds h WHERE h.sha256 = c.sha256) ORDER BY c.sha256 LIMIT ?";
@@ -167,14 +169,18 @@ public final class PostgresHousekeeper implements AutoCloseable {
 
     /**
      * Content no attachment names, stored before {@code cutoff}: an upload's that was refused or never recorded. An
-     * upload holds its content only until its row is saved, so a hold older than the cutoff belongs to an instance
-     * that stopped mid-upload, and goes first.
+     * upload holds its content only until its row is saved, and stages its chunks only while its bytes arrive, so a
+     * hold or a staging older than the cutoff belongs to an instance that stopped mid-upload, and goes first.
      */
     private Step unusedContent(Connection connection, Instant cutoff) throws SQLException {
         Sql.update(connection, DROP_STALE_HOLDS, cutoff);
+        List<String> staged = Sql.list(connection, STALE_STAGING, row -> row.getString(1), cutoff, batch);
+        for (String staging : staged) {
+            Chunks.discardStaging(connection, staging);
+        }
         List<String> sha256s = Sql.list(connection, UNUSED_CONTENT, row -> row.getString(1), cutoff, batch);
         return new Step(HousekeepingTotals.NONE.plus(Kind.FILE, deleteContents(connection, sha256s)),
-                sha256s.size());
+                Math.max(staged.size(), sha256s.size()));
     }
 
     private static long deleteContents(Connection connection, Iterable<String> sha256s) throws SQLException {

@@ -32,8 +32,12 @@ final class Schema {
                 size      BIGINT NOT NULL,
                 stored_at BIGINT NOT NULL
             );
-            -- Written under a key of its own while the upload streams in (its SHA-256 is known only at the end),
-            -- then given the content's key in the transaction that records the content.
+            -- Written under a staging key while the upload streams in, a chunk per transaction (its SHA-256 is known
+            -- only at the end), then given the content's key in the transaction that records the content.
+            CREATE TABLE upload_staging (
+                staging_key TEXT COLLATE "C" PRIMARY KEY,
+                started_at  BIGINT NOT NULL
+            );
             CREATE TABLE attachment_chunks (
                 sha256      TEXT COLLATE "C" NOT NULL,
                 chunk_index INTEGER NOT NULL,

@@ -109,6 +109,25 @@ class PostgresHousekeeperTest {
     }
 
     @Test
+    void shouldClearTheChunksOfAnUploadCutShortByACrash() {
+        store.transaction(connection -> {
+            Sql.update(connection, "INSERT INTO upload_staging (staging_key, started_at) VALUES (?, ?)",
+                    "upload:cut-short", fixture.clock.instant());
+            return Sql.update(connection, "INSERT INTO attachment_chunks (sha256, chunk_index, bytes) VALUES (?, ?, ?)",
+                    "upload:cut-short", 0, new byte[] {1, 2, 3});
+        });
+        fixture.clock.advance(ORPHAN_AGE.plusSeconds(1));
+
+        housekeeper(Optional.empty(), 500).run();
+
+        assertEquals(0L, rows("upload_staging") + rows("attachment_chunks"));
+    }
+
+    private long rows(String table) {
+        return store.transaction(connection -> Sql.number(connection, "SELECT COUNT(*) FROM " + table));
+    }
+
+    @Test
     void shouldLeaveTheWorkToTheInstanceThatIsHousekeepingAlready() throws Exception {
         Attachment unused = fixture.saveAttachment(store, "a draft photo");
         fixture.clock.advance(ORPHAN_AGE.plusSeconds(1));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -79,6 +80,27 @@ class PostgresStoreTest {
 
         assertTrue(refused.getMessage().contains("is newer than this build's " + Schema.CURRENT_VERSION),
                 refused.getMessage());
+    }
+
+    @Test
+    void shouldLeaveNoChunksOfAnUploadThatWasTooLargeOrWhoseStreamFailed() throws Exception {
+        try (PostgresStore store = TestDatabases.open(database, fixture.clock)) {
+            long size = Chunks.CHUNK_BYTES + 10;
+            InputStream failing = new SequenceInputStream(generated(1, size), new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("the uploader hung up");
+                }
+            });
+
+            assertEquals(new AttachmentStore.Written.TooLarge(size - 1), store.upload(generated(1, size), size - 1));
+            IOException hungUp = assertThrows(IOException.class, () -> store.upload(failing, 10 * size));
+
+            assertEquals("the uploader hung up", hungUp.getMessage());
+            long left = store.transaction(connection -> Sql.number(connection,
+                    "SELECT (SELECT COUNT(*) FROM attachment_chunks) + (SELECT COUNT(*) FROM upload_staging)"));
+            assertEquals(0, left, "chunks or staging rows left behind");
+        }
     }
 
     /** Several chunks and a part of one, written from a stream and read back in reads that straddle chunks. */

@@ -39,7 +39,8 @@ $(JAR): $(SOURCES)
 run: $(JAR) .env
 	$(JDK)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR)
 
-# Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite.
+# Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite. The PostgreSQL
+# tests only need the server's binaries: they initdb and start a cluster of their own in a temp folder.
 # The emoji font only makes the delivery marks render in screenshots; the tests read text, not pixels.
 test-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
@@ -47,6 +48,10 @@ test-deps:
 	  echo "Installing chromium, chromium-driver and an emoji font for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-noto-color-emoji; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing postgresql for the PostgreSQL store tests (each run starts its own throwaway cluster)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
 
 test: test-deps

@@ -29,11 +29,6 @@ import relay.http.Api;
 import relay.http.Router;
 import relay.http.WebServer;
 import relay.log.EventLog;
-import relay.store.sqlite.Housekeeper;
-import relay.store.sqlite.SqliteContacts;
-import relay.store.sqlite.SqliteSearch;
-import relay.store.sqlite.SqliteSessions;
-import relay.store.sqlite.SqliteSettings;
 import relay.store.sqlite.SqliteStore;
 import relay.webhook.AttachmentLinks;
 import relay.webhook.CircuitBreaker;
@@ -57,8 +52,8 @@ public final class App implements AutoCloseable {
     /** How often the engine looks for due deliveries without being asked: the backstop of its wake-ups. */
     private static final Duration POLL = Duration.ofSeconds(5);
 
-    private final SqliteStore store;
-    private final Housekeeper housekeeper;
+    private final Storage store;
+    private final Runnable stopHousekeeping;
     private final ScheduledExecutorService housekeeping;
     private final ScheduledExecutorService deliveryTimer;
     private final DeliveryEngine engine;
@@ -66,11 +61,11 @@ public final class App implements AutoCloseable {
     private final Api api;
     private final WebServer server;
 
-    private App(SqliteStore store, Housekeeper housekeeper, ScheduledExecutorService housekeeping,
+    private App(Storage store, Runnable stopHousekeeping, ScheduledExecutorService housekeeping,
                 ScheduledExecutorService deliveryTimer, DeliveryEngine engine, ChatService chat, Api api,
                 WebServer server) {
         this.store = store;
-        this.housekeeper = housekeeper;
+        this.stopHousekeeping = stopHousekeeping;
         this.housekeeping = housekeeping;
         this.deliveryTimer = deliveryTimer;
         this.engine = engine;
@@ -86,7 +81,7 @@ public final class App implements AutoCloseable {
 
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
-        SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
+        Storage store = Storage.open(config, clock);
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
@@ -95,33 +90,33 @@ public final class App implements AutoCloseable {
             AttachmentLinks links = AttachmentLinks.open(config.dataDir(), config.publicBaseUrl(server.port()), random);
             HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
             InetSocketAddress bound = new InetSocketAddress(config.host(), server.port());
-            LiveConfig live = LiveConfig.open(config, new SqliteSettings(store),
+            LiveConfig live = LiveConfig.open(config, store.settings(),
                     url -> SelfLoop.problem(url, bound, config.demoReceiver()),
                     inForce -> engineSettings(inForce, client, random, clock), clock);
-            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message, store::open,
-                    urlMode(live.current().config(), links));
+            Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message,
+                    store.attachments()::open, urlMode(live.current().config(), links));
             DeliveryEngine.Live settings = live.engineSettings();
             CircuitBreaker breaker = new CircuitBreaker(settings.failureThreshold(), settings.circuitOpen(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
-            DeliveryEngine engine = new DeliveryEngine(store, store, settings.sender(), breaker, settings.policy(),
-                    bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
+            DeliveryEngine engine = new DeliveryEngine(store.queue(), store.reads(), settings.sender(), breaker,
+                    settings.policy(), bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
                     settings.concurrency(), LEASE, POLL, owner(random)), clock, Scheduler.on(timer),
                     Executors.newVirtualThreadPerTaskExecutor());
             // The engine first, so that what listens after it (the pages) sees the change in force.
             live.addListener(change -> engine.reconfigure(change.engine(), change.keys().contains(Key.WEBHOOK_URL)));
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
-            ChatService chat = new ChatService(store, store, store, engine, phones, new Ids(clock, random),
-                    config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, new ContactBook(new SqliteContacts(store)), new SqliteSearch(store), config,
-                    live, phones, links, new SqliteSessions(store), store, random, clock);
+            ChatService chat = new ChatService(store.queue(), store.reads(), store.attachments(), engine, phones,
+                    new Ids(clock, random), config.maxAttachmentBytes(), bodies, clock);
+            Api api = Api.create(chat, new ContactBook(store.contacts()), store.search(), config, live, phones, links,
+                    store.sessions(), store.status(), random, clock);
             // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("housekeeping").factory());
             engine.start();
             server.serve(api.router());
-            Housekeeper housekeeper = Housekeeper.start(store, config.housekeeping().orphanUploadAge(),
-                    config.housekeeping().retention(), clock, Scheduler.on(housekeeping));
-            App app = new App(store, housekeeper, housekeeping, timer, engine, chat, api, server);
+            Runnable stopHousekeeping = store.startHousekeeping(config.housekeeping(), clock,
+                    Scheduler.on(housekeeping));
+            App app = new App(store, stopHousekeeping, housekeeping, timer, engine, chat, api, server);
             app.announce(live.current().config());
             return app;
         } catch (IOException | RuntimeException e) {
@@ -180,16 +175,20 @@ public final class App implements AutoCloseable {
         return api.router().routes();
     }
 
-    /** The store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would). */
+    /**
+     * The SQLite store, for tests that need to reach beneath the API (e.g. to make chat.db fail as a full disk would).
+     *
+     * @throws IllegalStateException when the store is PostgreSQL
+     */
     public SqliteStore store() {
-        return store;
+        return store.sqlite().orElseThrow(() -> new IllegalStateException("the store is PostgreSQL, not SQLite"));
     }
 
     private void announce(Config config) {
         String open = config.publicBaseUrl(port()) + "/";
         LOG.info("app.started", "🚀 Chat Webhook Relay is up: open " + open + " — webhook "
                 + (config.webhookUrl().isPresent() ? config.maskedWebhookUrl() : "(not set)")
-                + ", data in " + config.dataDir().toAbsolutePath().normalize(),
+                + ", data in " + Storage.describe(config),
                 "url", open, "webhook", config.maskedWebhookUrl(), "data_dir", config.dataDir().toAbsolutePath());
         if (!isLoopback(config.host()) && config.appToken().isEmpty()) {
             LOG.warn("security.open", "⚠️ Listening on " + config.host() + " without APP_TOKEN: anyone who can reach "
@@ -216,7 +215,7 @@ public final class App implements AutoCloseable {
         server.stop(SHUTDOWN_GRACE);
         engine.close(SHUTDOWN_GRACE);
         deliveryTimer.shutdownNow();
-        housekeeper.close();
+        stopHousekeeping.run();
         housekeeping.shutdown();
         store.close();
         LOG.info("app.stopped", "👋 Stopped");

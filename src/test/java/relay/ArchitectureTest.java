@@ -26,6 +26,7 @@ class ArchitectureTest {
                 .layer("config").definedBy("relay.config")
                 .layer("store").definedBy("relay.store")
                 .layer("store.sqlite").definedBy("relay.store.sqlite")
+                .layer("store.postgres").definedBy("relay.store.postgres")
                 .layer("webhook").definedBy("relay.webhook")
                 .layer("chat").definedBy("relay.chat")
                 .layer("demo").definedBy("relay.demo")
@@ -37,6 +38,8 @@ class ArchitectureTest {
                 .whereLayer("store").mayOnlyAccessLayers("domain", "log")
                 .whereLayer("store.sqlite").mayOnlyAccessLayers("store", "domain", "log")
                 .whereLayer("store.sqlite").mayOnlyBeAccessedByLayers("wiring")
+                .whereLayer("store.postgres").mayOnlyAccessLayers("store", "domain", "log")
+                .whereLayer("store.postgres").mayOnlyBeAccessedByLayers("wiring")
                 .whereLayer("webhook").mayOnlyAccessLayers("domain", "store", "config", "log")
                 .whereLayer("chat").mayOnlyAccessLayers("domain", "store", "webhook", "config", "log")
                 .whereLayer("demo").mayOnlyAccessLayers("webhook", "domain", "log")
@@ -56,7 +59,23 @@ class ArchitectureTest {
     @Test
     void shouldUseSqliteOnlyInItsOwnPackage() {
         noClasses().that().resideOutsideOfPackage("relay.store.sqlite")
-                .should().dependOnClassesThat().resideInAnyPackage("org.sqlite..", "java.sql..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.sqlite..")
+                .check(MAIN);
+    }
+
+    /** Likewise PostgreSQL's driver and the connection pool: only the PostgreSQL store names them. */
+    @Test
+    void shouldUsePostgresAndItsPoolOnlyInTheirOwnPackage() {
+        noClasses().that().resideOutsideOfPackage("relay.store.postgres")
+                .should().dependOnClassesThat().resideInAnyPackage("org.postgresql..", "com.zaxxer..")
+                .check(MAIN);
+    }
+
+    /** JDBC is the backends' business: nothing else speaks SQL. */
+    @Test
+    void shouldUseJdbcOnlyInTheStoreBackends() {
+        noClasses().that().resideOutsideOfPackages("relay.store.sqlite", "relay.store.postgres")
+                .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "javax.sql..")
                 .check(MAIN);
     }
 }

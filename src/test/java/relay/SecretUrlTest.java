@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.config.ConfigLoader;
 import relay.log.LineFormatter;
+import relay.testing.Postgres;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -127,5 +128,32 @@ class SecretUrlTest {
         assertTrue(problems.contains("WEBHOOK_URL=https://api.telegram.org/…: expected an absolute http:// or https:// "
                 + "URL with a host"), problems.toString());
         SECRETS.forEach(secret -> assertFalse(problems.toString().contains(secret), problems.toString()));
+    }
+
+    /** DATABASE_URL carries the database's password: no output shows it, wherever the URL is shown. */
+    @Test
+    void shouldShowTheDatabaseUrlWithoutItsPassword() throws Exception {
+        Postgres.Database database = Postgres.newDatabase();
+        String url = database.url();
+        String shown = "postgres://" + database.user() + "@" + url.substring(url.indexOf('@') + 1);
+        Map<String, String> outputs = new LinkedHashMap<>();
+        try (RunningApp app = RunningApp.start(dir, Map.of("DATABASE_URL", database.url()))) {
+            String sent = app.sendText(PHONE, "stored in PostgreSQL");
+            outputs.put("message " + sent, app.get("/chat/messages/" + sent).body());
+            outputs.put("/chat/config", app.get("/chat/config").body());
+            outputs.put("/chat/webhook-status", app.get("/chat/webhook-status").body());
+            outputs.put("/healthz", app.get("/healthz").body());
+            outputs.put("/metrics", app.get("/metrics").body());
+        }
+        outputs.put("text log", String.join("", logged.stream().map(new LineFormatter(false)::format).toList()));
+        outputs.put("JSON log", String.join("", logged.stream().map(new LineFormatter(true)::format).toList()));
+        ConfigLoader.Result broken = ConfigLoader.load(dir.resolve("absent.env"),
+                Map.of("DATABASE_URL", database.url().replace("@", "@@")));
+        outputs.put("configuration error", assertInstanceOf(ConfigLoader.Invalid.class, broken).problems().toString());
+
+        assertTrue(outputs.get("/chat/config").contains(shown), outputs.get("/chat/config"));
+        assertTrue(outputs.get("text log").contains("PostgreSQL at " + shown), outputs.get("text log"));
+        outputs.forEach((surface, text) -> assertFalse(text.contains(database.password()),
+                surface + " shows the database password:\n" + text));
     }
 }

@@ -21,6 +21,7 @@ import relay.domain.Ordering;
  * @param allowedHosts  host names accepted in the {@code Host} header beyond this service's own addresses
  * @param limits        the bounds on what clients may hold: connections, timeouts, streams, sessions, sign-ins
  * @param housekeeping  how long unused uploads and finished messages are kept
+ * @param databaseUrl   the PostgreSQL store; empty means SQLite in {@code dataDir}
  * @param sources       where each key's value came from, for the settings page
  */
 public record Config(
@@ -45,6 +46,7 @@ public record Config(
         List<String> allowedHosts,
         boolean trustForwardedFor,
         Path dataDir,
+        Optional<DatabaseUrl> databaseUrl,
         int maxAttachmentMb,
         String defaultRegion,
         Optional<Secret> appToken,
@@ -133,6 +135,7 @@ public record Config(
             case ALLOWED_HOSTS -> allowedHosts.isEmpty() ? null : String.join(",", allowedHosts);
             case TRUST_FORWARDED_FOR -> String.valueOf(trustForwardedFor);
             case DATA_DIR -> dataDir.toString();
+            case DATABASE_URL -> databaseUrl.map(DatabaseUrl::masked).orElse(null);
             case MAX_ATTACHMENT_MB -> String.valueOf(maxAttachmentMb);
             case DEFAULT_REGION -> defaultRegion;
             case APP_TOKEN -> appToken.map(Secret::toString).orElse(null);

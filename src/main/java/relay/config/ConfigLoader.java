@@ -160,6 +160,7 @@ public final class ConfigLoader {
         List<String> allowedHosts = optional(Key.ALLOWED_HOSTS, this::hostNames).orElse(List.of());
         boolean trustForwardedFor = bool(Key.TRUST_FORWARDED_FOR);
         Path dataDir = Path.of(nonBlank(Key.DATA_DIR));
+        Optional<DatabaseUrl> databaseUrl = optional(Key.DATABASE_URL, this::databaseUrl);
         int maxMb = integer(Key.MAX_ATTACHMENT_MB, 1, 2048);
         String region = region();
         Optional<Secret> appToken = optional(Key.APP_TOKEN, this::appToken);
@@ -180,8 +181,8 @@ public final class ConfigLoader {
         return new Loaded(new Config(webhookUrl, Duration.ofSeconds(timeout), maxRetries, byKind,
                 Duration.ofSeconds(retryBase), Duration.ofSeconds(retryMax), threshold, Duration.ofSeconds(openSeconds),
                 secret, userAgent, concurrency, attachments, uploadRate, ordering, keepAlive, host, port, publicBase,
-                allowedHosts, trustForwardedFor, dataDir, maxMb, region, appToken, limits, housekeeping, logFormat, demo,
-                allSources), List.copyOf(warnings));
+                allowedHosts, trustForwardedFor, dataDir, databaseUrl, maxMb, region, appToken, limits, housekeeping,
+                logFormat, demo, allSources), List.copyOf(warnings));
     }
 
     private Config.Limits limits() {
@@ -290,6 +291,19 @@ public final class ConfigLoader {
         }
         problem(key, Masking.maskUrl(value), "expected an absolute http:// or https:// URL with a host");
         return null;
+    }
+
+    /**
+     * A URL that cannot be read is not shown even masked: without knowing where its password ends, any part of it
+     * could be the password.
+     */
+    private DatabaseUrl databaseUrl(String value) {
+        try {
+            return DatabaseUrl.parse(value);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(Key.DATABASE_URL, Key.DATABASE_URL + " (value hidden): " + e.getMessage()));
+            return null;
+        }
     }
 
     private Secret webhookSecret(String value) {

@@ -38,6 +38,7 @@ public enum Key {
     ALLOWED_HOSTS(null, "comma-separated host names also accepted in the Host header"),
     TRUST_FORWARDED_FOR("false", "true or false: the client address is the last X-Forwarded-For entry"),
     DATA_DIR("./data", "folder for chat.db and attachments"),
+    DATABASE_URL(null, "postgres://user:password@host:5432/db or jdbc:postgresql://…; unset = SQLite in DATA_DIR"),
     MAX_ATTACHMENT_MB("100", "1-2048"),
     DEFAULT_REGION("BR", "ISO 3166 region for numbers written without +"),
     APP_TOKEN(null, "at least 16 characters; unset = no sign-in"),

@@ -9,9 +9,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import relay.domain.Scheduler;
 import relay.log.EventLog;
+import relay.store.Housekeeping;
 import relay.store.HousekeepingTotals.Kind;
 import relay.store.HousekeepingTotals;
 
@@ -24,26 +24,24 @@ import relay.store.HousekeepingTotals;
  */
 public final class Housekeeper implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(Housekeeper.class);
-    static final Duration PERIOD = Duration.ofHours(1);
+    static final Duration PERIOD = Housekeeping.PERIOD;
     private static final int BATCH = 500;
 
     private final SqliteStore store;
     private final Duration orphanUploadAge;
     private final Optional<Duration> retention;
     private final InstantSource clock;
-    private final Scheduler timer;
     private final int batch;
-    /** Held for a whole run, so that {@link #close()} waits for the one under way. */
-    private final ReentrantLock running = new ReentrantLock();
+    /** Set by {@link #start}: a housekeeper built for a test runs only when the test says so. */
+    private Housekeeping schedule;
     private volatile boolean closed;
 
     Housekeeper(SqliteStore store, Duration orphanUploadAge, Optional<Duration> retention, InstantSource clock,
-                Scheduler timer, int batch) {
+                int batch) {
         this.store = Objects.requireNonNull(store, "store");
         this.orphanUploadAge = Objects.requireNonNull(orphanUploadAge, "orphanUploadAge");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.timer = Objects.requireNonNull(timer, "timer");
         this.batch = batch;
     }
 
@@ -54,50 +52,25 @@ public final class Housekeeper implements AutoCloseable {
      */
     public static Housekeeper start(SqliteStore store, Duration orphanUploadAge, Optional<Duration> retention,
                                     InstantSource clock, Scheduler timer) {
-        Housekeeper housekeeper = new Housekeeper(store, orphanUploadAge, retention, clock, timer, BATCH);
-        housekeeper.scheduleIn(Duration.ZERO);
+        Housekeeper housekeeper = new Housekeeper(store, orphanUploadAge, retention, clock, BATCH);
+        housekeeper.schedule = Housekeeping.start(housekeeper::run, timer);
         return housekeeper;
-    }
-
-    private void scheduleIn(Duration delay) {
-        if (!closed) {
-            timer.schedule(this::runAndScheduleNext, delay);
-        }
-    }
-
-    /** A timer armed before {@link #close()} finds the housekeeper closed, and neither runs nor arms another. */
-    private void runAndScheduleNext() {
-        if (closed) {
-            return;
-        }
-        try {
-            run();
-        } catch (RuntimeException e) {
-            LOG.warn("housekeeping.failed", "⚠️ Housekeeping stopped part-way (will try again in "
-                    + PERIOD.toMinutes() + " min): " + e.getMessage());
-        }
-        scheduleIn(PERIOD);
     }
 
     /** One run now, on the caller's thread; what it deleted. */
     HousekeepingTotals run() {
-        running.lock();
-        try {
-            Instant now = clock.instant();
-            Instant uploadCutoff = now.minus(orphanUploadAge);
-            HousekeepingTotals deleted = prune(Kind.ORPHAN_UPLOAD,
-                    session -> Pruning.orphanUploads(session, uploadCutoff, batch));
-            if (retention.isPresent()) {
-                Instant messageCutoff = now.minus(retention.get());
-                deleted = deleted.plus(prune(Kind.MESSAGE,
-                        session -> Pruning.expiredMessages(session, messageCutoff, batch)));
-            }
-            deleted = deleted.plus(Kind.FILE, deleteStrayFiles(uploadCutoff));
-            report(deleted);
-            return deleted;
-        } finally {
-            running.unlock();
+        Instant now = clock.instant();
+        Instant uploadCutoff = now.minus(orphanUploadAge);
+        HousekeepingTotals deleted = prune(Kind.ORPHAN_UPLOAD,
+                session -> Pruning.orphanUploads(session, uploadCutoff, batch));
+        if (retention.isPresent()) {
+            Instant messageCutoff = now.minus(retention.get());
+            deleted = deleted.plus(prune(Kind.MESSAGE,
+                    session -> Pruning.expiredMessages(session, messageCutoff, batch)));
         }
+        deleted = deleted.plus(Kind.FILE, deleteStrayFiles(uploadCutoff));
+        Housekeeping.report(LOG, deleted);
+        return deleted;
     }
 
     /**
@@ -148,21 +121,12 @@ public final class Housekeeper implements AutoCloseable {
         return deleted;
     }
 
-    private void report(HousekeepingTotals deleted) {
-        if (deleted.isEmpty()) {
-            return;
-        }
-        LOG.info("housekeeping.deleted", "🧹 Housekeeping deleted " + deleted.orphanUploads()
-                + " upload(s) no message used, " + deleted.messages() + " finished message(s) past retention and "
-                + deleted.files() + " attachment file(s)", "orphan_uploads", deleted.orphanUploads(),
-                "messages", deleted.messages(), "files", deleted.files());
-    }
-
     /** Ends the runs: waits for one under way, which stops at its next batch; the next one will not run. */
     @Override
     public void close() {
         closed = true;
-        running.lock();
-        running.unlock();
+        if (schedule != null) {
+            schedule.close();
+        }
     }
 }

@@ -72,7 +72,7 @@ class HousekeeperTest {
     }
 
     private Housekeeper housekeeper(Optional<Duration> retention, int batch) {
-        return new Housekeeper(outbox, ORPHAN_AGE, retention, fixture.clock, scheduler, batch);
+        return new Housekeeper(outbox, ORPHAN_AGE, retention, fixture.clock, batch);
     }
 
     @Test

@@ -25,7 +25,6 @@ import relay.domain.Message;
 import relay.store.MessageSearch;
 import relay.store.SearchText;
 import relay.store.StoreFixture;
-import relay.testing.ManualScheduler;
 
 /**
  * Search on SQLite beyond what every backend promises (MessageSearchContract): pages read from indexes, the message
@@ -82,8 +81,7 @@ class SearchIndexTest {
         fixture.settle(outbox, fixture.successfulAttempt(old.id(), 1), DeliveryState.DELIVERED, null, null);
         fixture.clock.advance(RETENTION.plusDays(1));
         Message recent = fixture.accept(outbox, ALICE, "boleto de abril");
-        new Housekeeper(outbox, Duration.ofHours(24), Optional.of(RETENTION), fixture.clock,
-                new ManualScheduler(fixture.clock), 500).run();
+        new Housekeeper(outbox, Duration.ofHours(24), Optional.of(RETENTION), fixture.clock, 500).run();
 
         assertEquals(List.of(recent.id()), ids(search.messages(SearchText.of("boleto"), 10, null)));
         assertEquals(1L, count("SELECT COUNT(*) FROM message_search_keys"), "no key left behind");

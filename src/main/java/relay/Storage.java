@@ -1,0 +1,83 @@
+package relay;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.InstantSource;
+import java.util.Optional;
+import relay.config.Config;
+import relay.config.DatabaseUrl;
+import relay.domain.Scheduler;
+import relay.store.AttachmentStore;
+import relay.store.Contacts;
+import relay.store.DeliveryQueue;
+import relay.store.MessageReads;
+import relay.store.MessageSearch;
+import relay.store.Sessions;
+import relay.store.SettingsStore;
+import relay.store.StoreStatus;
+import relay.store.postgres.PostgresContacts;
+import relay.store.postgres.PostgresHousekeeper;
+import relay.store.postgres.PostgresSearch;
+import relay.store.postgres.PostgresSessions;
+import relay.store.postgres.PostgresSettings;
+import relay.store.postgres.PostgresStore;
+import relay.store.sqlite.Housekeeper;
+import relay.store.sqlite.SqliteContacts;
+import relay.store.sqlite.SqliteSearch;
+import relay.store.sqlite.SqliteSessions;
+import relay.store.sqlite.SqliteSettings;
+import relay.store.sqlite.SqliteStore;
+
+/**
+ * The store's seams, served by the backend the configuration chose: PostgreSQL (attachments included) when
+ * {@code DATABASE_URL} is set, else SQLite in {@code DATA_DIR}. The one place besides App that names a backend.
+ *
+ * @param sqlite   the SQLite store when that is the backend (for its housekeeping, and tests' fault seams)
+ * @param postgres the PostgreSQL store when that is the backend (for its housekeeping)
+ */
+record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, StoreStatus status,
+               Contacts contacts, MessageSearch search, Sessions sessions, SettingsStore settings,
+               Optional<SqliteStore> sqlite,
+               Optional<PostgresStore> postgres) implements AutoCloseable {
+
+    static Storage open(Config config, InstantSource clock) throws IOException {
+        if (config.databaseUrl().isPresent()) {
+            // DATA_DIR still keeps this instance's own files (the key that signs attachment links).
+            Files.createDirectories(config.dataDir());
+            DatabaseUrl url = config.databaseUrl().get();
+            PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
+                    clock);
+            return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
+                    new PostgresSessions(store), new PostgresSettings(store), Optional.empty(), Optional.of(store));
+        }
+        SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
+        return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),
+                new SqliteSessions(store), new SqliteSettings(store), Optional.of(store), Optional.empty());
+    }
+
+    /**
+     * Starts the backend's housekeeping on {@code timer} (at once, then every hour).
+     *
+     * @return what stops it, waiting for a run under way
+     */
+    Runnable startHousekeeping(Config.Housekeeping settings, InstantSource clock, Scheduler timer) {
+        if (sqlite.isPresent()) {
+            return Housekeeper.start(sqlite.get(), settings.orphanUploadAge(), settings.retention(), clock,
+                    timer)::close;
+        }
+        return PostgresHousekeeper.start(postgres.orElseThrow(), settings.orphanUploadAge(), settings.retention(),
+                clock, timer)::close;
+    }
+
+    /** Where the data is, for the start-up line. */
+    static String describe(Config config) {
+        return config.databaseUrl().map(url -> "PostgreSQL at " + url.masked())
+                .orElseGet(() -> config.dataDir().toAbsolutePath().normalize().toString());
+    }
+
+    @Override
+    public void close() {
+        sqlite.ifPresent(SqliteStore::close);
+        postgres.ifPresent(PostgresStore::close);
+    }
+}

@@ -1,0 +1,15 @@
+package relay.store.postgres;
+
+import java.io.IOException;
+import java.time.InstantSource;
+import relay.store.DeliveryQueueContract;
+import relay.testing.Postgres;
+
+class PostgresDeliveryQueueTest extends DeliveryQueueContract {
+    private final Postgres.Database database = Postgres.newDatabase();
+
+    @Override
+    protected Backend open(InstantSource clock) throws IOException {
+        return Backend.of(TestDatabases.open(database, clock));
+    }
+}

@@ -93,7 +93,7 @@ class ConfigApiTest {
         assertSetting(config, "WEBHOOK_TIMEOUT", "12", "saved");
         assertSetting(config, "CIRCUIT_FAILURE_THRESHOLD", "3", "saved");
         assertSetting(config, "WEBHOOK_MAX_RETRIES", "3", "default");
-        assertSetting(config, "WEBHOOK_URL", "http://127.0.0.1:" + webhook.getPort() + "/…", "environment");
+        assertSetting(config, "WEBHOOK_URL", "http://" + webhook.getHostName() + ":" + webhook.getPort() + "/…", "environment");
         assertTrue(setting(config, "WEBHOOK_TIMEOUT").path("live").asBoolean());
         assertFalse(setting(config, "PORT").path("live").asBoolean());
         JsonNode status = json(app.get("/chat/webhook-status"));
@@ -318,6 +318,8 @@ class ConfigApiTest {
         RecordedRequest request = webhook.takeRequest(5, TimeUnit.SECONDS);
         assertNotNull(request, "no webhook request for " + text);
         assertEquals(id, request.getHeaders().get("webhook-id"));
+        // Settled before the test goes on: a restart must not find it still to be sent.
+        app.awaitStatus(id, "delivered");
         return request;
     }
 

@@ -209,7 +209,8 @@ class BrowserSettingsTest extends BrowserTest {
         List<String> targets = browser.find("settings-index").findElements(By.cssSelector("a")).stream()
                 .filter(WebElement::isDisplayed).map(a -> a.getAttribute("hash")).toList();
 
-        assertEquals(List.of("#webhook", "#delivery", "#circuit", "#demo", "#failures", "#configuration"), targets);
+        assertEquals(List.of("#webhook", "#delivery", "#circuit", "#demo", "#failures", "#live-config", "#configuration"),
+                targets);
         for (String target : targets) {
             assertTrue(browser.driver().findElement(By.cssSelector(target + ".card")).isDisplayed(), target);
         }

@@ -54,7 +54,7 @@ record ByteRange(long first, long last) {
                     : new Wanted.Part(new ByteRange(Math.max(0, size - suffix), size - 1));
         }
         long first = Long.parseLong(m.group(1));
-        long last = m.group(2) == null ? size - 1 : Long.parseLong(m.group(2));
+        long last = m.group(2) == null ? Long.MAX_VALUE : Long.parseLong(m.group(2));
         if (last < first) {
             return new Wanted.Whole();
         }

@@ -62,7 +62,7 @@ class BrowserLiveConfigTest extends BrowserTest {
             browser.open(relay.url("/settings"));
             browser.waitUntilLoaded();
             String workingUrl = working.url("/hooks/working-token-123").toString();
-            String shown = "http://127.0.0.1:" + working.getPort() + "/…";
+            String shown = "http://" + working.getHostName() + ":" + working.getPort() + "/…";
             driver.switchTo().window(settingsTab);
 
             browser.find("cfg-webhook_url").sendKeys(workingUrl);

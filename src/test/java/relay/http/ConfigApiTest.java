@@ -93,7 +93,8 @@ class ConfigApiTest {
         assertSetting(config, "WEBHOOK_TIMEOUT", "12", "saved");
         assertSetting(config, "CIRCUIT_FAILURE_THRESHOLD", "3", "saved");
         assertSetting(config, "WEBHOOK_MAX_RETRIES", "3", "default");
-        assertSetting(config, "WEBHOOK_URL", "http://" + webhook.getHostName() + ":" + webhook.getPort() + "/…", "environment");
+        assertSetting(config, "WEBHOOK_URL", "http://" + webhook.getHostName() + ":" + webhook.getPort() + "/…",
+                "environment");
         assertTrue(setting(config, "WEBHOOK_TIMEOUT").path("live").asBoolean());
         assertFalse(setting(config, "PORT").path("live").asBoolean());
         JsonNode status = json(app.get("/chat/webhook-status"));

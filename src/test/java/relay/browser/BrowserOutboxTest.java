@@ -109,6 +109,7 @@ class BrowserOutboxTest extends BrowserTest {
         relay.assertNoMoreWebhookRequests();
 
         browser.driver().navigate().refresh();
+        browser.waitUntilLoaded();
 
         page.waitForStatus("kept one", "delivered");
         page.waitForStatus("kept two", "delivered");

@@ -362,23 +362,30 @@ async function loadConfig() {
   }
 }
 
-let outboxRestored = false;
-
 async function loadAll() {
   await conversations.reload();
-  // The server answers: what waits in the outbox goes (restored from storage the first time).
+  await openFromHash();
+  if (state.maxAttachmentBytes == null) loadConfig();
+}
+
+wire();
+let outboxRestored = false;
+
+/**
+ * The event stream is open: what waits in the outbox goes (restored from storage the first time). Not before, or the
+ * delivery of a message sent while the page still loads could happen before the page listens, and never be shown.
+ */
+function onConnected() {
   if (outboxRestored) {
     outbox.backOnline();
   } else {
     outboxRestored = true;
     outbox.restore();
   }
-  await openFromHash();
-  if (state.maxAttachmentBytes == null) loadConfig();
 }
 
-wire();
 startPage({
   load: loadAll,
   handlers: { message: onMessageEvent, circuit: onCircuitEvent, contact: onContactEvent },
+  connected: onConnected,
 });

@@ -209,7 +209,7 @@ export function createOutbox(host) {
       texts = [];
     }
     for (const { phone, text, created_at: createdAt } of Array.isArray(texts) ? texts : []) {
-      if (typeof phone === 'string' && typeof text === 'string') enqueue(phone, text, null, createdAt);
+      if (typeof phone === 'string' && typeof text === 'string') host.show(enqueue(phone, text, null, createdAt));
     }
     for (const phone of byPhone.keys()) pump(phone);
   }

@@ -9,9 +9,10 @@ let signingIn = null;
 /**
  * Starts a page: translates it, signs in first when the server asks for it, then calls load() and
  * connects the event stream; load() runs again after every reconnect (and after a sign-in) so nothing
- * that changed meanwhile is missed.
+ * that changed meanwhile is missed. connected() runs on every (re)open of the stream: what the page sends from then on
+ * has its changes heard.
  */
-export async function startPage({ load, handlers }) {
+export async function startPage({ load, handlers, connected }) {
   applyI18n(document);
   mountLanguageSwitch();
   let stream = null;
@@ -40,6 +41,7 @@ export async function startPage({ load, handlers }) {
     open({ reconnected }) {
       setOffline(false);
       if (reconnected || !loadedOk) reload();
+      connected?.();
     },
     down() {
       setOffline(true);

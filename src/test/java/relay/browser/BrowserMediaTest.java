@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.sound.sampled.AudioFileFormat;
 import javax.sound.sampled.AudioFormat;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.devtools.v156.target.Target;
+import org.openqa.selenium.devtools.v156.target.model.TargetInfo;
 import org.openqa.selenium.interactions.Actions;
 
 /** Attachments shown as what they are: pictures in a viewer, sound and video in players, PDFs in a new tab. */
@@ -33,6 +36,9 @@ import org.openqa.selenium.interactions.Actions;
 class BrowserMediaTest extends BrowserTest {
     private static final String PHONE = "11 98765-4321";
     private static final String DISPLAY = "(11) 98765-4321";
+
+    /** The frame of Chrome's built-in PDF viewer (a component extension with a fixed id). */
+    private static final String CHROME_PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/index.html";
 
     private ChatPage page;
 
@@ -56,7 +62,13 @@ class BrowserMediaTest extends BrowserTest {
         send(green);
         send(blue);
         WebElement first = page.waitForStatus("green.png", "delivered");
-        page.waitForStatus("blue.png", "delivered");
+        WebElement second = page.waitForStatus("blue.png", "delivered");
+        // Both pictures shown, so the thread no longer moves under the click.
+        for (WebElement bubble : List.of(first, second)) {
+            browser.waitUntil(d -> (Boolean) browser.script(
+                    "return arguments[0].complete && arguments[0].naturalWidth > 0",
+                    bubble.findElement(testId("attachment-thumb"))));
+        }
 
         WebElement opener = first.findElement(testId("attachment-view"));
         opener.click();
@@ -126,10 +138,16 @@ class BrowserMediaTest extends BrowserTest {
 
         browser.open(href);
 
-        // Chrome shows a PDF in a page of its own holding its viewer; a PDF it refuses to show is an error page.
+        // Chrome shows a PDF in a page that frames its viewer (an extension of its own, out of reach of the page),
+        // which frames the document itself; a PDF to be saved leaves no page at all. The page is sandboxed like every
+        // file served, and the viewer runs all the same.
         browser.waitUntil(d -> "application/pdf".equals(browser.script("return document.contentType")));
-        browser.waitUntil(d -> (Boolean) browser.script(
-                "return document.querySelector('embed[type=\"application/pdf\"]') !== null"));
+        browser.waitUntil(d -> {
+            List<String> frames = browser.devTools().send(Target.getTargets(Optional.empty())).stream()
+                    .filter(target -> target.getType().equals("iframe")).map(TargetInfo::getUrl).toList();
+            return frames.contains(CHROME_PDF_VIEWER) && frames.contains(href);
+        });
+        browser.screenshot("pdf-viewer.png");
     }
 
     /** Sends one file as its own message, the webhook accepting it. */

@@ -84,6 +84,9 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<AttemptOutcome>>> watchers = new HashMap<>(); // guarded by lock
     /** Whether the log already said that deliveries are being held; said once until they are released. */
     private final AtomicBoolean holdingSaid = new AtomicBoolean();
+    /** Whether {@link #start} was called, and whether the loop runs: not until a webhook is configured. */
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean looping = new AtomicBoolean();
 
     /**
      * @param sender   empty when no WEBHOOK_URL is configured: messages then wait as queued
@@ -125,9 +128,21 @@ public final class DeliveryEngine implements AutoCloseable {
         breaker.addListener(this::onCircuitChange);
     }
 
-    /** Starts claiming what the store holds (nothing while no webhook is configured: messages wait as queued). */
+    /**
+     * Starts claiming what the store holds; without a webhook, once one is configured (until then messages wait as
+     * queued, and nothing is even looked for).
+     */
     public void start() {
-        loop.start();
+        started.set(true);
+        if (live.get().sender().isPresent()) {
+            startLoop();
+        }
+    }
+
+    private void startLoop() {
+        if (looping.compareAndSet(false, true)) {
+            loop.start();
+        }
     }
 
     /**
@@ -140,6 +155,9 @@ public final class DeliveryEngine implements AutoCloseable {
         breaker.reconfigure(next.failureThreshold(), next.circuitOpen());
         if (newEndpoint && next.sender().isPresent()) {
             breaker.reset();
+        }
+        if (started.get() && next.sender().isPresent()) {
+            startLoop();
         }
         loop.nudge();
     }

@@ -319,7 +319,7 @@ class ConfigApiTest {
         RecordedRequest request = webhook.takeRequest(5, TimeUnit.SECONDS);
         assertNotNull(request, "no webhook request for " + text);
         assertEquals(id, request.getHeaders().get("webhook-id"));
-        // Settled before the test goes on: a restart must not find it still to be sent.
+        // Settled before the test moves the clock, or the attempt's lease would run out under it.
         app.awaitStatus(id, "delivered");
         return request;
     }

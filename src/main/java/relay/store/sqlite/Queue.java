@@ -47,6 +47,8 @@ final class Queue {
             + HELD + "')";
     /** Word for word the condition of the partial index conversations_in_line. */
     private static final String IN_LINE_CONVERSATION = "c.queued + c.sending + c.retrying + c.held > 0";
+    /** How many due rows a claim reads before it looks for the heads from the conversations instead. */
+    private static final int FIRST_LOOK = 256;
     /** Past any real position: a state with no delivery of the phone. */
     private static final String NO_POSITION = "9e18";
     /** Held deliveries wait for the circuit; only the probe takes one. */
@@ -137,11 +139,31 @@ final class Queue {
                 + String.join("', '", states) + "') AND d.position = h.position";
     }
 
+    /**
+     * The earliest due rows, up to {@value #FIRST_LOOK}, each with whether it is the head of its conversation (one
+     * seek of deliveries_in_line per blocking state): with many conversations and short lines, the heads are among
+     * the first due rows and this is all a claim reads. Without ordering every row is a head.
+     */
+    static String firstLook(Ordering ordering, boolean withHeld) {
+        String head = ordering == Ordering.NONE ? "1" : "NOT " + earlierBlocking(ordering);
+        return "SELECT d.message_id, " + head + DUE_FROM + IN_LINE + (withHeld ? "" : NOT_HELD)
+                + " AND d.next_attempt_at <= ?" + DUE_ORDER + " LIMIT " + FIRST_LOOK;
+    }
+
+    /** Whether a delivery of d's phone earlier in line holds d back; SQL on the alias d. */
+    private static String earlierBlocking(Ordering ordering) {
+        return blocking(ordering).stream()
+                .map(state -> "EXISTS (SELECT 1 FROM deliveries e WHERE e.phone = d.phone AND e.state = '" + state
+                        + "'" + (state.equals(FAILED) ? " AND e.skipped_at IS NULL" : "")
+                        + " AND e.position < d.position)")
+                .collect(Collectors.joining(" OR ", "(", ")"));
+    }
+
+    /**
+     * The due heads found from the conversations with something in line ({@link #headsOf}): what a claim reads when
+     * the first look was all rows waiting behind heads, so that long lines are never walked.
+     */
     static String dueHeads(Ordering ordering, boolean withHeld) {
-        if (ordering == Ordering.NONE) {
-            return "SELECT d.message_id" + DUE_FROM + IN_LINE + (withHeld ? "" : NOT_HELD)
-                    + " AND d.next_attempt_at <= ?" + DUE_ORDER + " LIMIT ?";
-        }
         List<String> due = new ArrayList<>(List.of(QUEUED, RETRYING, SENDING));
         if (withHeld) {
             due.add(HELD);
@@ -153,10 +175,7 @@ final class Queue {
     /** Claims up to {@code limit} due heads, oldest due first: one statement picks them, one marks each. */
     static List<Claim> claim(SqlSession session, Instant now, int limit, String owner, Duration lease,
                              Ordering ordering, boolean withHeld) throws SQLException {
-        PreparedStatement due = session.prepare(dueHeads(ordering, withHeld));
-        due.setLong(1, now.toEpochMilli());
-        due.setInt(2, limit);
-        List<String> ids = Rows.list(due, row -> row.getString(1));
+        List<String> ids = dueHeadIds(session, now, limit, ordering, withHeld);
         Instant leaseUntil = Rows.stored(now.plus(lease));
         List<Claim> claims = new ArrayList<>();
         for (String id : ids) {
@@ -175,6 +194,23 @@ final class Queue {
             claims.add(new Claim(status, owner, token, leaseUntil));
         }
         return claims;
+    }
+
+    /** Up to {@code limit} due heads, oldest due first: from the first look when it settles it, else from the heads. */
+    private static List<String> dueHeadIds(SqlSession session, Instant now, int limit, Ordering ordering,
+                                           boolean withHeld) throws SQLException {
+        PreparedStatement look = session.prepare(firstLook(ordering, withHeld));
+        look.setLong(1, now.toEpochMilli());
+        List<Map.Entry<String, Boolean>> rows = Rows.list(look,
+                row -> Map.entry(row.getString(1), row.getBoolean(2)));
+        List<String> heads = rows.stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).limit(limit).toList();
+        if (heads.size() == limit || rows.size() < FIRST_LOOK) {
+            return heads;
+        }
+        PreparedStatement due = session.prepare(dueHeads(ordering, withHeld));
+        due.setLong(1, now.toEpochMilli());
+        due.setInt(2, limit);
+        return Rows.list(due, row -> row.getString(1));
     }
 
     static boolean renew(SqlSession session, Claim claim, Instant leaseUntil) throws SQLException {
@@ -304,12 +340,24 @@ final class Queue {
     // ---- reads
 
     /** When the earliest head that is not due yet will be: what to wake up for. */
+    /**
+     * When the earliest head not yet due at {@code now} will be: a look at the first {@value #FIRST_LOOK} rows due
+     * after now settles it in practice (rows waiting behind a head were due long ago); else the heads are asked.
+     */
     static Optional<Instant> nextDue(SqlSession session, Instant now, Ordering ordering) throws SQLException {
-        String select = ordering == Ordering.NONE
-                ? "SELECT d.next_attempt_at" + DUE_FROM + IN_LINE + NOT_HELD + " AND d.next_attempt_at > ?"
-                : headsOf(ordering) + "SELECT d.next_attempt_at " + headDeliveries(List.of(QUEUED, RETRYING, SENDING))
-                        + " AND d.next_attempt_at > ?";
-        PreparedStatement query = session.prepare(select + DUE_ORDER + " LIMIT 1");
+        String head = ordering == Ordering.NONE ? "1" : "NOT " + earlierBlocking(ordering);
+        PreparedStatement look = session.prepare("SELECT d.next_attempt_at, " + head + DUE_FROM + IN_LINE + NOT_HELD
+                + " AND d.next_attempt_at > ?" + DUE_ORDER + " LIMIT " + FIRST_LOOK);
+        look.setLong(1, now.toEpochMilli());
+        List<Map.Entry<Instant, Boolean>> rows = Rows.list(look,
+                row -> Map.entry(Rows.instant(row, 1), row.getBoolean(2)));
+        Optional<Instant> first = rows.stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).findFirst();
+        if (first.isPresent() || rows.size() < FIRST_LOOK) {
+            return first;
+        }
+        PreparedStatement query = session.prepare(headsOf(ordering) + "SELECT d.next_attempt_at "
+                + headDeliveries(List.of(QUEUED, RETRYING, SENDING)) + " AND d.next_attempt_at > ?" + DUE_ORDER
+                + " LIMIT 1");
         query.setLong(1, now.toEpochMilli());
         return Rows.first(query, row -> Rows.instant(row, 1));
     }

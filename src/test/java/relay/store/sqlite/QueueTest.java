@@ -65,8 +65,19 @@ class QueueTest {
     }
 
     @Test
+    void shouldFirstLookAtTheEarliestDueRowsAndAskEachWhetherItIsAHead() throws SQLException {
+        for (Ordering ordering : List.of(Ordering.CONVERSATION, Ordering.STRICT)) {
+            String plan = queryPlan(Queue.firstLook(ordering, false));
+
+            assertTrue(plan.contains("SEARCH d USING INDEX deliveries_due"), plan);
+            assertTrue(plan.contains("INDEX deliveries_in_line (phone=? AND state=? AND position<?)"), plan);
+            assertFalse(plan.contains("TEMP B-TREE"), "no sort of all due rows: " + plan);
+        }
+    }
+
+    @Test
     void shouldFindDueDeliveriesWithoutOrderingByWalkingTheDueIndex() throws SQLException {
-        String plan = queryPlan(Queue.dueHeads(Ordering.NONE, false));
+        String plan = queryPlan(Queue.firstLook(Ordering.NONE, false));
 
         assertTrue(plan.contains("SEARCH d USING INDEX deliveries_due"), plan);
         assertFalse(plan.contains("TEMP B-TREE"), "no sort of all due rows: " + plan);

@@ -70,7 +70,7 @@ function onContactEvent(contact) {
 }
 
 const thread = createThread(
-  { thread: els.thread, messages: els.messages },
+  { thread: els.thread, messages: els.messages, newMessages: byId('new-messages') },
   {
     phone: () => state.phone,
     circuit: () => state.circuit,

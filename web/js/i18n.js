@@ -197,6 +197,7 @@ const en = {
   'composer.captionFor': 'Caption for {name}',
   'composer.counter': '{n} / {max} characters',
   'outbox.waiting': 'waiting for connection',
+  'thread.newMessages': { one: '↓ {n} new message', other: '↓ {n} new messages' },
 };
 
 const ptBR = {
@@ -387,6 +388,7 @@ const ptBR = {
   'composer.captionFor': 'Legenda de {name}',
   'composer.counter': '{n} / {max} caracteres',
   'outbox.waiting': 'aguardando conexão',
+  'thread.newMessages': { one: '↓ {n} mensagem nova', other: '↓ {n} mensagens novas' },
 };
 
 // ---- Message info panel and media (pictures viewer, players, PDF in a new tab)

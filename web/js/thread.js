@@ -10,17 +10,24 @@ const EARLY_EVENT_MS = 400; // how long a change may wait for its message's POST
 const STICK_PX = 80; // how close to the end the reader counts as following the conversation
 
 /**
- * els: {thread (the scroller), messages (the list)}. host: {phone(), circuit(), announce(text), dismiss(item)}: the
+ * els: {thread (the scroller), messages (the list), newMessages (the button that counts what arrived below)}. host: {phone(), circuit(), announce(text), dismiss(item)}: the
  * open conversation, the circuit's last state, the screen-reader announcer, and what drops an unsent message.
  */
 export function createThread(els, host) {
   let items = new Map(); // key -> item of the open conversation
   // Delivery changes of messages not shown yet, by id: a message's events can overtake the answer to its POST.
   const early = new Map();
+  // Messages from elsewhere that arrived while the reader was further up: counted on a button until seen.
+  let unseen = 0;
+  els.newMessages.addEventListener('click', scrollToBottom);
+  els.thread.addEventListener('scroll', () => {
+    if (unseen > 0 && isNearBottom()) seen();
+  }, { passive: true });
 
   function reset() {
     items = new Map();
     fill(els.messages);
+    seen();
   }
 
   /** Puts the server's views of messages in the thread, unless what is shown is newer. */
@@ -149,6 +156,7 @@ export function createThread(els, host) {
       item.bodyKey = null;
       render(item);
     }
+    renderNewMessages();
   }
 
   /** Upload progress and errors of a message the server has not accepted yet. */
@@ -320,7 +328,7 @@ export function createThread(els, host) {
       if (view.phone !== host.phone()) return;
       const stick = isNearBottom();
       upsertView(view);
-      if (stick) scrollToBottom();
+      arrived(stick);
     } catch {
       // the next event or reload brings it
     }
@@ -339,7 +347,7 @@ export function createThread(els, host) {
     if (last?.id === event.id && !host.sending(event.phone)) {
       const stick = isNearBottom();
       upsertView(last);
-      if (stick) scrollToBottom();
+      arrived(stick);
       return;
     }
     // Usually our own message whose POST answer is on its way: keep the newest change until it arrives,
@@ -400,6 +408,27 @@ export function createThread(els, host) {
 
   function scrollToBottom() {
     els.thread.scrollTop = els.thread.scrollHeight;
+    seen();
+  }
+
+  /** A message from elsewhere was just shown: followed when the reader is at the end, else counted on the button. */
+  function arrived(stick) {
+    if (stick) {
+      scrollToBottom();
+      return;
+    }
+    unseen += 1;
+    renderNewMessages();
+  }
+
+  function seen() {
+    unseen = 0;
+    renderNewMessages();
+  }
+
+  function renderNewMessages() {
+    els.newMessages.hidden = unseen === 0;
+    els.newMessages.textContent = unseen === 0 ? '' : t('thread.newMessages', { n: unseen });
   }
 
   return {

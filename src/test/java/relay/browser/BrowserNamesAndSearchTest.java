@@ -175,4 +175,35 @@ class BrowserNamesAndSearchTest extends BrowserTest {
         assertEquals("0", page.conversation(B).getAttribute("data-unread"), "seen once opened");
         browser.assertNoConsoleErrors();
     }
+
+    @Test
+    void shouldCountMessagesArrivingBelowTheReaderOnAButtonThatTakesThereAndGoes() throws Exception {
+        start();
+        for (int i = 1; i <= 40; i++) {
+            relay.sendText(A, "earlier " + i);
+        }
+        page.open(relay.url("/"));
+        page.openConversation(A, A_DISPLAY);
+        page.bubble("earlier 40");
+        browser.script("document.querySelector('[data-testid=thread]').scrollTop = 0");
+
+        relay.sendText(A, "arrived while reading above");
+        relay.sendText(A, "and another");
+
+        WebElement button = browser.waitUntil(d -> {
+            WebElement found = d.findElement(testId("new-messages"));
+            return found.isDisplayed() && "↓ 2 new messages".equals(found.getText()) ? found : null;
+        });
+        assertEquals(0L, browser.script("return document.querySelector('[data-testid=thread]').scrollTop"),
+                "the reader is not moved");
+        button.click();
+
+        browser.waitUntil(d -> !d.findElement(testId("new-messages")).isDisplayed());
+        assertTrue((Boolean) browser.script("const t = document.querySelector('[data-testid=thread]');"
+                + " return t.scrollHeight - t.scrollTop - t.clientHeight < 80"), "taken to the newest");
+        relay.sendText(A, "while at the end");
+        page.bubble("while at the end");
+        assertFalse(browser.find("new-messages").isDisplayed(), "at the end, new messages are simply followed");
+        browser.assertNoConsoleErrors();
+    }
 }

@@ -30,8 +30,9 @@ import relay.store.Claim;
  * {@code next_attempt_at} has come; held ones are due only to the probe. It is the <em>head</em> of its conversation
  * when no delivery of its phone with a smaller position blocks it: under {@link Ordering#CONVERSATION} an unfinished
  * one, under {@link Ordering#STRICT} also a failed one nobody skipped; under {@link Ordering#NONE} every delivery is.
- * Without ordering the due rows are read from {@code deliveries_due} in due order; with it, the heads are found first
- * ({@link #headsOf}) and only they are checked for being due, so a long backlog behind a head is never read.
+ * A claim reads the earliest due rows from {@code deliveries_due} and asks each whether it heads its conversation
+ * ({@link #firstLook}); only when all of those wait behind heads does it find the heads from the conversations with
+ * something in line ({@link #headsOf}), so neither many short lines nor a few long ones are read whole per pass.
  */
 final class Queue {
     private static final String QUEUED = DeliveryState.QUEUED.wireName();

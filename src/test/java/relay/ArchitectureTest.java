@@ -25,6 +25,7 @@ class ArchitectureTest {
                 .layer("log").definedBy("relay.log")
                 .layer("config").definedBy("relay.config")
                 .layer("store").definedBy("relay.store")
+                .layer("store.jdbc").definedBy("relay.store.jdbc")
                 .layer("store.sqlite").definedBy("relay.store.sqlite")
                 .layer("store.postgres").definedBy("relay.store.postgres")
                 .layer("webhook").definedBy("relay.webhook")
@@ -36,9 +37,11 @@ class ArchitectureTest {
                 .whereLayer("log").mayNotAccessAnyLayer()
                 .whereLayer("config").mayOnlyAccessLayers("domain", "log")
                 .whereLayer("store").mayOnlyAccessLayers("domain", "log")
-                .whereLayer("store.sqlite").mayOnlyAccessLayers("store", "domain", "log")
+                .whereLayer("store.jdbc").mayOnlyAccessLayers("domain")
+                .whereLayer("store.jdbc").mayOnlyBeAccessedByLayers("store.sqlite", "store.postgres")
+                .whereLayer("store.sqlite").mayOnlyAccessLayers("store", "store.jdbc", "domain", "log")
                 .whereLayer("store.sqlite").mayOnlyBeAccessedByLayers("wiring")
-                .whereLayer("store.postgres").mayOnlyAccessLayers("store", "domain", "log")
+                .whereLayer("store.postgres").mayOnlyAccessLayers("store", "store.jdbc", "domain", "log")
                 .whereLayer("store.postgres").mayOnlyBeAccessedByLayers("wiring")
                 .whereLayer("webhook").mayOnlyAccessLayers("domain", "store", "config", "log")
                 .whereLayer("chat").mayOnlyAccessLayers("domain", "store", "webhook", "config", "log")
@@ -71,10 +74,10 @@ class ArchitectureTest {
                 .check(MAIN);
     }
 
-    /** JDBC is the backends' business: nothing else speaks SQL. */
+    /** JDBC is the backends' business (and the row reading they share): nothing else speaks SQL. */
     @Test
     void shouldUseJdbcOnlyInTheStoreBackends() {
-        noClasses().that().resideOutsideOfPackages("relay.store.sqlite", "relay.store.postgres")
+        noClasses().that().resideOutsideOfPackages("relay.store.sqlite", "relay.store.postgres", "relay.store.jdbc")
                 .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "javax.sql..")
                 .check(MAIN);
     }

@@ -7,6 +7,7 @@ import java.util.Objects;
 import relay.domain.Conversation;
 import relay.store.MessageSearch;
 import relay.store.SearchText;
+import relay.store.jdbc.StoredRows;
 
 /**
  * Search on PostgreSQL. Messages are found in {@code search_text} (text and file name folded as a query is folded)
@@ -66,6 +67,6 @@ public final class PostgresSearch implements MessageSearch {
     }
 
     private static Hit hit(ResultSet row) throws SQLException {
-        return new Hit(Sql.messageStatus(row).message(), row.getLong(Sql.STATUS_COLUMN_COUNT + 1));
+        return new Hit(StoredRows.messageStatus(row).message(), row.getLong(Sql.STATUS_COLUMN_COUNT + 1));
     }
 }

@@ -32,6 +32,7 @@ import relay.store.MessageReads;
 import relay.store.StorageException;
 import relay.store.StorageFault;
 import relay.store.StoreStatus;
+import relay.store.jdbc.StoredRows;
 
 /**
  * The outbox on PostgreSQL, which several instances can share: messages, deliveries, every attempt and the
@@ -135,7 +136,7 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
 
     @Override
     public boolean renew(Claim claim, Instant now, Duration lease) {
-        return transaction(connection -> Queue.renew(connection, claim, Sql.stored(now.plus(lease))));
+        return transaction(connection -> Queue.renew(connection, claim, StoredRows.stored(now.plus(lease))));
     }
 
     @Override
@@ -186,7 +187,7 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
 
     @Override
     public Optional<Delivery> delivery(String messageId) {
-        return transaction(connection -> Sql.first(connection, Queries.DELIVERY, Sql::delivery, messageId));
+        return transaction(connection -> Sql.first(connection, Queries.DELIVERY, StoredRows::delivery, messageId));
     }
 
     // ---- attachments
@@ -255,7 +256,7 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
 
     @Override
     public Optional<Attachment> attachment(String attachmentId) {
-        return transaction(connection -> Sql.first(connection, Queries.ATTACHMENT, Sql::attachment, attachmentId));
+        return transaction(connection -> Sql.first(connection, Queries.ATTACHMENT, StoredRows::attachment, attachmentId));
     }
 
     @Override
@@ -272,7 +273,7 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
 
     @Override
     public List<Attempt> attempts(String messageId) {
-        return transaction(connection -> Sql.list(connection, Queries.ATTEMPTS, Sql::attempt, messageId));
+        return transaction(connection -> Sql.list(connection, Queries.ATTEMPTS, StoredRows::attempt, messageId));
     }
 
     @Override

@@ -17,6 +17,7 @@ import relay.domain.Conversation;
 import relay.domain.DeliveryState;
 import relay.domain.Failure;
 import relay.domain.MessageStatus;
+import relay.store.jdbc.StoredRows;
 
 /** The reads, each one statement so it sees one committed snapshot; the same questions as SQLite's Queries. */
 final class Queries {
@@ -68,15 +69,15 @@ final class Queries {
     }
 
     static Optional<MessageStatus> message(Connection connection, String messageId) throws SQLException {
-        return Sql.first(connection, MESSAGE, Sql::messageStatus, messageId);
+        return Sql.first(connection, MESSAGE, StoredRows::messageStatus, messageId);
     }
 
     /** The newest {@code limit} messages of {@code phone} older than {@code beforeMessageId}, oldest first. */
     static List<MessageStatus> conversation(Connection connection, String phone, int limit, String beforeMessageId)
             throws SQLException {
         List<MessageStatus> newestFirst = new ArrayList<>(beforeMessageId == null
-                ? Sql.list(connection, CONVERSATION_NEWEST, Sql::messageStatus, phone, limit)
-                : Sql.list(connection, CONVERSATION_BEFORE, Sql::messageStatus, phone, beforeMessageId, limit));
+                ? Sql.list(connection, CONVERSATION_NEWEST, StoredRows::messageStatus, phone, limit)
+                : Sql.list(connection, CONVERSATION_BEFORE, StoredRows::messageStatus, phone, beforeMessageId, limit));
         Collections.reverse(newestFirst);
         return newestFirst;
     }
@@ -99,7 +100,7 @@ final class Queries {
         for (int i = 0; i < STATES.length; i++) {
             summary.put(STATES[i], row.getLong(total + 1 + i));
         }
-        return new Conversation(row.getString(phone), Sql.messageStatus(row), Collections.unmodifiableMap(summary),
+        return new Conversation(row.getString(phone), StoredRows.messageStatus(row), Collections.unmodifiableMap(summary),
                 row.getLong(total), row.getLong(total + 1 + STATES.length));
     }
 
@@ -110,9 +111,9 @@ final class Queries {
     }
 
     private static Failure failure(ResultSet row) throws SQLException {
-        var attempt = Sql.attempt(row, Sql.STATUS_COLUMN_COUNT + 1);
+        var attempt = StoredRows.attempt(row, Sql.STATUS_COLUMN_COUNT + 1);
         long recorded = row.getLong(Sql.STATUS_COLUMN_COUNT + Sql.ATTEMPT_COLUMN_COUNT + 1);
-        return new Failure(attempt, Sql.messageStatus(row).message(),
+        return new Failure(attempt, StoredRows.messageStatus(row).message(),
                 new Failure.Position(attempt.startedAt(), recorded));
     }
 
@@ -130,8 +131,8 @@ final class Queries {
         return Sql.first(connection, STATS, row -> {
             long attempts = row.getLong(1);
             long succeeded = row.getLong(2);
-            return new AttemptStats(attempts, succeeded, attempts - succeeded, Sql.instant(row, 3),
-                    Sql.instant(row, 4));
+            return new AttemptStats(attempts, succeeded, attempts - succeeded, StoredRows.instant(row, 3),
+                    StoredRows.instant(row, 4));
         }).orElseThrow();
     }
 

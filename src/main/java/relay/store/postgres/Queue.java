@@ -17,6 +17,7 @@ import relay.domain.DeliveryState;
 import relay.domain.MessageStatus;
 import relay.domain.Ordering;
 import relay.store.Claim;
+import relay.store.jdbc.StoredRows;
 
 /**
  * The deliveries table as the engine's queue, shared by every instance on the database: what is due, which delivery
@@ -115,7 +116,7 @@ final class Queue {
     /** Claims up to {@code limit} due heads, oldest due first, in one statement; then reads what was claimed. */
     static List<Claim> claim(Connection connection, Instant now, int limit, String owner, Duration lease,
                              Ordering ordering, boolean withHeld) throws SQLException {
-        Instant leaseUntil = Sql.stored(now.plus(lease));
+        Instant leaseUntil = StoredRows.stored(now.plus(lease));
         List<Picked> picked = new ArrayList<>(Sql.list(connection, claimStatement(ordering, withHeld),
                 row -> new Picked(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4)),
                 now, limit, owner, leaseUntil, leaseUntil, now));
@@ -126,7 +127,7 @@ final class Queue {
             return List.of();
         }
         Map<String, MessageStatus> claimed = new HashMap<>();
-        Sql.list(connection, CLAIMED, row -> claimed.put(row.getString(1), Sql.messageStatus(row)),
+        Sql.list(connection, CLAIMED, row -> claimed.put(row.getString(1), StoredRows.messageStatus(row)),
                 connection.createArrayOf("text", picked.stream().map(Picked::messageId).toArray()));
         return picked.stream().map(one -> new Claim(claimed.get(one.messageId()), owner, one.token(), leaseUntil))
                 .toList();
@@ -219,7 +220,7 @@ final class Queue {
     static Optional<Instant> nextDue(Connection connection, Instant now, Ordering ordering) throws SQLException {
         return Sql.first(connection, "SELECT d.next_attempt_at FROM deliveries d WHERE " + IN_LINE + NOT_HELD
                 + " AND d.next_attempt_at > ? AND NOT " + heldBack(ordering) + DUE_ORDER + " LIMIT 1",
-                row -> Sql.instant(row, 1), now);
+                row -> StoredRows.instant(row, 1), now);
     }
 
     /** The delivery the later ones of {@code phone} wait for: the first in line that blocks them. */
@@ -233,7 +234,7 @@ final class Queue {
             return Optional.empty();
         }
         return Sql.first(connection, "SELECT " + Sql.deliveryColumns("d.") + " FROM deliveries d WHERE d.phone = ?"
-                + " AND " + blocking + " ORDER BY d.position LIMIT 1", Sql::delivery, phone);
+                + " AND " + blocking + " ORDER BY d.position LIMIT 1", StoredRows::delivery, phone);
     }
 
     /** How many queued, retrying and held deliveries wait for an earlier one of their phone, by state. */

@@ -10,13 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import relay.domain.Attachment;
-import relay.domain.Attempt;
-import relay.domain.Delivery;
 import relay.domain.DeliveryState;
-import relay.domain.Message;
-import relay.domain.MessageKind;
-import relay.domain.MessageStatus;
 
 /**
  * Statements with their parameters in one call, and rows turned into records. Instants are epoch milliseconds in the
@@ -117,51 +111,5 @@ final class Sql {
         }
     }
 
-    static MessageStatus messageStatus(ResultSet row) throws SQLException {
-        Attachment attachment = row.getString(6) == null ? null : attachment(row, 6);
-        Message message = new Message(row.getString(1), row.getString(2), row.getLong(3), row.getString(4),
-                attachment, instant(row, 5));
-        return new MessageStatus(message, delivery(row, 13));
-    }
 
-    static Attachment attachment(ResultSet row) throws SQLException {
-        return attachment(row, 1);
-    }
-
-    private static Attachment attachment(ResultSet row, int from) throws SQLException {
-        return new Attachment(row.getString(from), MessageKind.fromWireName(row.getString(from + 1)),
-                row.getString(from + 2), row.getString(from + 3), row.getLong(from + 4), row.getString(from + 5),
-                instant(row, from + 6));
-    }
-
-    static Delivery delivery(ResultSet row) throws SQLException {
-        return delivery(row, 1);
-    }
-
-    private static Delivery delivery(ResultSet row, int from) throws SQLException {
-        return new Delivery(row.getString(from), DeliveryState.fromWireName(row.getString(from + 1)),
-                row.getInt(from + 2), instant(row, from + 3), row.getString(from + 4), instant(row, from + 5));
-    }
-
-    static Attempt attempt(ResultSet row) throws SQLException {
-        return attempt(row, 1);
-    }
-
-    static Attempt attempt(ResultSet row, int from) throws SQLException {
-        int status = row.getInt(from + 4);
-        Integer statusCode = row.wasNull() ? null : status;
-        return new Attempt(row.getString(from), row.getInt(from + 1), instant(row, from + 2), row.getLong(from + 3),
-                statusCode, row.getString(from + 5), row.getString(from + 6));
-    }
-
-    /** Null stays null: several instants are optional. */
-    static Instant instant(ResultSet row, int column) throws SQLException {
-        long millis = row.getLong(column);
-        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
-
-    /** What a stored instant reads back as, so a write can return exactly what a later read will. */
-    static Instant stored(Instant instant) {
-        return instant == null ? null : Instant.ofEpochMilli(instant.toEpochMilli());
-    }
 }

@@ -8,6 +8,7 @@ import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.NewMessage;
 import relay.store.SearchText;
+import relay.store.jdbc.StoredRows;
 
 /** Accepting a message: its row, its sequence and its place in its conversation, in the caller's transaction. */
 final class Updates {
@@ -40,10 +41,10 @@ final class Updates {
             throw new IllegalArgumentException("message " + message.id() + " already exists");
         }
         Attachment attachment = message.attachmentId() == null ? null
-                : Sql.first(connection, ATTACHMENT, Sql::attachment, message.attachmentId()).orElseThrow(
+                : Sql.first(connection, ATTACHMENT, StoredRows::attachment, message.attachmentId()).orElseThrow(
                         () -> new IllegalArgumentException("unknown attachment " + message.attachmentId()));
         long sequence = Sql.number(connection, NEXT_SEQUENCE, message.phone(), message.phone());
-        Instant createdAt = Sql.stored(message.createdAt());
+        Instant createdAt = StoredRows.stored(message.createdAt());
         Sql.update(connection, INSERT_MESSAGE, message.id(), message.phone(), sequence, message.text(),
                 message.attachmentId(), createdAt, searchText(message.text(), attachment));
         Sql.update(connection, INSERT_DELIVERY, message.id(), initial.wireName(), now, now, message.phone(),

@@ -20,6 +20,7 @@ import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Failure;
 import relay.domain.MessageStatus;
+import relay.store.jdbc.StoredRows;
 
 /** The reads, each one statement so it sees one committed snapshot; shared by readers and the writer. */
 final class Queries {
@@ -82,7 +83,7 @@ final class Queries {
     static Optional<MessageStatus> message(SqlSession session, String messageId) throws SQLException {
         PreparedStatement query = session.prepare(MESSAGE);
         query.setString(1, messageId);
-        return Rows.first(query, Rows::messageStatus);
+        return Rows.first(query, StoredRows::messageStatus);
     }
 
     /** The newest {@code limit} messages of {@code phone} older than {@code beforeMessageId}, oldest first. */
@@ -99,7 +100,7 @@ final class Queries {
             query.setString(2, beforeMessageId);
             query.setInt(3, limit);
         }
-        List<MessageStatus> newestFirst = Rows.list(query, Rows::messageStatus);
+        List<MessageStatus> newestFirst = Rows.list(query, StoredRows::messageStatus);
         Collections.reverse(newestFirst);
         return newestFirst;
     }
@@ -133,26 +134,26 @@ final class Queries {
         for (int i = 0; i < STATES.length; i++) {
             summary.put(STATES[i], row.getLong(total + 1 + i));
         }
-        return new Conversation(row.getString(phone), Rows.messageStatus(row), Collections.unmodifiableMap(summary),
+        return new Conversation(row.getString(phone), StoredRows.messageStatus(row), Collections.unmodifiableMap(summary),
                 row.getLong(total), row.getLong(total + 1 + STATES.length));
     }
 
     static Optional<Attachment> attachment(SqlSession session, String attachmentId) throws SQLException {
         PreparedStatement query = session.prepare(ATTACHMENT);
         query.setString(1, attachmentId);
-        return Rows.first(query, Rows::attachment);
+        return Rows.first(query, StoredRows::attachment);
     }
 
     static Optional<Delivery> delivery(SqlSession session, String messageId) throws SQLException {
         PreparedStatement query = session.prepare(DELIVERY);
         query.setString(1, messageId);
-        return Rows.first(query, Rows::delivery);
+        return Rows.first(query, StoredRows::delivery);
     }
 
     static List<Attempt> attempts(SqlSession session, String messageId) throws SQLException {
         PreparedStatement query = session.prepare(ATTEMPTS);
         query.setString(1, messageId);
-        return Rows.list(query, Rows::attempt);
+        return Rows.list(query, StoredRows::attempt);
     }
 
     static List<Failure> failures(SqlSession session, int limit, Failure.Position before) throws SQLException {
@@ -170,9 +171,9 @@ final class Queries {
     }
 
     private static Failure failure(ResultSet row) throws SQLException {
-        Attempt attempt = Rows.attempt(row, Rows.STATUS_COLUMN_COUNT + 1);
+        Attempt attempt = StoredRows.attempt(row, Rows.STATUS_COLUMN_COUNT + 1);
         long recorded = row.getLong(Rows.STATUS_COLUMN_COUNT + Rows.ATTEMPT_COLUMN_COUNT + 1);
-        return new Failure(attempt, Rows.messageStatus(row).message(),
+        return new Failure(attempt, StoredRows.messageStatus(row).message(),
                 new Failure.Position(attempt.startedAt(), recorded));
     }
 
@@ -195,8 +196,8 @@ final class Queries {
             row.next();
             long attempts = row.getLong(1);
             long succeeded = row.getLong(2);
-            return new AttemptStats(attempts, succeeded, attempts - succeeded, Rows.instant(row, 3),
-                    Rows.instant(row, 4));
+            return new AttemptStats(attempts, succeeded, attempts - succeeded, StoredRows.instant(row, 3),
+                    StoredRows.instant(row, 4));
         }
     }
 

@@ -20,6 +20,7 @@ import relay.domain.DeliveryState;
 import relay.domain.MessageStatus;
 import relay.domain.Ordering;
 import relay.store.Claim;
+import relay.store.jdbc.StoredRows;
 
 /**
  * The deliveries table as the engine's queue: what is due, which delivery is the head of its conversation, claims
@@ -177,7 +178,7 @@ final class Queue {
     static List<Claim> claim(SqlSession session, Instant now, int limit, String owner, Duration lease,
                              Ordering ordering, boolean withHeld) throws SQLException {
         List<String> ids = dueHeadIds(session, now, limit, ordering, withHeld);
-        Instant leaseUntil = Rows.stored(now.plus(lease));
+        Instant leaseUntil = StoredRows.stored(now.plus(lease));
         List<Claim> claims = new ArrayList<>();
         for (String id : ids) {
             String token = UUID.randomUUID().toString();
@@ -191,7 +192,7 @@ final class Queue {
             mark.executeUpdate();
             PreparedStatement claimed = session.prepare(CLAIMED);
             claimed.setString(1, id);
-            MessageStatus status = Rows.first(claimed, Rows::messageStatus).orElseThrow();
+            MessageStatus status = Rows.first(claimed, StoredRows::messageStatus).orElseThrow();
             claims.add(new Claim(status, owner, token, leaseUntil));
         }
         return claims;
@@ -351,7 +352,7 @@ final class Queue {
                 + " AND d.next_attempt_at > ?" + DUE_ORDER + " LIMIT " + FIRST_LOOK);
         look.setLong(1, now.toEpochMilli());
         List<Map.Entry<Instant, Boolean>> rows = Rows.list(look,
-                row -> Map.entry(Rows.instant(row, 1), row.getBoolean(2)));
+                row -> Map.entry(StoredRows.instant(row, 1), row.getBoolean(2)));
         Optional<Instant> first = rows.stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).findFirst();
         if (first.isPresent() || rows.size() < FIRST_LOOK) {
             return first;
@@ -360,7 +361,7 @@ final class Queue {
                 + headDeliveries(List.of(QUEUED, RETRYING, SENDING)) + " AND d.next_attempt_at > ?" + DUE_ORDER
                 + " LIMIT 1");
         query.setLong(1, now.toEpochMilli());
-        return Rows.first(query, row -> Rows.instant(row, 1));
+        return Rows.first(query, row -> StoredRows.instant(row, 1));
     }
 
     /** The delivery the later ones of {@code phone} wait for: the first in line that blocks them. */
@@ -371,7 +372,7 @@ final class Queue {
         PreparedStatement query = session.prepare(headsOf(ordering, "(SELECT ? AS phone) c") + "SELECT "
                 + Rows.deliveryColumns("d.") + " " + headDeliveries(blocking(ordering)));
         query.setString(1, phone);
-        return Rows.first(query, Rows::delivery);
+        return Rows.first(query, StoredRows::delivery);
     }
 
     /**

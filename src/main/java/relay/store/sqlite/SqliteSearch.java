@@ -8,6 +8,7 @@ import java.util.Objects;
 import relay.domain.Conversation;
 import relay.store.MessageSearch;
 import relay.store.SearchText;
+import relay.store.jdbc.StoredRows;
 
 /**
  * Search on SQLite. Messages are found through the {@code message_search} full-text index (see {@link Schema}): its
@@ -91,6 +92,6 @@ public final class SqliteSearch implements MessageSearch {
     }
 
     private static Hit hit(ResultSet row) throws SQLException {
-        return new Hit(Rows.messageStatus(row).message(), row.getLong(Rows.STATUS_COLUMN_COUNT + 1));
+        return new Hit(StoredRows.messageStatus(row).message(), row.getLong(Rows.STATUS_COLUMN_COUNT + 1));
     }
 }

@@ -41,6 +41,7 @@ import relay.store.MessageReads;
 import relay.store.StorageException;
 import relay.store.StorageFault;
 import relay.store.StoreStatus;
+import relay.store.jdbc.StoredRows;
 
 /**
  * The durable outbox on SQLite: messages, their attachments, deliveries and every attempt, in
@@ -270,7 +271,7 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
 
     @Override
     public boolean renew(Claim claim, Instant now, Duration lease) {
-        return write(session -> Queue.renew(session, claim, Rows.stored(now.plus(lease))));
+        return write(session -> Queue.renew(session, claim, StoredRows.stored(now.plus(lease))));
     }
 
     @Override

@@ -12,6 +12,7 @@ import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.NewMessage;
 import relay.store.StorageFault;
+import relay.store.jdbc.StoredRows;
 
 /** The writes, each run by the writer thread inside its own savepoint. */
 final class Updates {
@@ -40,7 +41,7 @@ final class Updates {
                 : Queries.attachment(session, message.attachmentId()).orElseThrow(
                         () -> new IllegalArgumentException("unknown attachment " + message.attachmentId()));
         long sequence = nextSequence(session, message.phone());
-        Instant createdAt = Rows.stored(message.createdAt());
+        Instant createdAt = StoredRows.stored(message.createdAt());
 
         PreparedStatement insert = session.prepare(INSERT_MESSAGE);
         insert.setString(1, message.id());

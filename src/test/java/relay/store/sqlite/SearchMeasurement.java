@@ -15,6 +15,7 @@ import java.util.function.IntSupplier;
 import relay.domain.DeliveryState;
 import relay.domain.NewMessage;
 import relay.store.SearchText;
+import relay.store.jdbc.StoredRows;
 
 /**
  * How long one page of search takes on a large chat: the message index ({@link SqliteSearch}) against the scan a
@@ -111,7 +112,7 @@ public final class SearchMeasurement {
             select.setString(1, pattern);
             select.setString(2, pattern);
             select.setInt(3, PAGE + 1);
-            return Rows.list(select, Rows::messageStatus);
+            return Rows.list(select, StoredRows::messageStatus);
         });
     }
 

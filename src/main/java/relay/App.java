@@ -44,11 +44,6 @@ public final class App implements AutoCloseable {
     private static final EventLog LOG = EventLog.of(App.class);
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /**
-     * How long a claim on a delivery lasts unless its attempt renews it (every third of it): after a crash, the
-     * deliveries that were being sent are due again this long after they were last renewed.
-     */
-    private static final Duration LEASE = Duration.ofSeconds(10);
     /** How often the engine looks for due deliveries without being asked: the backstop of its wake-ups. */
     private static final Duration POLL = Duration.ofSeconds(5);
 
@@ -100,7 +95,7 @@ public final class App implements AutoCloseable {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
             DeliveryEngine engine = new DeliveryEngine(store.queue(), store.reads(), settings.sender(), breaker,
                     settings.policy(), bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
-                    settings.concurrency(), LEASE, POLL, owner(random)), clock, Scheduler.on(timer),
+                    settings.concurrency(), config.lease(), POLL, config.instanceId()), clock, Scheduler.on(timer),
                     Executors.newVirtualThreadPerTaskExecutor());
             // The engine first, so that what listens after it (the pages) sees the change in force.
             live.addListener(change -> engine.reconfigure(change.engine(), change.keys().contains(Key.WEBHOOK_URL)));
@@ -135,11 +130,6 @@ public final class App implements AutoCloseable {
         if (problem.isPresent()) {
             throw new IllegalStateException(problem.get());
         }
-    }
-
-    /** Names this process in the claims it makes, for whoever reads the store: its pid and a random part. */
-    private static String owner(SecureRandom random) {
-        return ProcessHandle.current().pid() + "-" + Integer.toHexString(random.nextInt(1 << 24));
     }
 
     /** Attachments go inline, or as signed links, as the configuration in force says when the body is built. */

@@ -46,7 +46,7 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
             Files.createDirectories(config.dataDir());
             DatabaseUrl url = config.databaseUrl().get();
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
-                    clock);
+                    config.databasePoolSize(), clock);
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
                     new PostgresSessions(store), new PostgresSettings(store), Optional.empty(), Optional.of(store));
         }

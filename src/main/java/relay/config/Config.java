@@ -22,6 +22,9 @@ import relay.domain.Ordering;
  * @param limits        the bounds on what clients may hold: connections, timeouts, streams, sessions, sign-ins
  * @param housekeeping  how long unused uploads and finished messages are kept
  * @param databaseUrl   the PostgreSQL store; empty means SQLite in {@code dataDir}
+ * @param databasePoolSize connections this instance keeps to {@code databaseUrl}
+ * @param instanceId    names this instance in its claims, {@code /healthz} and {@code /metrics}
+ * @param lease         how long a claim on a delivery lasts unless its attempt renews it
  * @param sources       where each key's value came from, for the settings page
  */
 public record Config(
@@ -47,6 +50,9 @@ public record Config(
         boolean trustForwardedFor,
         Path dataDir,
         Optional<DatabaseUrl> databaseUrl,
+        int databasePoolSize,
+        String instanceId,
+        Duration lease,
         int maxAttachmentMb,
         String defaultRegion,
         Optional<Secret> appToken,
@@ -136,6 +142,9 @@ public record Config(
             case TRUST_FORWARDED_FOR -> String.valueOf(trustForwardedFor);
             case DATA_DIR -> dataDir.toString();
             case DATABASE_URL -> databaseUrl.map(DatabaseUrl::masked).orElse(null);
+            case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize);
+            case INSTANCE_ID -> instanceId;
+            case LEASE_SECONDS -> String.valueOf(lease.toSeconds());
             case MAX_ATTACHMENT_MB -> String.valueOf(maxAttachmentMb);
             case DEFAULT_REGION -> defaultRegion;
             case APP_TOKEN -> appToken.map(Secret::toString).orElse(null);

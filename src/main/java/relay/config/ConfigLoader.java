@@ -161,6 +161,9 @@ public final class ConfigLoader {
         boolean trustForwardedFor = bool(Key.TRUST_FORWARDED_FOR);
         Path dataDir = Path.of(nonBlank(Key.DATA_DIR));
         Optional<DatabaseUrl> databaseUrl = optional(Key.DATABASE_URL, this::databaseUrl);
+        int poolSize = integer(Key.DATABASE_POOL_SIZE, 2, 1000);
+        String instanceId = optional(Key.INSTANCE_ID, this::instanceId).orElseGet(InstanceId::ofThisProcess);
+        int leaseSeconds = integer(Key.LEASE_SECONDS, 5, 3600);
         int maxMb = integer(Key.MAX_ATTACHMENT_MB, 1, 2048);
         String region = region();
         Optional<Secret> appToken = optional(Key.APP_TOKEN, this::appToken);
@@ -181,7 +184,8 @@ public final class ConfigLoader {
         return new Loaded(new Config(webhookUrl, Duration.ofSeconds(timeout), maxRetries, byKind,
                 Duration.ofSeconds(retryBase), Duration.ofSeconds(retryMax), threshold, Duration.ofSeconds(openSeconds),
                 secret, userAgent, concurrency, attachments, uploadRate, ordering, keepAlive, host, port, publicBase,
-                allowedHosts, trustForwardedFor, dataDir, databaseUrl, maxMb, region, appToken, limits, housekeeping,
+                allowedHosts, trustForwardedFor, dataDir, databaseUrl, poolSize, instanceId,
+                Duration.ofSeconds(leaseSeconds), maxMb, region, appToken, limits, housekeeping,
                 logFormat, demo, allSources), List.copyOf(warnings));
     }
 
@@ -304,6 +308,13 @@ public final class ConfigLoader {
             problems.add(new Problem(Key.DATABASE_URL, Key.DATABASE_URL + " (value hidden): " + e.getMessage()));
             return null;
         }
+    }
+
+    private String instanceId(String value) {
+        if (!InstanceId.isValid(value)) {
+            problem(Key.INSTANCE_ID, value, "expected " + Key.INSTANCE_ID.accepts());
+        }
+        return value;
     }
 
     private Secret webhookSecret(String value) {

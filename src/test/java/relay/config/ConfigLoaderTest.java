@@ -70,6 +70,24 @@ class ConfigLoaderTest {
         assertEquals(new Config.Limits(Duration.ofDays(30), 100, 5, 1000, Duration.ofSeconds(10),
                 Duration.ofSeconds(30), 256, 8, 64L * 1024 * 1024), config.limits());
         assertEquals(new Config.Housekeeping(Duration.ofHours(24), Optional.empty()), config.housekeeping());
+        assertEquals(16, config.databasePoolSize());
+        assertEquals(Duration.ofSeconds(30), config.lease());
+        assertTrue(config.instanceId().matches("[A-Za-z0-9._-]{1,64}"), config.instanceId());
+        assertTrue(config.instanceId().endsWith("-" + ProcessHandle.current().pid()), config.instanceId());
+        assertEquals(config.instanceId(), config.shownValue(Key.INSTANCE_ID));
+    }
+
+    @Test
+    void shouldReadTheInstanceItsLeaseAndItsPool() {
+        Config config = loaded(ConfigLoader.load(dir.resolve("missing.env"), Map.of(
+                "INSTANCE_ID", "web-2.eu_west", "LEASE_SECONDS", "90", "DATABASE_POOL_SIZE", "40")));
+
+        assertEquals("web-2.eu_west", config.instanceId());
+        assertEquals(Duration.ofSeconds(90), config.lease());
+        assertEquals(40, config.databasePoolSize());
+        assertEquals("90", config.shownValue(Key.LEASE_SECONDS));
+        assertEquals("40", config.shownValue(Key.DATABASE_POOL_SIZE));
+        assertEquals(Source.ENVIRONMENT, config.sources().get(Key.INSTANCE_ID));
     }
 
     @Test
@@ -186,6 +204,12 @@ class ConfigLoaderTest {
         "PORT                       | http                       | PORT=http: expected a whole number from 0 to 65535",
         "PUBLIC_BASE_URL            | example.com                | PUBLIC_BASE_URL=",
         "DATA_DIR                   | ''                         | DATA_DIR=: expected a non-empty value",
+        "DATABASE_POOL_SIZE         | 1                          | DATABASE_POOL_SIZE=1: expected a whole number from 2 to 1000",
+        "INSTANCE_ID                | 'web 1'                    | INSTANCE_ID=web 1: expected 1-64 letters, digits, dots, dashes or underscores",
+        "INSTANCE_ID                | 'node\"1'                  | INSTANCE_ID=node\"1: expected 1-64 letters",
+        "INSTANCE_ID                | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | expected 1-64 letters",
+        "LEASE_SECONDS              | 4                          | LEASE_SECONDS=4: expected a whole number from 5 to 3600",
+        "LEASE_SECONDS              | 30s                        | LEASE_SECONDS=30s: expected a whole number from 5 to 3600",
         "MAX_ATTACHMENT_MB          | 0                          | MAX_ATTACHMENT_MB=0: expected a whole number from 1 to 2048",
         "MAX_ATTACHMENT_MB          | 4096                       | MAX_ATTACHMENT_MB=4096: expected a whole number from 1 to 2048",
         "DEFAULT_REGION             | XX                         | DEFAULT_REGION=XX: expected a two-letter region code",

@@ -64,7 +64,9 @@ class KillNineTest {
                 new Behaviour.Delayed(Duration.ofMillis(5), Behaviour.ok()))) {
             Map<String, String> env = Map.of("PORT", "0", "DATA_DIR", dir.resolve("data").toString(),
                     "WEBHOOK_URL", receiver.url("/hook"), "WEBHOOK_CONCURRENCY", String.valueOf(CONCURRENCY),
-                    "WEBHOOK_RETRY_BASE_SECONDS", "1", "WEBHOOK_RETRY_MAX_SECONDS", "1", "DEMO_RECEIVER", "false");
+                    "WEBHOOK_RETRY_BASE_SECONDS", "1", "WEBHOOK_RETRY_MAX_SECONDS", "1", "DEMO_RECEIVER", "false",
+                    // What was being sent at a kill is due again when its lease ends: short, for a short test.
+                    "LEASE_SECONDS", "10");
             Set<String> accepted = new HashSet<>();
             int inFlightAtKills = 0;
             AppProcess app = AppProcess.start(dir, env);

@@ -54,7 +54,9 @@ class OrderingKillNineTest {
         try (ConversationReceiver receiver = new ConversationReceiver(seed.value(), FLAKY);
              ConversationRun run = new ConversationRun()) {
             Map<String, String> env = new HashMap<>(settings("conversation", receiver));
-            env.putAll(Map.of("PORT", "0", "DATA_DIR", dir.resolve("data").toString(), "DEMO_RECEIVER", "false"));
+            // What was being sent at a kill is due again when its lease ends: short, for a short test.
+            env.putAll(Map.of("PORT", "0", "DATA_DIR", dir.resolve("data").toString(), "DEMO_RECEIVER", "false",
+                    "LEASE_SECONDS", "10"));
             List<String> order = sendOrder(random);
             List<Accepted> accepted = new ArrayList<>();
             Set<String> inFlightAtKills = new HashSet<>();

@@ -65,7 +65,7 @@ public final class Api implements AutoCloseable {
         Access access = Access.create(config, sessions, random, clock);
         Router router = access.routes(new Router(AllowedHosts.of(config).then(access)));
         new ChatRoutes(chat, phones, views, links, clock).register(router);
-        new StatusRoutes(chat, store, () -> live.current().config(), views).register(router);
+        new StatusRoutes(chat, store, () -> live.current().config(), views, config.instanceId()).register(router);
         new ConfigRoutes(live, chat, config.trustForwardedFor()).register(router);
         new ContactRoutes(contacts, phones, views).register(router);
         new SearchRoutes(search, views).register(router);
@@ -79,7 +79,7 @@ public final class Api implements AutoCloseable {
                     .register(router);
         }
         router.get("/chat/events", events)
-                .get("/metrics", new Metrics(chat, store))
+                .get("/metrics", new Metrics(chat, store, config.instanceId()))
                 .files(new StaticFiles("web"));
         return new Api(router, events);
     }

@@ -16,7 +16,9 @@ import relay.webhook.CircuitBreaker;
 
 /**
  * {@code GET /metrics} in the Prometheus text format. Counters are read from the outbox, so they survive restarts
- * and agree with the status page; nothing is counted twice in memory.
+ * and agree with the status page; nothing is counted twice in memory. Every sample carries {@code instance="…"},
+ * this instance's id: instances sharing one database report the same store-wide totals, and a scraper that
+ * reaches them through one load-balanced address still tells their series apart.
  */
 final class Metrics implements Handler {
     /** Upper bounds of the attempt duration histogram, in milliseconds. */
@@ -25,10 +27,13 @@ final class Metrics implements Handler {
 
     private final ChatService chat;
     private final StoreStatus store;
+    /** {@code instance="…"}: INSTANCE_ID allows only characters a label value needs no escape for. */
+    private final String instanceLabel;
 
-    Metrics(ChatService chat, StoreStatus store) {
+    Metrics(ChatService chat, StoreStatus store, String instanceId) {
         this.chat = chat;
         this.store = store;
+        this.instanceLabel = "instance=\"" + instanceId + "\"";
     }
 
     @Override
@@ -69,18 +74,19 @@ final class Metrics implements Handler {
         return out.toString();
     }
 
-    private static void histogram(StringBuilder out, AttemptMetrics m) {
+    private void histogram(StringBuilder out, AttemptMetrics m) {
         String name = "relay_webhook_attempt_duration_seconds";
         family(out, name, "histogram", "How long webhook attempts took.");
         for (int i = 0; i < m.bucketMillis().size(); i++) {
             sample(out, name + "_bucket", "{le=\"" + seconds(m.bucketMillis().get(i)) + "\"}", m.bucketCounts().get(i));
         }
         sample(out, name + "_bucket", "{le=\"+Inf\"}", m.attempts());
-        out.append(name).append("_sum ").append(seconds(m.totalDurationMillis())).append('\n');
+        out.append(name).append("_sum").append(labels("")).append(' ').append(seconds(m.totalDurationMillis()))
+                .append('\n');
         sample(out, name + "_count", "", m.attempts());
     }
 
-    private static void housekeeping(StringBuilder out, HousekeepingTotals deleted) {
+    private void housekeeping(StringBuilder out, HousekeepingTotals deleted) {
         String name = "relay_housekeeping_deleted_total";
         family(out, name, "counter", "Deleted by housekeeping: uploads no message used, messages past retention,"
                 + " attachment files no longer used.");
@@ -94,8 +100,13 @@ final class Metrics implements Handler {
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
-    private static void sample(StringBuilder out, String name, String labels, long value) {
-        out.append(name).append(labels).append(' ').append(value).append('\n');
+    private void sample(StringBuilder out, String name, String labels, long value) {
+        out.append(name).append(labels(labels)).append(' ').append(value).append('\n');
+    }
+
+    /** {@code labels} ("" or {@code {a="b"}}) with the instance's label first. */
+    private String labels(String labels) {
+        return "{" + instanceLabel + (labels.isEmpty() ? "}" : "," + labels.substring(1));
     }
 
     private static String seconds(long millis) {

@@ -1,6 +1,8 @@
 package relay.http;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +29,18 @@ final class StatusRoutes {
     private final StoreStatus store;
     private final Supplier<Config> config;
     private final Views views;
+    private final String instanceId;
 
-    /** @param config the configuration in force, which the operator may change while the service runs */
-    StatusRoutes(ChatService chat, StoreStatus store, Supplier<Config> config, Views views) {
+    /**
+     * @param config     the configuration in force, which the operator may change while the service runs
+     * @param instanceId this instance's name, for {@code /healthz}
+     */
+    StatusRoutes(ChatService chat, StoreStatus store, Supplier<Config> config, Views views, String instanceId) {
         this.chat = chat;
         this.store = store;
         this.config = config;
         this.views = views;
+        this.instanceId = instanceId;
     }
 
     record WebhookView(String url, boolean configured, long timeoutSeconds, Map<String, Integer> maxRetries,
@@ -49,7 +56,11 @@ final class StatusRoutes {
                       List<Views.FailureView> recentFailures) {
     }
 
-    record HealthView(String status, String store) {
+    /** @param latencyMs how long a trivial query took, null when it failed */
+    record DatabaseView(String backend, boolean reachable, Double latencyMs) {
+    }
+
+    record HealthView(String status, String store, String instance, DatabaseView database) {
     }
 
     Router register(Router router) {
@@ -65,13 +76,25 @@ final class StatusRoutes {
     }
 
     /**
-     * 200 {@code {"status":"ok","store":"reachable"}}, or 503 {@code degraded} with what is wrong with the store:
-     * {@code full}, {@code unwritable}, {@code busy}, {@code unreachable} or {@code corrupt}.
+     * 200 {@code {"status":"ok","store":"reachable",…}}, or 503 {@code degraded} with what is wrong with the store:
+     * {@code full}, {@code unwritable}, {@code busy}, {@code unreachable} or {@code corrupt}; with this instance's
+     * name and the database's answer to a trivial query, so a load balancer or an operator sees which instance
+     * answered and how its database is.
      */
     private void health(Request request) throws IOException {
+        DatabaseView database = database();
         Optional<StorageFault> fault = store.fault();
         request.respondJson(fault.isEmpty() ? 200 : 503, new HealthView(fault.isEmpty() ? "ok" : "degraded",
-                fault.map(StorageFault::wireName).orElse("reachable")));
+                fault.map(StorageFault::wireName).orElse("reachable"), instanceId, database));
+    }
+
+    /** Timed for the operator to read only: nothing is decided on it, so the system's clock is fine here. */
+    private DatabaseView database() {
+        long started = System.nanoTime();
+        boolean reachable = store.isReachable();
+        long elapsed = System.nanoTime() - started;
+        return new DatabaseView(store.backend(), reachable,
+                reachable ? BigDecimal.valueOf(elapsed, 6).setScale(2, RoundingMode.HALF_UP).doubleValue() : null);
     }
 
     StatusView status() {

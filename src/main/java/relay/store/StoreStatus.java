@@ -12,6 +12,12 @@ public interface StoreStatus {
      */
     Optional<StorageFault> fault();
 
+    /** Which backend this is, as {@code /healthz} names it: {@code sqlite} or {@code postgresql}. */
+    String backend();
+
+    /** Whether a trivial query answers now: false instead of an exception. */
+    boolean isReachable();
+
     /** What housekeeping has deleted since the store was created. */
     HousekeepingTotals deletedByHousekeeping();
 }

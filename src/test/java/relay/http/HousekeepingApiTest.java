@@ -28,14 +28,14 @@ class HousekeepingApiTest {
 
     @Test
     void shouldDeleteAnUploadNeverSentOnceOlderThanTheOrphanAgeAndCountIt() throws Exception {
-        Map<String, String> settings = Map.of("ORPHAN_UPLOAD_HOURS", "2");
+        Map<String, String> settings = Map.of("ORPHAN_UPLOAD_HOURS", "2", "INSTANCE_ID", "relay-a");
         String id;
         try (RunningApp app = RunningApp.start(dir, settings, clock)) {
             HttpResponse<String> upload = app.upload(PDF, "application/pdf", "contract.pdf");
             assertEquals(201, upload.statusCode(), upload.body());
             id = json(upload).path("id").asText();
             assertTrue(app.get("/metrics").body()
-                    .contains("relay_housekeeping_deleted_total{kind=\"orphan_upload\"} 0\n"));
+                    .contains("relay_housekeeping_deleted_total{instance=\"relay-a\",kind=\"orphan_upload\"} 0\n"));
         }
         clock.advance(Duration.ofHours(2).plusSeconds(1));
 
@@ -43,10 +43,10 @@ class HousekeepingApiTest {
             // The row goes in one write and its file in the next, so the two counts may be seen one after the other.
             String metrics = Await.until("the run at start deleted the upload and its file",
                     () -> app.get("/metrics").body(),
-                    body -> body.contains("relay_housekeeping_deleted_total{kind=\"orphan_upload\"} 1\n")
-                            && body.contains("relay_housekeeping_deleted_total{kind=\"file\"} 1\n"));
+                    body -> body.contains("relay_housekeeping_deleted_total{instance=\"relay-a\",kind=\"orphan_upload\"} 1\n")
+                            && body.contains("relay_housekeeping_deleted_total{instance=\"relay-a\",kind=\"file\"} 1\n"));
 
-            assertTrue(metrics.contains("relay_housekeeping_deleted_total{kind=\"message\"} 0\n"), metrics);
+            assertTrue(metrics.contains("relay_housekeeping_deleted_total{instance=\"relay-a\",kind=\"message\"} 0\n"), metrics);
             assertEquals(404, app.get("/chat/attachments/" + id).statusCode());
         }
     }

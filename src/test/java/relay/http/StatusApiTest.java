@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -41,7 +45,7 @@ class StatusApiTest {
     private RunningApp start(String... settings) throws Exception {
         responses = Webhooks.answerOkUnlessScripted(webhook);
         Map<String, String> values = new HashMap<>(Map.of("WEBHOOK_URL", webhook.url("/hooks/7730a1b2c3d466aa")
-                .toString(), "CIRCUIT_FAILURE_THRESHOLD", "2", "WEBHOOK_MAX_RETRIES", "0"));
+                .toString(), "CIRCUIT_FAILURE_THRESHOLD", "2", "WEBHOOK_MAX_RETRIES", "0", "INSTANCE_ID", "relay-a"));
         for (int i = 0; i < settings.length; i += 2) {
             values.put(settings[i], settings[i + 1]);
         }
@@ -164,13 +168,38 @@ class StatusApiTest {
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain; version=0.0.4"));
         String text = metrics.body();
-        assertTrue(text.contains("relay_messages_accepted_total 2\n"), text);
-        assertTrue(text.contains("relay_webhook_attempts_total{result=\"success\"} 1\n"), text);
-        assertTrue(text.contains("relay_webhook_attempts_total{result=\"http_error\"} 1\n"), text);
-        assertTrue(text.contains("relay_webhook_attempt_duration_seconds_count 2\n"), text);
-        assertTrue(text.contains("relay_webhook_attempt_duration_seconds_bucket{le=\"+Inf\"} 2\n"), text);
-        assertTrue(text.contains("relay_deliveries{state=\"failed\"} 1\n"), text);
-        assertTrue(text.contains("relay_circuit_state{state=\"closed\"} 1\n"), text);
+        assertTrue(text.contains("relay_messages_accepted_total{instance=\"relay-a\"} 2\n"), text);
+        assertTrue(text.contains("relay_webhook_attempts_total{instance=\"relay-a\",result=\"success\"} 1\n"), text);
+        assertTrue(text.contains("relay_webhook_attempts_total{instance=\"relay-a\",result=\"http_error\"} 1\n"),
+                text);
+        assertTrue(text.contains("relay_webhook_attempt_duration_seconds_count{instance=\"relay-a\"} 2\n"), text);
+        assertTrue(text.contains("relay_webhook_attempt_duration_seconds_bucket{instance=\"relay-a\",le=\"+Inf\"} 2\n"),
+                text);
+        assertTrue(text.contains("relay_deliveries{instance=\"relay-a\",state=\"failed\"} 1\n"), text);
+        assertTrue(text.contains("relay_circuit_state{instance=\"relay-a\",state=\"closed\"} 1\n"), text);
+    }
+
+    /** Every sample line is {@code name{instance="relay-a"…} value}; every family has its HELP and TYPE first. */
+    @Test
+    void shouldLabelEverySampleWithTheInstanceInValidPrometheusText() throws Exception {
+        start();
+        app.awaitStatus(app.sendText(PHONE, "works"), "delivered");
+
+        String text = app.get("/metrics").body();
+
+        Pattern sample = Pattern.compile("([a-z_]+)\\{instance=\"relay-a\"(,[a-z]+=\"[^\"\\\\]*\")*} -?[0-9.]+");
+        Set<String> declared = new HashSet<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                declared.add(line.split(" ")[2]);
+            } else if (!line.startsWith("# HELP ")) {
+                Matcher m = sample.matcher(line);
+                assertTrue(m.matches(), "not a sample labelled with the instance: " + line);
+                String family = m.group(1).replaceAll("_(bucket|sum|count)$", "");
+                assertTrue(declared.contains(family) || declared.contains(m.group(1)), "no TYPE before " + line);
+            }
+        }
+        assertTrue(text.endsWith("\n"));
     }
 
     @Test
@@ -182,6 +211,11 @@ class StatusApiTest {
         assertEquals(200, health.statusCode());
         assertEquals("ok", json(health).path("status").asText());
         assertEquals("reachable", json(health).path("store").asText());
+        assertEquals("relay-a", json(health).path("instance").asText());
+        JsonNode database = json(health).path("database");
+        assertEquals("sqlite", database.path("backend").asText());
+        assertTrue(database.path("reachable").asBoolean());
+        assertTrue(database.path("latency_ms").isNumber(), database.toString());
     }
 
     @Test

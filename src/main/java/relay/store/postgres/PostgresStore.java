@@ -341,6 +341,7 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
     }
 
     /** A cheap read for health checks; false instead of an exception. */
+    @Override
     public boolean isReachable() {
         try {
             return transaction(connection -> Sql.exists(connection, "SELECT 1"));
@@ -353,6 +354,11 @@ public final class PostgresStore implements DeliveryQueue, MessageReads, Attachm
      * While an incident is open and nothing failed for a second, this probes (at most once a second) with a small
      * commit, so recovery shows without waiting for a client's write.
      */
+    @Override
+    public String backend() {
+        return "postgresql";
+    }
+
     @Override
     public Optional<StorageFault> fault() {
         if (database.claimProbe()) {

@@ -438,6 +438,7 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
     }
 
     /** A cheap read for health checks; false instead of an exception. */
+    @Override
     public boolean isReachable() {
         try {
             return read(Queries::reachable);
@@ -450,6 +451,11 @@ public final class SqliteStore implements DeliveryQueue, MessageReads, Attachmen
      * While an incident is open and no write has failed for a second, this probes (at most once a second): a small
      * file written and read back where uploads go, then an empty commit waited for up to a second.
      */
+    @Override
+    public String backend() {
+        return "sqlite";
+    }
+
     @Override
     public Optional<StorageFault> fault() {
         if (health.claimProbe()) {

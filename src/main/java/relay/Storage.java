@@ -1,9 +1,11 @@
 package relay;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 import relay.config.Config;
 import relay.config.DatabaseUrl;
 import relay.domain.Scheduler;
@@ -27,6 +29,7 @@ import relay.store.sqlite.SqliteSearch;
 import relay.store.sqlite.SqliteSessions;
 import relay.store.sqlite.SqliteSettings;
 import relay.store.sqlite.SqliteStore;
+import relay.webhook.AttachmentLinks;
 
 /**
  * The store's seams, served by the backend the configuration chose: PostgreSQL (attachments included) when
@@ -42,8 +45,6 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
 
     static Storage open(Config config, InstantSource clock) throws IOException {
         if (config.databaseUrl().isPresent()) {
-            // DATA_DIR still keeps this instance's own files (the key that signs attachment links).
-            Files.createDirectories(config.dataDir());
             DatabaseUrl url = config.databaseUrl().get();
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
                     config.databasePoolSize(), clock);
@@ -53,6 +54,19 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
         SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),
                 new SqliteSessions(store), new SqliteSettings(store), Optional.of(store), Optional.empty());
+    }
+
+    /**
+     * Signed attachment links, keyed so that every instance sharing the store checks what any of them signed: on
+     * PostgreSQL the key is in the database (the first instance to start stores it), on SQLite in
+     * {@code DATA_DIR/link.key}.
+     */
+    AttachmentLinks attachmentLinks(Path dataDir, URI publicBaseUrl, RandomGenerator random) throws IOException {
+        if (postgres.isPresent()) {
+            byte[] key = new PostgresSettings(postgres.get()).linkKey(AttachmentLinks.newKey(random));
+            return AttachmentLinks.withKey(key, publicBaseUrl);
+        }
+        return AttachmentLinks.open(dataDir, publicBaseUrl, random);
     }
 
     /**

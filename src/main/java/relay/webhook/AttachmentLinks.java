@@ -24,7 +24,8 @@ import relay.domain.Attachment;
  * Signed, expiring links to attachments, for {@code WEBHOOK_ATTACHMENTS=url}: the receiver fetches the file from
  * {@code PUBLIC_BASE_URL/chat/attachments/{id}?token=…} without the app token. The token is
  * {@code <expiry epoch seconds>.<base64url HMAC-SHA256 of "id.expiry">}, keyed by a random key kept in
- * {@code DATA_DIR/link.key} so links stay valid across restarts.
+ * {@code DATA_DIR/link.key} (on SQLite) or in the database every instance shares (on PostgreSQL), so links stay valid
+ * across restarts and open on any instance.
  *
  * <p>A link expires {@link #LIFETIME} after the upload: derived from the attachment, not from the attempt, so every
  * attempt of a message sends byte-identical JSON.
@@ -32,7 +33,7 @@ import relay.domain.Attachment;
 public final class AttachmentLinks {
     public static final Duration LIFETIME = Duration.ofHours(24);
     private static final String KEY_FILE = "link.key";
-    private static final int KEY_BYTES = 32;
+    public static final int KEY_BYTES = 32;
     private static final String ALGORITHM = "HmacSHA256";
     private static final Pattern TOKEN = Pattern.compile("(\\d{1,12})\\.([A-Za-z0-9_-]{43})");
 
@@ -56,6 +57,21 @@ public final class AttachmentLinks {
         this.base = base;
     }
 
+    /** Links signed with {@code key} (of {@link #KEY_BYTES} bytes), kept by the caller wherever every checker reads it. */
+    public static AttachmentLinks withKey(byte[] key, URI publicBaseUrl) {
+        if (key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("the link key must be " + KEY_BYTES + " bytes, not " + key.length);
+        }
+        return new AttachmentLinks(key.clone(), publicBaseUrl);
+    }
+
+    /** A new random key, for a store that keeps the first one offered. */
+    public static byte[] newKey(RandomGenerator random) {
+        byte[] key = new byte[KEY_BYTES];
+        random.nextBytes(key);
+        return key;
+    }
+
     /** Reads the link key from {@code dataDir}, creating it (readable by the owner only) on first use. */
     public static AttachmentLinks open(Path dataDir, URI publicBaseUrl, RandomGenerator random) throws IOException {
         Path file = dataDir.resolve(KEY_FILE);
@@ -71,8 +87,7 @@ public final class AttachmentLinks {
     }
 
     private static void create(Path file, RandomGenerator random) throws IOException {
-        byte[] key = new byte[KEY_BYTES];
-        random.nextBytes(key);
+        byte[] key = newKey(random);
         Path temp = Files.createTempFile(file.getParent(), KEY_FILE, ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {

@@ -1,6 +1,7 @@
 package relay.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static relay.testing.RunningApp.json;
 
 import java.net.http.HttpResponse;
@@ -47,6 +48,7 @@ class PostgresOutageTest {
                 HttpResponse<String> health = app.get("/healthz");
                 assertEquals(503, health.statusCode(), health.body());
                 assertEquals("unreachable", json(health).path("store").asText(), health.body());
+                assertFalse(json(health).path("database").path("reachable").asBoolean(), health.body());
             } finally {
                 Postgres.reconnect(database);
             }

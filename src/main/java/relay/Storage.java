@@ -9,6 +9,7 @@ import java.util.random.RandomGenerator;
 import relay.config.Config;
 import relay.config.DatabaseUrl;
 import relay.domain.Scheduler;
+import relay.log.LibraryLog;
 import relay.store.AttachmentStore;
 import relay.store.Contacts;
 import relay.store.DeliveryQueue;
@@ -46,6 +47,8 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
     static Storage open(Config config, InstantSource clock) throws IOException {
         if (config.databaseUrl().isPresent()) {
             DatabaseUrl url = config.databaseUrl().get();
+            // Before the pool exists: its log lines may quote the URL.
+            LibraryLog.redactWith(url::maskIn);
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
                     config.databasePoolSize(), clock);
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),

@@ -78,6 +78,15 @@ public record DatabaseUrl(String jdbcUrl, String user, Secret password, String m
         return new DatabaseUrl(jdbcUrl, user, new Secret(password), masked);
     }
 
+    /**
+     * {@code text} (a library's log line, an error) with this database's JDBC URL shown as {@link #masked()} and its
+     * password nowhere, however it got there.
+     */
+    public String maskIn(String text) {
+        String shown = text.replace(jdbcUrl, masked);
+        return password.reveal().isEmpty() ? shown : shown.replace(password.reveal(), "…");
+    }
+
     /** Percent-decoding as URLs mean it: a {@code +} stays a plus. */
     private static String decode(String raw) {
         try {

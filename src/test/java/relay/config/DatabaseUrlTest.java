@@ -73,4 +73,13 @@ class DatabaseUrlTest {
                 problems.getFirst());
         assertFalse(problems.getFirst().contains("Pa55word"), problems.getFirst());
     }
+
+    @Test
+    void shouldMaskItsJdbcUrlAndHideItsPasswordInText() {
+        DatabaseUrl url = DatabaseUrl.parse("postgres://relay:s3cr3t-Pa55word@db.example.com:5433/chat?sslmode=require");
+
+        assertEquals("pool of postgres://relay@db.example.com:5433/chat failed: auth … refused",
+                url.maskIn("pool of jdbc:postgresql://db.example.com:5433/chat?sslmode=require failed: auth "
+                        + PASSWORD + " refused"));
+    }
 }

@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import relay.config.Config;
 import relay.config.ConfigLoader;
@@ -16,7 +18,11 @@ import relay.log.EventLog;
 import relay.log.Logging;
 import relay.webhook.WebhookSender;
 
-/** Reads the configuration, starts the {@link App}, and stops it cleanly on SIGTERM or Ctrl-C. */
+/**
+ * Reads the configuration, starts the {@link App}, and stops it cleanly on SIGTERM or Ctrl-C; or, given
+ * {@code copy-to-postgres} first, copies DATA_DIR's store into DATABASE_URL's database and exits (see
+ * {@link CopyToPostgres}).
+ */
 public final class Main {
     /** Exit code for a configuration or environment the service cannot start with. */
     static final int EXIT_BAD_SETUP = 2;
@@ -28,7 +34,9 @@ public final class Main {
         FatalErrors.haltOnVirtualMachineErrors();
         Logging.keepHandlersUntilExit();
         WebhookSender.prepareJdkClient();
-        Path envFile = Path.of(args.length > 1 && args[0].equals("--env") ? args[1] : ".env");
+        boolean copy = args.length > 0 && args[0].equals(CopyToPostgres.COMMAND);
+        String[] options = copy ? Arrays.copyOfRange(args, 1, args.length) : args;
+        Path envFile = Path.of(options.length > 1 && options[0].equals("--env") ? options[1] : ".env");
         Config config = switch (ConfigLoader.load(envFile, System.getenv())) {
             case ConfigLoader.Loaded loaded -> {
                 Logging.install(loaded.config().logFormat() == Config.LogFormat.JSON);
@@ -38,6 +46,10 @@ public final class Main {
             case ConfigLoader.Invalid invalid -> exit(invalid.problems().stream()
                     .map(p -> "config error: " + p).toArray(String[]::new));
         };
+        if (copy) {
+            System.exit(CopyToPostgres.run(config, InstantSource.system(), utf8(FileDescriptor.out),
+                    utf8(FileDescriptor.err)));
+        }
         WebServer.applyJvmWideLimits(config.limits());
         App app = startOrExit(config);
         // After start-up, so a start that fails still says one line per problem and nothing else.
@@ -71,9 +83,13 @@ public final class Main {
         }
     }
 
+    private static PrintStream utf8(FileDescriptor stream) {
+        return new PrintStream(new FileOutputStream(stream), true, StandardCharsets.UTF_8);
+    }
+
     /** In UTF-8 whatever the platform's console encoding (ASCII under a bare service environment), as the log is. */
     private static <T> T exit(String... lines) {
-        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        PrintStream err = utf8(FileDescriptor.err);
         for (String line : lines) {
             err.println(line);
         }

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,12 +79,26 @@ public final class AttachmentLinks {
         if (!Files.exists(file)) {
             create(file, random);
         }
+        return new AttachmentLinks(storedKey(dataDir).orElseThrow(), publicBaseUrl);
+    }
+
+    /**
+     * The key in {@code dataDir}, if one was made there: for a copy of the store to take along, so that links already
+     * sent still open.
+     *
+     * @throws IOException when it cannot be read or is damaged
+     */
+    public static Optional<byte[]> storedKey(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(KEY_FILE);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
         byte[] key = Files.readAllBytes(file);
         if (key.length != KEY_BYTES) {
             throw new IOException(file + " is damaged: expected " + KEY_BYTES + " bytes; delete it to make a new one"
                     + " (links already sent stop working)");
         }
-        return new AttachmentLinks(key, publicBaseUrl);
+        return Optional.of(key);
     }
 
     private static void create(Path file, RandomGenerator random) throws IOException {

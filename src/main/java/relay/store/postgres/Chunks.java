@@ -106,6 +106,36 @@ final class Chunks {
         }
     }
 
+    /**
+     * Writes {@code in} as the content named {@code sha256}, in the caller's transaction (a copy from another store,
+     * all or nothing), a chunk at a time, checking that the bytes are the ones the name says.
+     *
+     * @return the content's size
+     * @throws IOException when {@code in} cannot be read or its bytes do not hash to {@code sha256}
+     */
+    static long copyIn(Connection connection, String sha256, InputStream in, Instant now)
+            throws IOException, SQLException {
+        MessageDigest digest = sha256();
+        byte[] chunk = new byte[CHUNK_BYTES];
+        long size = 0;
+        for (int index = 0; ; index++) {
+            int filled = fill(in, chunk, chunk.length);
+            if (filled == 0) {
+                break;
+            }
+            digest.update(chunk, 0, filled);
+            size += filled;
+            Sql.update(connection, INSERT_CHUNK, sha256, index,
+                    filled == chunk.length ? chunk : Arrays.copyOf(chunk, filled));
+        }
+        if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+            throw new IOException("the bytes of attachment content " + sha256 + " do not match its SHA-256 (a damaged"
+                    + " file?)");
+        }
+        Sql.update(connection, NEW_CONTENT, sha256, size, now);
+        return size;
+    }
+
     /** The staged chunks become the content (or go, when it is stored already), held for the uploader. */
     private static Void place(Connection connection, String staging, String name, long size, Instant now)
             throws SQLException {

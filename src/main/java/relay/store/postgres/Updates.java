@@ -46,7 +46,8 @@ final class Updates {
         long sequence = Sql.number(connection, NEXT_SEQUENCE, message.phone(), message.phone());
         Instant createdAt = StoredRows.stored(message.createdAt());
         Sql.update(connection, INSERT_MESSAGE, message.id(), message.phone(), sequence, message.text(),
-                message.attachmentId(), createdAt, searchText(message.text(), attachment));
+                message.attachmentId(), createdAt,
+                searchText(message.text(), attachment == null ? null : attachment.filename()));
         Sql.update(connection, INSERT_DELIVERY, message.id(), initial.wireName(), now, now, message.phone(),
                 lastPosition(connection, message.phone()) + 1);
         return new Message(message.id(), message.phone(), sequence, message.text(), attachment, createdAt);
@@ -56,9 +57,8 @@ final class Updates {
      * What message search looks in: the text and the file name, each folded as a query is, on lines of their own so
      * that no match runs from one into the other.
      */
-    static String searchText(String text, Attachment attachment) {
-        return SearchText.fold(text == null ? "" : text) + "\n"
-                + SearchText.fold(attachment == null ? "" : attachment.filename());
+    static String searchText(String text, String filename) {
+        return SearchText.fold(text == null ? "" : text) + "\n" + SearchText.fold(filename == null ? "" : filename);
     }
 
     /**

@@ -22,7 +22,7 @@ MVN = JAVA_HOME=$(JDK) mvn -B -ntp -q
 JAR := target/chat-webhook.jar
 SOURCES := pom.xml $(shell find src/main web -type f 2>/dev/null)
 
-.PHONY: run build test bench clean test-deps
+.PHONY: run run-cluster build test bench clean test-deps
 
 build: $(JAR)
 
@@ -38,6 +38,11 @@ $(JAR): $(SOURCES)
 # for running it under systemd, which restarts it.
 run: $(JAR) .env
 	$(JDK)/bin/java -XX:+ExitOnOutOfMemoryError -jar $(JAR)
+
+# Three instances on ports 8081-8083 sharing a throwaway PostgreSQL (needs the postgresql package: make test-deps);
+# the rest of their settings from .env. Ctrl-C stops all and deletes the database. See scripts/run-cluster.sh.
+run-cluster: $(JAR) .env
+	JAVA=$(JDK)/bin/java scripts/run-cluster.sh $(JAR)
 
 # Everything the suite needs on a fresh Debian machine (run as root there), then the whole suite. The PostgreSQL
 # tests only need the server's binaries: they initdb and start a cluster of their own in a temp folder.

@@ -344,13 +344,13 @@ public final class CircuitBreaker {
     private void unanswered() {
         if (!closed && unanswered.compareAndSet(false, true)) {
             LOG.warn("circuit.unshared", "⚠️ The circuit shared with the other instances cannot be read or written: "
-                    + "this instance goes by its last copy of it until the database answers");
+                    + "this instance goes by its last copy of it until the database answers", "instance", instance);
         }
     }
 
     private void answered() {
         if (unanswered.compareAndSet(true, false)) {
-            LOG.info("circuit.shared_again", "✅ The shared circuit answers again");
+            LOG.info("circuit.shared_again", "✅ The shared circuit answers again", "instance", instance);
         }
     }
 

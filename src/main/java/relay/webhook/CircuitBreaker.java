@@ -121,7 +121,9 @@ public final class CircuitBreaker {
     /**
      * Takes a new threshold and open window for what follows (the operator changed them while the service runs),
      * keeping the state as it is and its numbers sensible (see {@link Circuit#reconfigured}). On a shared circuit the
-     * limits are this instance's: its moves go by them, and its copy of an open window is measured by them.
+     * limits are this instance's: the failures it reports open the circuit by its threshold and for its window, and
+     * applying new limits rewrites the shared open window by them (every instance applies a change of configuration,
+     * so they agree again within moments).
      */
     public void reconfigure(int failureThreshold, Duration openDuration) {
         Circuit.Limits next = new Circuit.Limits(failureThreshold, openDuration);

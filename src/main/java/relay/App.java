@@ -91,11 +91,13 @@ public final class App implements AutoCloseable {
             Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message,
                     store.attachments()::open, urlMode(live.current().config(), links));
             DeliveryEngine.Live settings = live.engineSettings();
-            CircuitBreaker breaker = new CircuitBreaker(settings.failureThreshold(), settings.circuitOpen(), clock);
+            String instance = config.instanceId();
+            CircuitBreaker breaker = new CircuitBreaker(store.circuit(), instance, settings.failureThreshold(),
+                    settings.circuitOpen(), config.lease(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
             DeliveryEngine engine = new DeliveryEngine(store.queue(), store.reads(), settings.sender(), breaker,
                     settings.policy(), bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
-                    settings.concurrency(), config.lease(), POLL, config.instanceId()), clock, Scheduler.on(timer),
+                    settings.concurrency(), config.lease(), POLL, instance), clock, Scheduler.on(timer),
                     Executors.newVirtualThreadPerTaskExecutor());
             // The engine first, so that what listens after it (the pages) sees the change in force.
             live.addListener(change -> engine.reconfigure(change.engine(), change.keys().contains(Key.WEBHOOK_URL)));

@@ -11,6 +11,7 @@ import relay.config.DatabaseUrl;
 import relay.domain.Scheduler;
 import relay.log.LibraryLog;
 import relay.store.AttachmentStore;
+import relay.store.CircuitStore;
 import relay.store.Contacts;
 import relay.store.DeliveryQueue;
 import relay.store.MessageReads;
@@ -18,6 +19,7 @@ import relay.store.MessageSearch;
 import relay.store.Sessions;
 import relay.store.SettingsStore;
 import relay.store.StoreStatus;
+import relay.store.postgres.PostgresCircuit;
 import relay.store.postgres.PostgresContacts;
 import relay.store.postgres.PostgresHousekeeper;
 import relay.store.postgres.PostgresSearch;
@@ -36,12 +38,14 @@ import relay.webhook.AttachmentLinks;
  * The store's seams, served by the backend the configuration chose: PostgreSQL (attachments included) when
  * {@code DATABASE_URL} is set, else SQLite in {@code DATA_DIR}. The one place besides App that names a backend.
  *
+ * @param circuit  the circuit breaker's state: in memory on SQLite (one process), a row every instance shares on
+ *                 PostgreSQL
  * @param sqlite   the SQLite store when that is the backend (for its housekeeping, and tests' fault seams)
  * @param postgres the PostgreSQL store when that is the backend (for its housekeeping)
  */
 record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, StoreStatus status,
                Contacts contacts, MessageSearch search, Sessions sessions, SettingsStore settings,
-               Optional<SqliteStore> sqlite,
+               CircuitStore circuit, Optional<SqliteStore> sqlite,
                Optional<PostgresStore> postgres) implements AutoCloseable {
 
     static Storage open(Config config, InstantSource clock) throws IOException {
@@ -52,11 +56,13 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
                     config.databasePoolSize(), clock);
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
-                    new PostgresSessions(store), new PostgresSettings(store), Optional.empty(), Optional.of(store));
+                    new PostgresSessions(store), new PostgresSettings(store), new PostgresCircuit(store),
+                    Optional.empty(), Optional.of(store));
         }
         SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),
-                new SqliteSessions(store), new SqliteSettings(store), Optional.of(store), Optional.empty());
+                new SqliteSessions(store), new SqliteSettings(store), CircuitStore.inMemory(), Optional.of(store),
+                Optional.empty());
     }
 
     /**

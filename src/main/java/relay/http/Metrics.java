@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import relay.chat.ChatService;
 import relay.domain.AttemptMetrics;
+import relay.domain.Circuit;
 import relay.domain.DeliveryState;
 import relay.store.HousekeepingTotals;
 import relay.store.StoreStatus;
@@ -64,7 +65,7 @@ final class Metrics implements Handler {
         }
         CircuitBreaker.Snapshot circuit = chat.circuit();
         family(out, "relay_circuit_state", "gauge", "1 for the circuit's current state.");
-        for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
+        for (Circuit.State state : Circuit.State.values()) {
             sample(out, "relay_circuit_state", "{state=\"" + state.name().toLowerCase(Locale.ROOT) + "\"}",
                     state == circuit.state() ? 1 : 0);
         }

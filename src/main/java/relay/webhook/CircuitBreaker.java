@@ -3,52 +3,60 @@ package relay.webhook;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import relay.domain.Circuit;
+import relay.domain.Circuit.State;
+import relay.domain.Scheduler;
 import relay.log.EventLog;
+import relay.store.CircuitStore;
 
 /**
  * Stops hammering a webhook that keeps failing: after {@code failureThreshold} consecutive failures the circuit opens
  * for {@code openDuration}, then lets exactly one probe through; the probe's outcome closes it or opens a fresh window.
- * A 410 Gone pauses delivery until an operator resets the circuit.
+ * A 410 Gone pauses delivery until an operator resets the circuit. The moves themselves are {@link Circuit}'s.
  *
- * <p>All state is guarded by one lock and every state change goes through {@link #moveTo}. Outcomes reported while
- * the circuit is open (attempts that started before it opened) are recorded but do not move it; in half-open any
- * outcome decides, since it proves the webhook's current behaviour as well as the probe would.
+ * <p>The circuit lives in a {@link CircuitStore}: in memory for one process, or in a row every instance sharing the
+ * database moves, so that they share one circuit. This breaker keeps a copy, which it answers from and tells its
+ * listeners about: every move it makes goes to the store and the result becomes the copy; the moves of other
+ * instances arrive by {@link #refresh()}, which {@link #keepFresh} runs every {@link #REFRESH} on a shared store.
+ * On a shared store a move that would leave the copy as it is (a success while closed with nothing counted; asking
+ * to send while closed, or while the window runs) is not written: a cluster's attempts do not write the row each.
+ * When the store cannot be reached the breaker goes by its copy and never throws: the moves it makes meanwhile are
+ * lost, and the copy is brought up to date when the store answers again.
  */
 public final class CircuitBreaker {
     private static final EventLog LOG = EventLog.of(CircuitBreaker.class);
-    static final int RECENT_FAILURES = 50;
-
-    public enum State { CLOSED, OPEN, HALF_OPEN }
-
-    /** One failed attempt, kept for the status page. {@code statusCode} is null when no response arrived. */
-    public record Failure(Instant at, String messageId, int attempt, Integer statusCode, String error) {
-    }
+    /**
+     * How often a shared circuit is read again: a move made by another instance is seen here after at most this plus
+     * one read — well within the second the cluster promises — even when no notification arrives.
+     */
+    static final Duration REFRESH = Duration.ofMillis(250);
 
     /**
-     * The breaker at one moment.
+     * The breaker at one moment, as this instance shows it: the circuit, with this instance's limits.
      *
-     * @param openedAt       when the circuit last opened; null when closed
-     * @param retryAt        when the open window ends; null when closed or paused
-     * @param pausedReason   why delivery is paused; null unless {@link #pause} was called since the last reset
-     * @param recentFailures newest first, at most 50
+     * @param openedAt     when the circuit last opened; null when closed
+     * @param retryAt      when the open window ends; null when closed or paused
+     * @param pausedReason why delivery is paused; null unless {@link #pause} was called since the last reset
      */
     public record Snapshot(State state, int consecutiveFailures, int failureThreshold, Duration openDuration,
-                           Instant openedAt, Instant retryAt, String pausedReason, Instant lastFailureAt,
-                           Instant lastSuccessAt, List<Failure> recentFailures) {
+                           Instant openedAt, Instant retryAt, String pausedReason) {
+        /** The same but for the count, which alone is not worth telling listeners about. */
+        private boolean sameButForCount(Snapshot other) {
+            return other != null && state == other.state && failureThreshold == other.failureThreshold
+                    && openDuration.equals(other.openDuration) && Objects.equals(openedAt, other.openedAt)
+                    && Objects.equals(retryAt, other.retryAt) && Objects.equals(pausedReason, other.pausedReason);
+        }
     }
 
     /** The answer to {@link #tryAcquire()}. */
@@ -65,140 +73,103 @@ public final class CircuitBreaker {
         }
     }
 
-    private static final Map<State, Set<State>> LEGAL = new EnumMap<>(Map.of(
-            State.CLOSED, EnumSet.of(State.OPEN),
-            // OPEN -> OPEN is a pause of an already open circuit.
-            State.OPEN, EnumSet.of(State.HALF_OPEN, State.CLOSED, State.OPEN),
-            State.HALF_OPEN, EnumSet.of(State.CLOSED, State.OPEN)));
-
+    private final CircuitStore store;
+    private final String instance;
+    private final Duration probeLease;
     private final InstantSource clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
     /** Changes not yet told to listeners; added under {@link #lock}, so in the order they happened. */
-    private final Queue<Change> untold = new ConcurrentLinkedQueue<>();
+    private final Queue<Told> untold = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean telling = new AtomicBoolean();
+    /** Whether the store failed and has not answered since: said once in the log, and once when it answers. */
+    private final AtomicBoolean unanswered = new AtomicBoolean();
+    private volatile boolean closed;
 
     // Guarded by lock.
-    private int failureThreshold;
-    private Duration openDuration;
-    private State state = State.CLOSED;
-    private int consecutiveFailures;
-    private Instant openedAt;
-    private Instant retryAt;
-    private String pausedReason;
-    private Instant lastFailureAt;
-    private Instant lastSuccessAt;
-    private final Deque<Failure> recentFailures = new ArrayDeque<>();
+    private Circuit.Limits limits;
+    private Circuit copy;
+    /** What listeners were last told (or would have been, at the start). */
+    private Snapshot shown;
 
-    /** A snapshot to tell listeners, and whether it is a move of the state (logged) or new limits (not). */
-    private record Change(Snapshot snapshot, boolean moved) {
+    /** A snapshot to tell listeners, with the move of the circuit behind it ({@code was} = {@code now}: none). */
+    private record Told(Snapshot snapshot, Circuit was, Circuit now) {
     }
 
+    /** The breaker of one process, its circuit in memory. */
     public CircuitBreaker(int failureThreshold, Duration openDuration, InstantSource clock) {
-        requireValid(failureThreshold, openDuration);
-        this.failureThreshold = failureThreshold;
-        this.openDuration = openDuration;
-        this.clock = Objects.requireNonNull(clock);
+        this(CircuitStore.inMemory(), "this process", failureThreshold, openDuration, Duration.ZERO, clock);
     }
 
-    private static void requireValid(int failureThreshold, Duration openDuration) {
-        if (failureThreshold < 1) {
-            throw new IllegalArgumentException("failureThreshold must be at least 1");
-        }
-        if (openDuration.isNegative() || openDuration.isZero()) {
-            throw new IllegalArgumentException("openDuration must be positive");
-        }
+    /**
+     * @param instance   names this instance as the holder of the probe it takes
+     * @param probeLease on a shared store, how long a probe is this instance's unless renewed ({@link #renewProbe}):
+     *                   after it, another instance may take the probe over, as its holder may have died. Unused on a
+     *                   store of one process, whose probe always reports back
+     */
+    public CircuitBreaker(CircuitStore store, String instance, int failureThreshold, Duration openDuration,
+                          Duration probeLease, InstantSource clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.instance = Objects.requireNonNull(instance, "instance");
+        this.probeLease = Objects.requireNonNull(probeLease, "probeLease");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.limits = new Circuit.Limits(failureThreshold, openDuration);
+        this.copy = readOr(Circuit.INITIAL);
+        this.shown = snapshotLocked();
     }
 
     /**
      * Takes a new threshold and open window for what follows (the operator changed them while the service runs),
-     * keeping the state as it is and its numbers sensible: a count of failures at or above the new threshold is kept
-     * just under it, so the count never reads above the threshold and the next failure opens the circuit; an open
-     * window is measured afresh from when it opened, so a shortened one may already be over (the next pass probes).
-     * A pause stays until a reset.
+     * keeping the state as it is and its numbers sensible (see {@link Circuit#reconfigured}). On a shared circuit the
+     * limits are this instance's: the failures it reports open the circuit by its threshold and for its window, and
+     * applying new limits rewrites the shared open window by them (every instance applies a change of configuration,
+     * so they agree again within moments).
      */
     public void reconfigure(int failureThreshold, Duration openDuration) {
-        requireValid(failureThreshold, openDuration);
+        Circuit.Limits next = new Circuit.Limits(failureThreshold, openDuration);
         lock.lock();
         try {
-            if (failureThreshold == this.failureThreshold && openDuration.equals(this.openDuration)) {
+            if (next.equals(limits)) {
                 return;
             }
-            this.failureThreshold = failureThreshold;
-            this.openDuration = openDuration;
-            if (state == State.CLOSED) {
-                consecutiveFailures = Math.min(consecutiveFailures, failureThreshold - 1);
-            }
-            if (state == State.OPEN && pausedReason == null) {
-                retryAt = openedAt.plus(openDuration);
-            }
-            untold.add(new Change(snapshotLocked(), false));
+            limits = next;
+        } finally {
+            lock.unlock();
+        }
+        move(circuit -> circuit.reconfigured(next), false);
+        lock.lock();
+        try {
+            tellIfShownChanged(copy, copy);
         } finally {
             unlockAndTell();
         }
     }
 
     /**
-     * Asks to send one attempt. When the open window has ended the first caller gets the probe and the circuit turns
-     * half-open; everyone else is rejected until the probe reports through {@link #onSuccess} or {@link #onFailure}.
+     * Asks to send one attempt. When the open window has ended the first caller — of all instances sharing the
+     * circuit — gets the probe and the circuit turns half-open; everyone else is rejected until the probe reports
+     * through {@link #onSuccess} or {@link #onFailure}, or its holder lets its lease run out.
      */
     public Permit tryAcquire() {
-        lock.lock();
-        try {
-            return switch (state) {
-                case CLOSED -> new Permit.Granted(false);
-                case HALF_OPEN -> new Permit.Rejected(retryAt);
-                case OPEN -> {
-                    if (pausedReason != null) {
-                        yield new Permit.Rejected(null);
-                    }
-                    if (clock.instant().isBefore(retryAt)) {
-                        yield new Permit.Rejected(retryAt);
-                    }
-                    // Half-open means the one probe is out: the state itself admits nobody else.
-                    moveTo(State.HALF_OPEN);
-                    yield new Permit.Granted(true);
-                }
-            };
-        } finally {
-            unlockAndTell();
+        Instant now = clock.instant();
+        Instant until = store.shared() ? now.plus(probeLease) : null;
+        CircuitStore.Change change = move(circuit -> circuit.acquire(now, instance, until), false);
+        Circuit after = change.after();
+        if (after.state() == State.CLOSED) {
+            return new Permit.Granted(false);
         }
+        // Asking changes the circuit exactly when it hands this caller the probe.
+        return change.changed() ? new Permit.Granted(true) : new Permit.Rejected(after.retryAt());
     }
 
     public void onSuccess() {
-        lock.lock();
-        try {
-            lastSuccessAt = clock.instant();
-            switch (state) {
-                case CLOSED -> consecutiveFailures = 0;
-                case HALF_OPEN -> close();
-                case OPEN -> {
-                    // A late success from before the circuit opened: the window runs its course.
-                }
-            }
-        } finally {
-            unlockAndTell();
-        }
+        move(Circuit::succeeded, false);
     }
 
-    public void onFailure(Failure failure) {
-        lock.lock();
-        try {
-            record(failure);
-            switch (state) {
-                case CLOSED -> {
-                    if (consecutiveFailures >= failureThreshold) {
-                        open();
-                    }
-                }
-                case HALF_OPEN -> open();
-                case OPEN -> {
-                    // A late failure from before the circuit opened: already counted, the window stays as it is.
-                }
-            }
-        } finally {
-            unlockAndTell();
-        }
+    public void onFailure() {
+        Instant now = clock.instant();
+        Circuit.Limits current = limits();
+        move(circuit -> circuit.failed(now, current), false);
     }
 
     /**
@@ -207,41 +178,30 @@ public final class CircuitBreaker {
      * of everyone waiting for an outcome that will not come.
      */
     public void cancelProbe() {
-        lock.lock();
-        try {
-            if (state == State.HALF_OPEN) {
-                moveTo(State.OPEN);
-            }
-        } finally {
-            unlockAndTell();
+        move(circuit -> circuit.probeCancelled(instance), false);
+    }
+
+    /**
+     * The probe this instance holds is still under way (a large body uploading): on a shared circuit, its lease
+     * starts again, so that no other instance takes it over.
+     */
+    public void renewProbe() {
+        if (store.shared()) {
+            Instant until = clock.instant().plus(probeLease);
+            move(circuit -> circuit.probeRenewed(instance, until), false);
         }
     }
 
     /** Holds all delivery, without probes, until {@link #reset()}: the webhook said it is gone for good. */
     public void pause(String reason) {
-        lock.lock();
-        try {
-            pausedReason = Objects.requireNonNull(reason);
-            retryAt = null;
-            openedAt = clock.instant();
-            moveTo(State.OPEN);
-        } finally {
-            unlockAndTell();
-        }
+        Objects.requireNonNull(reason, "reason");
+        Instant now = clock.instant();
+        move(circuit -> circuit.paused(now, reason), true);
     }
 
-    /** Closes the circuit at once, ending any pause. The recent failures stay as history. */
+    /** Closes the circuit at once, ending any pause. */
     public void reset() {
-        lock.lock();
-        try {
-            if (state == State.CLOSED) {
-                consecutiveFailures = 0;
-            } else {
-                close();
-            }
-        } finally {
-            unlockAndTell();
-        }
+        move(Circuit::reset, true);
     }
 
     public Snapshot snapshot() {
@@ -258,41 +218,142 @@ public final class CircuitBreaker {
         listeners.add(Objects.requireNonNull(listener));
     }
 
-    private void record(Failure failure) {
-        consecutiveFailures++;
-        lastFailureAt = failure.at();
-        recentFailures.addFirst(failure);
-        if (recentFailures.size() > RECENT_FAILURES) {
-            recentFailures.removeLast();
+    /**
+     * Reads the circuit from the store and takes it as the copy when it is newer: the moves of other instances sharing
+     * it. Never throws; a store that does not answer leaves the copy as it is.
+     */
+    public void refresh() {
+        Circuit seen;
+        try {
+            seen = store.read();
+        } catch (RuntimeException e) {
+            unanswered();
+            return;
+        }
+        answered();
+        adopt(seen);
+    }
+
+    /**
+     * On a shared store, refreshes every {@link #REFRESH} until {@link #close()}, each read on {@code executor} (it may
+     * wait for the database, and must not hold up the timer's other work). Nothing to do on a store of one process.
+     */
+    void keepFresh(Scheduler scheduler, Executor executor) {
+        if (store.shared()) {
+            refreshLater(scheduler, executor);
         }
     }
 
-    private void open() {
-        openedAt = clock.instant();
-        retryAt = openedAt.plus(openDuration);
-        moveTo(State.OPEN);
+    private void refreshLater(Scheduler scheduler, Executor executor) {
+        scheduler.schedule(() -> {
+            try {
+                executor.execute(() -> {
+                    if (!closed) {
+                        refresh();
+                        refreshLater(scheduler, executor);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // shut down: the service is stopping
+            }
+        }, REFRESH);
     }
 
-    private void close() {
-        consecutiveFailures = 0;
-        openedAt = null;
-        retryAt = null;
-        pausedReason = null;
-        moveTo(State.CLOSED);
+    /** Stops refreshing; the store is about to close. */
+    void close() {
+        closed = true;
     }
 
-    /** The one place the state changes; called with the lock held, after the fields of the new state are set. */
-    private void moveTo(State next) {
-        if (!LEGAL.get(state).contains(next)) {
-            throw new IllegalStateException("illegal circuit transition " + state + " -> " + next);
+    // ---- inside
+
+    private Circuit.Limits limits() {
+        lock.lock();
+        try {
+            return limits;
+        } finally {
+            lock.unlock();
         }
-        state = next;
-        untold.add(new Change(snapshotLocked(), true));
+    }
+
+    private Circuit copy() {
+        lock.lock();
+        try {
+            return copy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Moves the stored circuit by {@code step} and takes the result as the copy. On a shared store, a step that leaves
+     * the copy as it is is not written unless {@code evenIfCopyStays} (an operator's reset must reach the row even when
+     * this copy is behind it). When the store fails, nothing moves.
+     */
+    private CircuitStore.Change move(UnaryOperator<Circuit> step, boolean evenIfCopyStays) {
+        Circuit known = copy();
+        if (store.shared() && !evenIfCopyStays && step.apply(known).equals(known)) {
+            return new CircuitStore.Change(known, known);
+        }
+        CircuitStore.Change change;
+        try {
+            change = store.update(step);
+        } catch (RuntimeException e) {
+            unanswered();
+            return new CircuitStore.Change(known, known);
+        }
+        answered();
+        adopt(change.after());
+        return change;
+    }
+
+    private Circuit readOr(Circuit fallback) {
+        try {
+            return store.read();
+        } catch (RuntimeException e) {
+            unanswered();
+            return fallback;
+        }
+    }
+
+    /** Takes {@code seen} as the copy when it is newer than the copy, and tells listeners what they would see. */
+    private void adopt(Circuit seen) {
+        lock.lock();
+        try {
+            if (seen.version() > copy.version()) {
+                Circuit was = copy;
+                copy = seen;
+                tellIfShownChanged(was, seen);
+            }
+        } finally {
+            unlockAndTell();
+        }
+    }
+
+    /** Called with the lock held: a change but for the count is told, in order. */
+    private void tellIfShownChanged(Circuit was, Circuit now) {
+        Snapshot snapshot = snapshotLocked();
+        if (!snapshot.sameButForCount(shown)) {
+            shown = snapshot;
+            untold.add(new Told(snapshot, was, now));
+        }
     }
 
     private Snapshot snapshotLocked() {
-        return new Snapshot(state, consecutiveFailures, failureThreshold, openDuration, openedAt, retryAt,
-                pausedReason, lastFailureAt, lastSuccessAt, List.copyOf(recentFailures));
+        return new Snapshot(copy.state(), copy.consecutiveFailures(), limits.failureThreshold(),
+                limits.openDuration(), copy.openedAt(), copy.retryAt(), copy.pausedReason());
+    }
+
+    private void unanswered() {
+        if (!closed && unanswered.compareAndSet(false, true)) {
+            LOG.warn("circuit.unshared", "⚠️ The circuit shared with the other instances cannot be read or written: "
+                    + "this instance goes by its last copy of it until the database answers", "instance", instance);
+        }
+    }
+
+    private void answered() {
+        if (unanswered.compareAndSet(true, false)) {
+            LOG.info("circuit.shared_again", "✅ The shared circuit answers again", "instance", instance);
+        }
     }
 
     /**
@@ -303,9 +364,9 @@ public final class CircuitBreaker {
         lock.unlock();
         while (!untold.isEmpty() && telling.compareAndSet(false, true)) {
             try {
-                Change change;
-                while ((change = untold.poll()) != null) {
-                    tell(change);
+                Told told;
+                while ((told = untold.poll()) != null) {
+                    tell(told);
                 }
             } finally {
                 telling.set(false);
@@ -313,20 +374,30 @@ public final class CircuitBreaker {
         }
     }
 
-    private void tell(Change change) {
-        if (change.moved()) {
-            logChange(change.snapshot());
-        }
+    private void tell(Told told) {
+        logMove(told.was(), told.now(), told.snapshot());
         for (Consumer<Snapshot> listener : listeners) {
             try {
-                listener.accept(change.snapshot());
+                listener.accept(told.snapshot());
             } catch (RuntimeException e) {
                 LOG.error("circuit.listener_failed", "⚠️ A circuit listener failed", e);
             }
         }
     }
 
-    private static void logChange(Snapshot s) {
+    /** One line per move of the circuit, whichever instance made it; new limits or a new window are not moves. */
+    private static void logMove(Circuit was, Circuit now, Snapshot s) {
+        boolean takenOver = was.state() == State.HALF_OPEN && now.state() == State.HALF_OPEN
+                && !Objects.equals(was.probeHolder(), now.probeHolder());
+        if (takenOver) {
+            LOG.warn("circuit.probe_taken_over", "🟡 The circuit's probe held by " + was.probeHolder() + " was not "
+                    + "heard of in time; " + now.probeHolder() + " probes instead",
+                    "was", was.probeHolder(), "holder", now.probeHolder());
+            return;
+        }
+        if (was.state() == now.state() && Objects.equals(was.pausedReason(), now.pausedReason())) {
+            return;
+        }
         switch (s.state()) {
             case CLOSED -> LOG.info("circuit.closed", "🟢 Circuit closed");
             case HALF_OPEN -> LOG.info("circuit.half_open", "🟡 Circuit half-open: sending one probe");
@@ -334,9 +405,11 @@ public final class CircuitBreaker {
                 if (s.pausedReason() != null) {
                     LOG.warn("circuit.paused", "⛔ Delivery paused: " + s.pausedReason(), "reason", s.pausedReason());
                 } else {
-                    LOG.warn("circuit.open", "🔴 Circuit open for " + s.openDuration().toSeconds() + "s after "
+                    // The window as it was opened, perhaps by another instance going by its own limits.
+                    long seconds = Duration.between(s.openedAt(), s.retryAt()).toSeconds();
+                    LOG.warn("circuit.open", "🔴 Circuit open for " + seconds + "s after "
                                     + s.consecutiveFailures() + " consecutive failures",
-                            "open_seconds", s.openDuration().toSeconds(),
+                            "open_seconds", seconds,
                             "consecutive_failures", s.consecutiveFailures(), "retry_at", s.retryAt());
                 }
             }

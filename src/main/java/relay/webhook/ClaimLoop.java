@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import relay.domain.Circuit;
 import relay.domain.Ordering;
 import relay.domain.Scheduler;
 import relay.log.EventLog;
@@ -170,7 +171,7 @@ final class ClaimLoop {
 
     private void pass(Settings settings, Instant now) {
         CircuitBreaker.Snapshot circuit = breaker.snapshot();
-        if (circuit.state() == CircuitBreaker.State.CLOSED) {
+        if (circuit.state() == Circuit.State.CLOSED) {
             release(now);
         } else {
             List<String> held = queue.hold(now);
@@ -262,7 +263,7 @@ final class ClaimLoop {
     /** The next time worth a look: the earliest head not due yet, or the end of the open window. */
     private void armWake(Settings settings, Instant now, CircuitBreaker.Snapshot circuit) {
         Optional<Instant> next = queue.nextDue(now, settings.ordering());
-        Instant windowEnd = circuit.state() == CircuitBreaker.State.OPEN ? circuit.retryAt() : null;
+        Instant windowEnd = circuit.state() == Circuit.State.OPEN ? circuit.retryAt() : null;
         if (windowEnd != null && windowEnd.isAfter(now) && (next.isEmpty() || windowEnd.isBefore(next.get()))) {
             next = Optional.of(windowEnd);
         }

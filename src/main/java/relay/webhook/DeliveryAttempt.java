@@ -90,7 +90,7 @@ final class DeliveryAttempt {
         Attempt attempt = new Attempt(message.id(), number, result.startedAt(), result.duration().toMillis(),
                 statusOf(result), errorOf(result), snippetOf(result));
         String reason = reasonOf(decision);
-        tellCircuit(transition.effects(), attempt, reason);
+        tellCircuit(kit.breaker(), transition.effects(), probe, reason);
         Instant retryAt = decision instanceof RetryPolicy.Decision.Retry retry ? retry.at() : null;
         if (!kit.queue().complete(claim, attempt, transition.next(), retryAt, reason)) {
             logStale(message, number);
@@ -104,13 +104,12 @@ final class DeliveryAttempt {
     }
 
     /** Reports an attempt's effects on the circuit; shared with the test event, which is an attempt too. */
-    static void tellCircuit(CircuitBreaker breaker, Set<Effect> effects, boolean probe, CircuitBreaker.Failure failure,
-                            String reason) {
+    static void tellCircuit(CircuitBreaker breaker, Set<Effect> effects, boolean probe, String reason) {
         if (effects.contains(Effect.CIRCUIT_SUCCESS)) {
             breaker.onSuccess();
         }
         if (effects.contains(Effect.CIRCUIT_FAILURE)) {
-            breaker.onFailure(failure);
+            breaker.onFailure();
         }
         if (effects.contains(Effect.CIRCUIT_PAUSE)) {
             breaker.pause(reason);
@@ -120,15 +119,10 @@ final class DeliveryAttempt {
         }
     }
 
-    private void tellCircuit(Set<Effect> effects, Attempt attempt, String reason) {
-        tellCircuit(kit.breaker(), effects, probe, new CircuitBreaker.Failure(kit.clock().instant(),
-                attempt.messageId(), attempt.number(), attempt.statusCode(), attempt.error()), reason);
-    }
-
     /** Nothing was sent: the delivery is given back, due again shortly; without the store, its lease runs out. */
     private void notSent(Message message) {
         Transition transition = Transitions.afterAttempt(Outcome.NOT_SENT);
-        tellCircuit(kit.breaker(), transition.effects(), probe, null, null);
+        tellCircuit(kit.breaker(), transition.effects(), probe, null);
         Instant at = kit.clock().instant().plus(INTERNAL_RETRY);
         try {
             if (kit.queue().reschedule(claim, at)) {
@@ -141,7 +135,10 @@ final class DeliveryAttempt {
         }
     }
 
-    /** Renews the lease every third of it while the attempt runs, on the timer's thread. */
+    /**
+     * Renews the lease every third of it while the attempt runs, on the timer's thread; a probe's hold on the circuit
+     * too, which lasts as long (another instance takes over a probe whose holder went quiet).
+     */
     private void renewLater() {
         kit.scheduler().schedule(this::renew, kit.lease().dividedBy(3));
     }
@@ -149,6 +146,9 @@ final class DeliveryAttempt {
     private void renew() {
         if (over.get()) {
             return;
+        }
+        if (probe) {
+            kit.breaker().renewProbe();
         }
         try {
             if (!kit.queue().renew(claim, kit.clock().instant(), kit.lease())) {

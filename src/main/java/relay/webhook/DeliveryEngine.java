@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import relay.domain.AttemptOutcome;
+import relay.domain.Circuit;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
@@ -134,6 +135,7 @@ public final class DeliveryEngine implements AutoCloseable {
      */
     public void start() {
         started.set(true);
+        breaker.keepFresh(scheduler, executor);
         if (live.get().sender().isPresent()) {
             startLoop();
         }
@@ -180,7 +182,7 @@ public final class DeliveryEngine implements AutoCloseable {
      * no second write to be held, else {@code queued}. Pass the state it was stored in to {@link #accepted}.
      */
     public DeliveryState stateForNewMessage() {
-        return live.get().sender().isPresent() && breaker.snapshot().state() != CircuitBreaker.State.CLOSED
+        return live.get().sender().isPresent() && breaker.snapshot().state() != Circuit.State.CLOSED
                 ? DeliveryState.HELD : DeliveryState.QUEUED;
     }
 
@@ -224,7 +226,7 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         if (stored == DeliveryState.HELD) {
             tellWatchers(message.id(), new AttemptOutcome(DeliveryState.HELD, null, null, CIRCUIT_OPEN));
-            if (breaker.snapshot().state() == CircuitBreaker.State.CLOSED) {
+            if (breaker.snapshot().state() == Circuit.State.CLOSED) {
                 // The circuit closed while it was being stored, perhaps after the release: released with the rest.
                 loop.releaseHeld();
             }
@@ -293,9 +295,7 @@ public final class DeliveryEngine implements AutoCloseable {
         RetryPolicy.Decision decision = now.policy().decide(result, 0, 0, clock.instant());
         Outcome outcome = Transitions.of(result, decision, now.policy().isRetryable(result));
         String reason = DeliveryAttempt.reasonOf(decision);
-        DeliveryAttempt.tellCircuit(breaker, Transitions.afterAttempt(outcome).effects(), granted.probe(),
-                new CircuitBreaker.Failure(clock.instant(), eventId, 1, DeliveryAttempt.statusOf(result),
-                        DeliveryAttempt.errorOf(result)), reason);
+        DeliveryAttempt.tellCircuit(breaker, Transitions.afterAttempt(outcome).effects(), granted.probe(), reason);
         return testOutcome(result, decision);
     }
 
@@ -420,6 +420,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** Stops claiming and waits up to {@code grace} for attempts in flight; what is unfinished stays in the store. */
     public void close(Duration grace) {
         loop.close(grace);
+        breaker.close();
     }
 
     @Override

@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import relay.domain.Circuit;
 import relay.testing.ChaosReceiver;
 import relay.testing.ChaosReceiver.Behaviour;
 import relay.testing.RunningApp;
 import relay.testing.Seed;
-import relay.webhook.CircuitBreaker;
 
 /**
  * A receiver that misbehaves in every way a real one does — 500s with gzip bodies, 429 and 503 with Retry-After,
@@ -70,7 +70,7 @@ class ChaosTest {
              RunningApp app = RunningApp.start(dir, Map.of("WEBHOOK_URL", receiver.url("/hook"),
                      "WEBHOOK_TIMEOUT", "1", "WEBHOOK_MAX_RETRIES", "6", "WEBHOOK_RETRY_BASE_SECONDS", "1",
                      "WEBHOOK_RETRY_MAX_SECONDS", "2", "CIRCUIT_FAILURE_THRESHOLD", "4", "CIRCUIT_OPEN_SECONDS", "1"))) {
-            List<CircuitBreaker.State> circuit = new CopyOnWriteArrayList<>();
+            List<Circuit.State> circuit = new CopyOnWriteArrayList<>();
             app.app().chat().addCircuitListener(snapshot -> circuit.add(snapshot.state()));
             List<String> ids = new ArrayList<>();
             Map<String, List<String>> sentTo = new HashMap<>();
@@ -85,9 +85,9 @@ class ChaosTest {
                             && s.path("circuit").path("state").asText().equals("closed"), Duration.ofSeconds(90));
 
             assertEquals(0, status.path("queue").path("failed").asInt());
-            assertTrue(circuit.contains(CircuitBreaker.State.OPEN), "the circuit opened: " + circuit);
-            assertTrue(circuit.contains(CircuitBreaker.State.HALF_OPEN), "it was probed: " + circuit);
-            assertEquals(CircuitBreaker.State.CLOSED, circuit.getLast(), "and closed again: " + circuit);
+            assertTrue(circuit.contains(Circuit.State.OPEN), "the circuit opened: " + circuit);
+            assertTrue(circuit.contains(Circuit.State.HALF_OPEN), "it was probed: " + circuit);
+            assertEquals(Circuit.State.CLOSED, circuit.getLast(), "and closed again: " + circuit);
             JsonNode stats = status.path("stats");
             // A request that got no byte back is sent once more at once by the HTTP client, within its attempt.
             int attempts = stats.path("attempts").asInt();

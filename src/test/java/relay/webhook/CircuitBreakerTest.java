@@ -14,10 +14,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import relay.domain.Circuit.State;
 import relay.testing.FakeClock;
 import relay.webhook.CircuitBreaker.Permit;
 import relay.webhook.CircuitBreaker.Snapshot;
-import relay.webhook.CircuitBreaker.State;
 
 class CircuitBreakerTest {
     private static final Instant T0 = Instant.parse("2025-01-01T12:00:00Z");
@@ -60,7 +60,6 @@ class CircuitBreakerTest {
 
         assertEquals(State.CLOSED, breaker.snapshot().state());
         assertEquals(4, breaker.snapshot().consecutiveFailures());
-        assertEquals(T0, breaker.snapshot().lastSuccessAt());
     }
 
     @Test
@@ -176,7 +175,6 @@ class CircuitBreakerTest {
         assertEquals(State.CLOSED, breaker.snapshot().state());
         assertEquals(0, breaker.snapshot().consecutiveFailures());
         assertEquals(new Permit.Granted(false), breaker.tryAcquire());
-        assertEquals(5, breaker.snapshot().recentFailures().size(), "failures stay as history");
     }
 
     @Test
@@ -245,36 +243,17 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void shouldKeepTheFiftyNewestFailuresNewestFirst() {
-        for (int i = 1; i <= 60; i++) {
-            breaker.onFailure(failure("msg_" + i));
-        }
+    void shouldKeepCountingLateFailuresWhileOpen() {
+        fail(60);
 
-        List<CircuitBreaker.Failure> recent = breaker.snapshot().recentFailures();
-        assertEquals(50, recent.size());
-        assertEquals("msg_60", recent.getFirst().messageId());
-        assertEquals("msg_11", recent.getLast().messageId());
         assertEquals(60, breaker.snapshot().consecutiveFailures());
-    }
-
-    @Test
-    void shouldRecordTheLastFailureTime() {
-        clock.advance(Duration.ofSeconds(3));
-        fail(1);
-
-        assertEquals(T0.plusSeconds(3), breaker.snapshot().lastFailureAt());
-        assertEquals(new CircuitBreaker.Failure(T0.plusSeconds(3), "msg_0", 1, 503, "HTTP 503"),
-                breaker.snapshot().recentFailures().getFirst());
+        assertEquals(T0.plus(WINDOW), breaker.snapshot().retryAt());
     }
 
     private void fail(int times) {
         for (int i = 0; i < times; i++) {
-            breaker.onFailure(failure("msg_" + i));
+            breaker.onFailure();
         }
-    }
-
-    private CircuitBreaker.Failure failure(String messageId) {
-        return new CircuitBreaker.Failure(clock.instant(), messageId, 1, 503, "HTTP 503");
     }
 
     private static <T> T join(Future<T> future) {

@@ -9,10 +9,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import relay.domain.Circuit.State;
 import relay.testing.FakeClock;
 import relay.webhook.CircuitBreaker.Permit;
 import relay.webhook.CircuitBreaker.Snapshot;
-import relay.webhook.CircuitBreaker.State;
 
 /** New limits for a running circuit (the operator changed them): its state kept, its numbers sensible. */
 class CircuitReconfigureTest {
@@ -93,7 +93,7 @@ class CircuitReconfigureTest {
 
     private void fail(int times) {
         for (int i = 0; i < times; i++) {
-            breaker.onFailure(new CircuitBreaker.Failure(clock.instant(), "msg_" + i, 1, 503, "HTTP 503"));
+            breaker.onFailure();
         }
     }
 }

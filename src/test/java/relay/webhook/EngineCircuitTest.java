@@ -17,10 +17,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import relay.domain.AttemptOutcome;
+import relay.domain.Circuit.State;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.testing.Await;
-import relay.webhook.CircuitBreaker.State;
 
 /**
  * The circuit as the engine uses it: while it is open nothing is claimed and what comes due is held, without

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import relay.domain.Attempt;
 import relay.domain.AttemptOutcome;
+import relay.domain.Circuit;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
@@ -96,7 +97,7 @@ class EngineDeliveryTest extends EngineTestBase {
 
         refused.forEach(message -> assertTrue(engine.await(message, DeliveryState.FAILED).lastError()
                 .startsWith("HTTP 422"), engine.delivery(message).toString()));
-        assertEquals(CircuitBreaker.State.CLOSED, engine.breaker.snapshot().state());
+        assertEquals(Circuit.State.CLOSED, engine.breaker.snapshot().state());
         assertEquals(0, engine.breaker.snapshot().consecutiveFailures());
         assertEquals(EngineFixture.FAILURE_THRESHOLD + 1, server.getRequestCount());
     }

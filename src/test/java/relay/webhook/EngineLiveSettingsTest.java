@@ -11,6 +11,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import relay.domain.Circuit;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.Ordering;
@@ -61,7 +62,7 @@ class EngineLiveSettingsTest extends EngineTestBase {
         engine.engine.reconfigure(liveTo(otherServer, 1), true);
 
         engine.await(held, DeliveryState.DELIVERED);
-        assertEquals(CircuitBreaker.State.CLOSED, engine.breaker.snapshot().state());
+        assertEquals(Circuit.State.CLOSED, engine.breaker.snapshot().state());
         assertEquals(List.of(held.id()), other.ids());
     }
 
@@ -74,7 +75,7 @@ class EngineLiveSettingsTest extends EngineTestBase {
 
         engine.engine.reconfigure(liveTo(server, 4), false);
 
-        assertEquals(CircuitBreaker.State.OPEN, engine.breaker.snapshot().state());
+        assertEquals(Circuit.State.OPEN, engine.breaker.snapshot().state());
     }
 
     /** The fixture's settings but for the URL and the concurrency. */

@@ -14,11 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import relay.domain.Attempt;
+import relay.domain.Circuit.State;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.testing.Await;
-import relay.webhook.CircuitBreaker.State;
 
 /**
  * An attachment the store cannot read is the store's trouble, not the webhook's: the attempt is recorded as

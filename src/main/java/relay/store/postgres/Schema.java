@@ -220,6 +220,21 @@ final class Schema {
                 key   TEXT COLLATE "C" PRIMARY KEY,
                 value TEXT NOT NULL
             );
+            """, """
+            -- The circuit breaker every instance shares, in one row (see PostgresCircuit). Instants are epoch
+            -- milliseconds; version counts the changes, so an instance keeps the newer of two copies it has seen.
+            CREATE TABLE circuit (
+                id                   INTEGER PRIMARY KEY CHECK (id = 1),
+                state                TEXT NOT NULL CHECK (state IN ('closed', 'open', 'half_open')),
+                consecutive_failures INTEGER NOT NULL,
+                opened_at            BIGINT,
+                retry_at             BIGINT,
+                paused_reason        TEXT,
+                probe_holder         TEXT,
+                probe_until          BIGINT,
+                version              BIGINT NOT NULL
+            );
+            INSERT INTO circuit (id, state, consecutive_failures, version) VALUES (1, 'closed', 0, 0);
             """);
 
     static final int CURRENT_VERSION = MIGRATIONS.size();

@@ -14,12 +14,14 @@ import relay.store.MessageReads;
 import relay.store.MessageSearch;
 import relay.store.Sessions;
 import relay.store.SettingsStore;
+import relay.store.Signals;
 import relay.store.StoreStatus;
 import relay.store.postgres.PostgresContacts;
 import relay.store.postgres.PostgresHousekeeper;
 import relay.store.postgres.PostgresSearch;
 import relay.store.postgres.PostgresSessions;
 import relay.store.postgres.PostgresSettings;
+import relay.store.postgres.PostgresSignals;
 import relay.store.postgres.PostgresStore;
 import relay.store.sqlite.Housekeeper;
 import relay.store.sqlite.SqliteContacts;
@@ -32,27 +34,39 @@ import relay.store.sqlite.SqliteStore;
  * The store's seams, served by the backend the configuration chose: PostgreSQL (attachments included) when
  * {@code DATABASE_URL} is set, else SQLite in {@code DATA_DIR}. The one place besides App that names a backend.
  *
+ * @param signals  hints to and from the other instances sharing the store (none on SQLite: one process)
  * @param sqlite   the SQLite store when that is the backend (for its housekeeping, and tests' fault seams)
  * @param postgres the PostgreSQL store when that is the backend (for its housekeeping)
  */
 record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, StoreStatus status,
                Contacts contacts, MessageSearch search, Sessions sessions, SettingsStore settings,
-               Optional<SqliteStore> sqlite,
+               Signals signals, Optional<SqliteStore> sqlite,
                Optional<PostgresStore> postgres) implements AutoCloseable {
 
-    static Storage open(Config config, InstantSource clock) throws IOException {
+    /** @param instanceId names this instance in the hints it sends the others */
+    static Storage open(Config config, InstantSource clock, String instanceId) throws IOException {
         if (config.databaseUrl().isPresent()) {
             // DATA_DIR still keeps this instance's own files (the key that signs attachment links).
             Files.createDirectories(config.dataDir());
             DatabaseUrl url = config.databaseUrl().get();
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
                     clock);
+            Signals signals;
+            try {
+                signals = PostgresSignals.open(url.jdbcUrl(), url.user(), url.password().reveal(), store, instanceId,
+                        url.masked());
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                throw e;
+            }
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
-                    new PostgresSessions(store), new PostgresSettings(store), Optional.empty(), Optional.of(store));
+                    new PostgresSessions(store), new PostgresSettings(store), signals, Optional.empty(),
+                    Optional.of(store));
         }
         SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),
-                new SqliteSessions(store), new SqliteSettings(store), Optional.of(store), Optional.empty());
+                new SqliteSessions(store), new SqliteSettings(store), Signals.none(), Optional.of(store),
+                Optional.empty());
     }
 
     /**
@@ -77,6 +91,7 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
 
     @Override
     public void close() {
+        signals.close();
         sqlite.ifPresent(SqliteStore::close);
         postgres.ifPresent(PostgresStore::close);
     }

@@ -21,6 +21,7 @@ import relay.config.ConfigLoader;
 import relay.config.Key;
 import relay.config.Source;
 import relay.store.SettingsStore;
+import relay.store.Signals;
 import relay.store.StorageException;
 import relay.store.StorageFault;
 import relay.testing.FakeClock;
@@ -39,7 +40,8 @@ class LiveConfigTest {
             "WEBHOOK_RETRY_BASE_SECONDS", "10", "WEBHOOK_RETRY_MAX_SECONDS", "60", "WEBHOOK_SECRET", SECRET_A));
 
     private LiveConfig open() {
-        LiveConfig live = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings, clock);
+        LiveConfig live = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings, clock,
+                Signals.none());
         live.addListener(told::add);
         return live;
     }

@@ -15,12 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import relay.config.Config;
 import relay.config.ConfigLoader;
 import relay.config.Key;
 import relay.config.Source;
 import relay.store.SettingsStore;
+import relay.store.Signal;
 import relay.store.Signals;
 import relay.store.StorageException;
 import relay.store.StorageFault;
@@ -101,6 +104,48 @@ class LiveConfigTest {
         assertEquals(Source.DEFAULT, accepted.change().inForce().config().sources().get(Key.WEBHOOK_TIMEOUT));
         assertEquals(Map.of(), store.saved);
         assertEquals(List.of(Key.WEBHOOK_TIMEOUT), told.stream().flatMap(c -> c.keys().stream()).distinct().toList());
+    }
+
+    @Test
+    void shouldTakeInOnceWhatAnotherInstanceSavedAndTellTheOthersOfItsOwnChanges() {
+        List<Signal> sent = new ArrayList<>();
+        LiveConfig elsewhere = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings,
+                clock, new Signals() {
+                    @Override
+                    public void send(Signal signal) {
+                        sent.add(signal);
+                    }
+
+                    @Override
+                    public void addListener(Consumer<Signal> listener) {
+                    }
+
+                    @Override
+                    public boolean shared() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                });
+        LiveConfig live = open();
+        live.refresh();
+        assertEquals(List.of(), told, "nothing was saved since it opened");
+
+        elsewhere.change(Map.of(Key.WEBHOOK_TIMEOUT, "9", Key.WEBHOOK_SECRET, SECRET_B), "test");
+        live.refresh();
+        live.refresh();
+
+        assertEquals(List.of(new Signal.ConfigChanged()), sent);
+        assertEquals(1, told.size(), "told once: " + told);
+        assertEquals(Set.of(Key.WEBHOOK_TIMEOUT, Key.WEBHOOK_SECRET), told.getFirst().keys());
+        assertEquals("another instance", told.getFirst().by());
+        assertEquals(Duration.ofSeconds(9), live.current().config().webhookTimeout());
+        assertEquals(SECRET_A, live.current().previousSecret().orElseThrow().secret().reveal(),
+                "the rotation goes on here too");
+        assertEquals(elsewhere.current().previousSecret().orElseThrow().until(),
+                live.current().previousSecret().orElseThrow().until());
     }
 
     private static DeliveryEngine.Live engineSettings(LiveConfig.InForce inForce) {

@@ -40,12 +40,7 @@ final class Cluster implements AutoCloseable {
                 case Signal.MessageChanged changed -> engine.changedElsewhere(changed.messageId());
                 case Signal.ConfigChanged config -> live.refresh();
                 case Signal.ContactChanged contact -> contacts.refresh(contact.phone());
-                case Signal.Resync resync -> {
-                    engine.resync();
-                    live.refresh();
-                    contacts.refreshAll();
-                    api.resync();
-                }
+                case Signal.Resync resync -> each(api::resync, engine::resync, live::refresh, contacts::refreshAll);
                 case Signal.Circuit circuit -> {
                     // The breaker keeps its own state; it listens for this hint itself.
                 }
@@ -59,16 +54,25 @@ final class Cluster implements AutoCloseable {
         return new Cluster(timer);
     }
 
+    /** Each step whatever the others do: a database just back may fail one read and answer the next. */
+    private static void each(Runnable... steps) {
+        for (Runnable step : steps) {
+            safely(step);
+        }
+    }
+
     private static void every(ScheduledExecutorService timer, Duration period, Runnable check) {
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                check.run();
-            } catch (StorageException e) {
-                // The store logged its incident; the next check tries again.
-            } catch (RuntimeException e) {
-                LOG.error("cluster.check_failed", "💥 A periodic check of what other instances changed failed", e);
-            }
-        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> safely(check), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void safely(Runnable step) {
+        try {
+            step.run();
+        } catch (StorageException e) {
+            // The store logged its incident; the periodic checks try again.
+        } catch (RuntimeException e) {
+            LOG.error("cluster.check_failed", "💥 Catching up with what other instances changed failed", e);
+        }
     }
 
     @Override

@@ -167,6 +167,8 @@ public final class LiveConfig {
         }
         lock.lock();
         try {
+            // What another instance saved meanwhile is kept, not overwritten with what this one last knew.
+            takeIn(store.all());
             Map<Key, String> next = new EnumMap<>(Key.class);
             next.putAll(saved);
             changes.forEach((key, value) -> {
@@ -248,21 +250,25 @@ public final class LiveConfig {
     public void refresh() {
         lock.lock();
         try {
-            Map<String, String> now = store.all();
-            if (now.equals(stored)) {
-                return;
-            }
-            stored = now;
-            Map<Key, String> next = liveKeys(now);
-            switch (revise(next)) {
-                case ConfigLoader.Loaded loaded -> adopt(next, new InForce(loaded.config(),
-                        previousSecret(now, clock.instant())), ELSEWHERE);
-                case ConfigLoader.Invalid invalid -> invalid.problems().forEach(problem -> LOG.warn(
-                        "config.saved_ignored", "⚠️ The configuration saved by another instance is not used here, "
-                                + "as it does not pass with this instance's own settings: " + problem));
-            }
+            takeIn(store.all());
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Under the lock. */
+    private void takeIn(Map<String, String> now) {
+        if (now.equals(stored)) {
+            return;
+        }
+        stored = now;
+        Map<Key, String> next = liveKeys(now);
+        switch (revise(next)) {
+            case ConfigLoader.Loaded loaded -> adopt(next, new InForce(loaded.config(),
+                    previousSecret(now, clock.instant())), ELSEWHERE);
+            case ConfigLoader.Invalid invalid -> invalid.problems().forEach(problem -> LOG.warn(
+                    "config.saved_ignored", "⚠️ The configuration saved by another instance is not used here, "
+                            + "as it does not pass with this instance's own settings: " + problem));
         }
     }
 

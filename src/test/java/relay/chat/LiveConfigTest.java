@@ -148,6 +148,18 @@ class LiveConfigTest {
                 live.current().previousSecret().orElseThrow().until());
     }
 
+    @Test
+    void shouldKeepWhatAnotherInstanceSavedWhenChangingSomethingElseBeforeHearingOfIt() {
+        LiveConfig elsewhere = open();
+        LiveConfig live = open();
+
+        elsewhere.change(Map.of(Key.WEBHOOK_TIMEOUT, "9"), "test");
+        live.change(Map.of(Key.WEBHOOK_CONCURRENCY, "4"), "test");
+
+        assertEquals(Map.of("WEBHOOK_TIMEOUT", "9", "WEBHOOK_CONCURRENCY", "4"), store.saved);
+        assertEquals(Duration.ofSeconds(9), live.current().config().webhookTimeout());
+    }
+
     private static DeliveryEngine.Live engineSettings(LiveConfig.InForce inForce) {
         Config config = inForce.config();
         return new DeliveryEngine.Live(Optional.empty(), new RetryPolicy(config.retryBase(), config.retryMax(),

@@ -62,6 +62,10 @@ public final class PostgresSignals implements Signals {
     private static final Duration LISTEN_WAIT = Duration.ofSeconds(5);
     private static final Duration FIRST_PAUSE = Duration.ofMillis(200);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(5);
+    /** How long closing waits for the hints queued before it to be sent. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    /** Queued by {@link #close} behind the last hint, told apart by identity: no payload is this instance. */
+    private static final String STOP = new String("stop");
     private static final String NOTIFY = "SELECT pg_notify('" + CHANNEL + "', p) FROM unnest(?::text[]) AS p";
 
     private final String jdbcUrl;
@@ -154,16 +158,23 @@ public final class PostgresSignals implements Signals {
 
     // ---- sending
 
+    /** Sends what is queued, in batches, until {@link #close} puts {@link #STOP} behind the last hint. */
     private void drain() {
         List<String> batch = new ArrayList<>();
-        while (!closed) {
+        while (true) {
             try {
                 batch.add(outbox.take());
             } catch (InterruptedException e) {
                 return;
             }
             outbox.drainTo(batch, BATCH - 1);
-            sendBatch(batch);
+            boolean stopping = batch.removeIf(payload -> payload == STOP);
+            if (!batch.isEmpty()) {
+                sendBatch(batch);
+            }
+            if (stopping) {
+                return;
+            }
             batch.clear();
         }
     }
@@ -356,10 +367,17 @@ public final class PostgresSignals implements Signals {
         return Optional.ofNullable(signal).map(s -> new Heard(values.get(1), s));
     }
 
-    /** Stops listening and sending; hints still waiting are dropped (the others' backstops cover them). */
+    /**
+     * Sends what is queued already (the last changes of attempts that ended during a graceful stop), waiting a
+     * little for it, then stops listening and sending.
+     */
     @Override
     public void close() {
         closed = true;
+        if (!outbox.offer(STOP)) {
+            sender.interrupt();
+        }
+        join(sender);
         closing.countDown();
         Connection connection = listening;
         if (connection != null) {
@@ -370,14 +388,17 @@ public final class PostgresSignals implements Signals {
                 // already broken
             }
         }
-        for (Thread thread : new Thread[] {receiver, sender}) {
-            thread.interrupt();
-            try {
-                thread.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        receiver.interrupt();
+        join(receiver);
+    }
+
+    private static void join(Thread thread) {
+        try {
+            if (!thread.join(CLOSE_WAIT)) {
+                thread.interrupt();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

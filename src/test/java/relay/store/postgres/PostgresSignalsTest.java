@@ -97,6 +97,20 @@ class PostgresSignalsTest {
     }
 
     @Test
+    void shouldSendWhatWasQueuedBeforeClosing() throws Exception {
+        Instance a = open("instance-a");
+        Instance b = open("instance-b");
+
+        a.signals().send(new Signal.MessageChanged("msg_last", PHONE));
+        a.signals().close();
+        a.signals().send(new Signal.ConfigChanged());
+
+        assertEquals(new Signal.MessageChanged("msg_last", PHONE), b.next(), "a graceful stop's last change");
+        b.signals().send(new Signal.Resync());
+        assertEquals(null, b.heard().poll(300, TimeUnit.MILLISECONDS), "nothing is sent once closed");
+    }
+
+    @Test
     void shouldRefuseAnInstanceIdThatWouldCrowdThePayload() {
         assertThrows(IllegalArgumentException.class, () -> open("x".repeat(PostgresSignals.MAX_INSTANCE_ID_BYTES + 1)));
         assertThrows(IllegalArgumentException.class, () -> open(""));

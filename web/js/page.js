@@ -8,8 +8,8 @@ let signingIn = null;
 
 /**
  * Starts a page: translates it, signs in first when the server asks for it, then calls load() and
- * connects the event stream; load() runs again after every reconnect (and after a sign-in) so nothing
- * that changed meanwhile is missed. connected() runs on every (re)open of the stream: what the page sends from then on
+ * connects the event stream; load() runs again after every reconnect (and after a sign-in, and when the server
+ * says it may have missed changes: a `resync` event) so nothing that changed meanwhile is missed. connected() runs on every (re)open of the stream: what the page sends from then on
  * has its changes heard.
  */
 export async function startPage({ load, handlers, connected }) {
@@ -38,6 +38,8 @@ export async function startPage({ load, handlers, connected }) {
   await reload();
   stream = connectEvents({
     ...handlers,
+    // The server may have missed changes made on another instance: fetched again, as after a reconnect.
+    resync: reload,
     open({ reconnected }) {
       setOffline(false);
       if (reconnected || !loadedOk) reload();

@@ -48,6 +48,7 @@ public final class App implements AutoCloseable {
     private static final Duration POLL = Duration.ofSeconds(5);
 
     private final Storage store;
+    private final Cluster cluster;
     private final Runnable stopHousekeeping;
     private final ScheduledExecutorService housekeeping;
     private final ScheduledExecutorService deliveryTimer;
@@ -56,10 +57,11 @@ public final class App implements AutoCloseable {
     private final Api api;
     private final WebServer server;
 
-    private App(Storage store, Runnable stopHousekeeping, ScheduledExecutorService housekeeping,
+    private App(Storage store, Cluster cluster, Runnable stopHousekeeping, ScheduledExecutorService housekeeping,
                 ScheduledExecutorService deliveryTimer, DeliveryEngine engine, ChatService chat, Api api,
                 WebServer server) {
         this.store = store;
+        this.cluster = cluster;
         this.stopHousekeeping = stopHousekeeping;
         this.housekeeping = housekeeping;
         this.deliveryTimer = deliveryTimer;
@@ -76,18 +78,18 @@ public final class App implements AutoCloseable {
 
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
-        Storage store = Storage.open(config, clock);
+        SecureRandom random = new SecureRandom();
+        Storage store = Storage.open(config, clock, config.instanceId());
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
             refuseSelfLoop(config, server.port());
-            SecureRandom random = new SecureRandom();
             AttachmentLinks links = store.attachmentLinks(config.dataDir(), config.publicBaseUrl(server.port()), random);
             HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
             InetSocketAddress bound = new InetSocketAddress(config.host(), server.port());
             LiveConfig live = LiveConfig.open(config, store.settings(),
                     url -> SelfLoop.problem(url, bound, config.demoReceiver()),
-                    inForce -> engineSettings(inForce, client, random, clock), clock);
+                    inForce -> engineSettings(inForce, client, random, clock), clock, store.signals());
             Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message,
                     store.attachments()::open, urlMode(live.current().config(), links));
             DeliveryEngine.Live settings = live.engineSettings();
@@ -98,13 +100,14 @@ public final class App implements AutoCloseable {
             DeliveryEngine engine = new DeliveryEngine(store.queue(), store.reads(), settings.sender(), breaker,
                     settings.policy(), bodies, settings.maxRetries(), new DeliveryEngine.Settings(settings.ordering(),
                     settings.concurrency(), config.lease(), POLL, instance), clock, Scheduler.on(timer),
-                    Executors.newVirtualThreadPerTaskExecutor());
+                    Executors.newVirtualThreadPerTaskExecutor(), store.signals());
             // The engine first, so that what listens after it (the pages) sees the change in force.
             live.addListener(change -> engine.reconfigure(change.engine(), change.keys().contains(Key.WEBHOOK_URL)));
             PhoneNumbers phones = new PhoneNumbers(config.defaultRegion());
             ChatService chat = new ChatService(store.queue(), store.reads(), store.attachments(), engine, phones,
                     new Ids(clock, random), config.maxAttachmentBytes(), bodies, clock);
-            Api api = Api.create(chat, new ContactBook(store.contacts()), store.search(), config, live, phones, links,
+            ContactBook contacts = new ContactBook(store.contacts(), store.signals());
+            Api api = Api.create(chat, contacts, store.search(), config, live, phones, links,
                     store.sessions(), store.status(), random, clock);
             // Its own thread: a long clean-up must not delay the delivery engine's timers.
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
@@ -113,7 +116,8 @@ public final class App implements AutoCloseable {
             server.serve(api.router());
             Runnable stopHousekeeping = store.startHousekeeping(config.housekeeping(), clock,
                     Scheduler.on(housekeeping));
-            App app = new App(store, stopHousekeeping, housekeeping, timer, engine, chat, api, server);
+            Cluster cluster = Cluster.follow(store.signals(), engine, breaker, live, contacts, api);
+            App app = new App(store, cluster, stopHousekeeping, housekeeping, timer, engine, chat, api, server);
             app.announce(live.current().config());
             return app;
         } catch (IOException | RuntimeException e) {
@@ -203,6 +207,7 @@ public final class App implements AutoCloseable {
     /** Stops accepting, lets requests and attempts in flight finish within a bounded wait, then closes the store. */
     @Override
     public void close() {
+        cluster.close();
         api.close();
         server.stop(SHUTDOWN_GRACE);
         engine.close(SHUTDOWN_GRACE);

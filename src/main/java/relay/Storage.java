@@ -18,6 +18,7 @@ import relay.store.MessageReads;
 import relay.store.MessageSearch;
 import relay.store.Sessions;
 import relay.store.SettingsStore;
+import relay.store.Signals;
 import relay.store.StoreStatus;
 import relay.store.postgres.PostgresCircuit;
 import relay.store.postgres.PostgresContacts;
@@ -25,6 +26,7 @@ import relay.store.postgres.PostgresHousekeeper;
 import relay.store.postgres.PostgresSearch;
 import relay.store.postgres.PostgresSessions;
 import relay.store.postgres.PostgresSettings;
+import relay.store.postgres.PostgresSignals;
 import relay.store.postgres.PostgresStore;
 import relay.store.sqlite.Housekeeper;
 import relay.store.sqlite.SqliteContacts;
@@ -40,29 +42,39 @@ import relay.webhook.AttachmentLinks;
  *
  * @param circuit  the circuit breaker's state: in memory on SQLite (one process), a row every instance shares on
  *                 PostgreSQL
+ * @param signals  hints to and from the other instances sharing the store (none on SQLite: one process)
  * @param sqlite   the SQLite store when that is the backend (for its housekeeping, and tests' fault seams)
  * @param postgres the PostgreSQL store when that is the backend (for its housekeeping)
  */
 record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachments, StoreStatus status,
                Contacts contacts, MessageSearch search, Sessions sessions, SettingsStore settings,
-               CircuitStore circuit, Optional<SqliteStore> sqlite,
+               CircuitStore circuit, Signals signals, Optional<SqliteStore> sqlite,
                Optional<PostgresStore> postgres) implements AutoCloseable {
 
-    static Storage open(Config config, InstantSource clock) throws IOException {
+    /** @param instanceId names this instance in the hints it sends the others */
+    static Storage open(Config config, InstantSource clock, String instanceId) throws IOException {
         if (config.databaseUrl().isPresent()) {
             DatabaseUrl url = config.databaseUrl().get();
             // Before the pool exists: its log lines may quote the URL.
             LibraryLog.redactWith(url::maskIn);
             PostgresStore store = PostgresStore.open(url.jdbcUrl(), url.user(), url.password().reveal(), url.masked(),
                     config.databasePoolSize(), clock);
+            Signals signals;
+            try {
+                signals = PostgresSignals.open(url.jdbcUrl(), url.user(), url.password().reveal(), store, instanceId,
+                        url.masked());
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                throw e;
+            }
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
-                    new PostgresSessions(store), new PostgresSettings(store), new PostgresCircuit(store),
+                    new PostgresSessions(store), new PostgresSettings(store), new PostgresCircuit(store, instanceId), signals,
                     Optional.empty(), Optional.of(store));
         }
         SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),
-                new SqliteSessions(store), new SqliteSettings(store), CircuitStore.inMemory(), Optional.of(store),
-                Optional.empty());
+                new SqliteSessions(store), new SqliteSettings(store), CircuitStore.inMemory(), Signals.none(),
+                Optional.of(store), Optional.empty());
     }
 
     /**
@@ -100,6 +112,7 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
 
     @Override
     public void close() {
+        signals.close();
         sqlite.ifPresent(SqliteStore::close);
         postgres.ifPresent(PostgresStore::close);
     }

@@ -1,10 +1,12 @@
 package relay.chat;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,6 +14,8 @@ import java.util.function.Consumer;
 import relay.domain.Contact;
 import relay.log.EventLog;
 import relay.store.Contacts;
+import relay.store.Signal;
+import relay.store.Signals;
 import relay.store.StorageException;
 
 /**
@@ -27,6 +31,7 @@ public final class ContactBook {
     private static final String FIELD = "name";
 
     private final Contacts store;
+    private final Signals signals;
     private final Map<String, String> names;
     private final ReentrantLock changes = new ReentrantLock();
     private final List<Consumer<Contact>> listeners = new CopyOnWriteArrayList<>();
@@ -34,10 +39,12 @@ public final class ContactBook {
     /**
      * Reads every name from the store.
      *
+     * @param signals told of each change made here, for the other instances sharing the store
      * @throws StorageException when the store cannot be read
      */
-    public ContactBook(Contacts store) {
+    public ContactBook(Contacts store, Signals signals) {
         this.store = Objects.requireNonNull(store, "store");
+        this.signals = Objects.requireNonNull(signals, "signals");
         this.names = new ConcurrentHashMap<>(store.all());
     }
 
@@ -80,6 +87,7 @@ public final class ContactBook {
                 store.put(phone, name);
                 names.put(phone, name);
                 LOG.info("contact.named", "📇 " + phone + " named", "phone", phone);
+                signals.send(new Signal.ContactChanged(phone));
                 tell(new Contact(phone, name));
             }
         } finally {
@@ -103,12 +111,54 @@ public final class ContactBook {
                 store.remove(phone);
                 names.remove(phone);
                 LOG.info("contact.unnamed", "📇 " + phone + "'s name removed", "phone", phone);
+                signals.send(new Signal.ContactChanged(phone));
                 tell(new Contact(phone, null));
             }
         } finally {
             changes.unlock();
         }
         return new Contact(phone, null);
+    }
+
+    /**
+     * Takes in what another instance stored for {@code phone}: its name is read again, and listeners are told when
+     * it differs from the one shown here.
+     *
+     * @throws StorageException when the store cannot be read
+     */
+    public void refresh(String phone) {
+        changes.lock();
+        try {
+            adopt(phone, store.all().get(phone));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** As {@link #refresh(String)} for every phone: after hints from the other instances may have been missed. */
+    public void refreshAll() {
+        changes.lock();
+        try {
+            Map<String, String> stored = store.all();
+            Set<String> phones = new HashSet<>(stored.keySet());
+            phones.addAll(names.keySet());
+            phones.forEach(phone -> adopt(phone, stored.get(phone)));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** Shows {@code name} (null: none) for {@code phone}, telling listeners when that changes anything. */
+    private void adopt(String phone, String name) {
+        if (Objects.equals(name, names.get(phone))) {
+            return;
+        }
+        if (name == null) {
+            names.remove(phone);
+        } else {
+            names.put(phone, name);
+        }
+        tell(new Contact(phone, name));
     }
 
     /** Each change of a name, removals included (with a null name), in the order they were stored. */

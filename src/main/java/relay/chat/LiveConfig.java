@@ -23,6 +23,8 @@ import relay.config.Key;
 import relay.config.Secret;
 import relay.log.EventLog;
 import relay.store.SettingsStore;
+import relay.store.Signal;
+import relay.store.Signals;
 import relay.webhook.DeliveryEngine;
 import relay.webhook.WebhookSender;
 
@@ -43,6 +45,8 @@ public final class LiveConfig {
     /** Saved beside the keys: the secret a rotation replaced, and until when it signs (epoch milliseconds). */
     static final String PREVIOUS_SECRET = "WEBHOOK_SECRET_PREVIOUS";
     static final String PREVIOUS_UNTIL = "WEBHOOK_SECRET_PREVIOUS_UNTIL";
+    /** Who made a change read from the store, for the log. */
+    static final String ELSEWHERE = "another instance";
 
     /** The secret a rotation replaced, and when it stops signing. */
     public record PreviousSecret(Secret secret, Instant until) {
@@ -79,18 +83,22 @@ public final class LiveConfig {
     private final Function<URI, Optional<String>> selfLoop;
     private final Function<InForce, DeliveryEngine.Live> engineSettings;
     private final InstantSource clock;
+    private final Signals signals;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private Map<Key, String> saved; // guarded by lock
+    /** The settings as last written or read, to tell whether another instance saved since; guarded by lock. */
+    private Map<String, String> stored;
     private volatile InForce current;
 
     private LiveConfig(Config base, SettingsStore store, Function<URI, Optional<String>> selfLoop,
-                       Function<InForce, DeliveryEngine.Live> engineSettings, InstantSource clock) {
+                       Function<InForce, DeliveryEngine.Live> engineSettings, InstantSource clock, Signals signals) {
         this.base = base;
         this.store = store;
         this.selfLoop = selfLoop;
         this.engineSettings = engineSettings;
         this.clock = clock;
+        this.signals = signals;
     }
 
     /**
@@ -99,17 +107,14 @@ public final class LiveConfig {
      *
      * @param selfLoop       why a webhook URL cannot be used by this service (it leads back here), or empty
      * @param engineSettings builds the delivery engine's settings (the sender, its signing keys) from what is in force
+     * @param signals        told of each change saved here, for the other instances sharing the store
      */
     public static LiveConfig open(Config base, SettingsStore store, Function<URI, Optional<String>> selfLoop,
-                                  Function<InForce, DeliveryEngine.Live> engineSettings, InstantSource clock) {
-        LiveConfig live = new LiveConfig(base, store, selfLoop, engineSettings, clock);
+                                  Function<InForce, DeliveryEngine.Live> engineSettings, InstantSource clock,
+                                  Signals signals) {
+        LiveConfig live = new LiveConfig(base, store, selfLoop, engineSettings, clock, signals);
         Map<String, String> stored = store.all();
-        Map<Key, String> saved = new EnumMap<>(Key.class);
-        stored.forEach((name, value) -> {
-            if (Key.names().contains(name) && Key.valueOf(name).isLive()) {
-                saved.put(Key.valueOf(name), value);
-            }
-        });
+        Map<Key, String> saved = liveKeys(stored);
         Optional<PreviousSecret> previous = previousSecret(stored, clock.instant());
         switch (live.revise(saved)) {
             case ConfigLoader.Loaded loaded -> live.current = new InForce(loaded.config(), previous);
@@ -121,7 +126,18 @@ public final class LiveConfig {
             }
         }
         live.saved = saved;
+        live.stored = stored;
         return live;
+    }
+
+    private static Map<Key, String> liveKeys(Map<String, String> stored) {
+        Map<Key, String> saved = new EnumMap<>(Key.class);
+        stored.forEach((name, value) -> {
+            if (Key.names().contains(name) && Key.valueOf(name).isLive()) {
+                saved.put(Key.valueOf(name), value);
+            }
+        });
+        return saved;
     }
 
     public InForce current() {
@@ -151,6 +167,8 @@ public final class LiveConfig {
         }
         lock.lock();
         try {
+            // What another instance saved meanwhile is kept, not overwritten with what this one last knew.
+            takeIn(store.all());
             Map<Key, String> next = new EnumMap<>(Key.class);
             next.putAll(saved);
             changes.forEach((key, value) -> {
@@ -223,14 +241,53 @@ public final class LiveConfig {
         return new Refused(problem.key(), problem.message());
     }
 
+    /**
+     * Takes in what another instance saved (told by a hint, or found by the periodic check): when the saved settings
+     * differ from what this instance last wrote or read, they are checked as at start and applied as a change made
+     * here is, listeners told; what does not pass here (this instance's {@code .env} differs) is set aside with a
+     * warning. One read of the settings when nothing changed.
+     */
+    public void refresh() {
+        lock.lock();
+        try {
+            takeIn(store.all());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock. */
+    private void takeIn(Map<String, String> now) {
+        if (now.equals(stored)) {
+            return;
+        }
+        stored = now;
+        Map<Key, String> next = liveKeys(now);
+        switch (revise(next)) {
+            case ConfigLoader.Loaded loaded -> adopt(next, new InForce(loaded.config(),
+                    previousSecret(now, clock.instant())), ELSEWHERE);
+            case ConfigLoader.Invalid invalid -> invalid.problems().forEach(problem -> LOG.warn(
+                    "config.saved_ignored", "⚠️ The configuration saved by another instance is not used here, "
+                            + "as it does not pass with this instance's own settings: " + problem));
+        }
+    }
+
     /** Saved first: a change the store could not keep is not made (the store's exception says why). */
     private Outcome apply(Map<Key, String> next, Config config, String by) {
+        Optional<PreviousSecret> previous = rotated(current, config);
+        Map<String, String> encoded = encode(next, previous);
+        store.replace(encoded);
+        stored = encoded;
+        signals.send(new Signal.ConfigChanged());
+        return adopt(next, new InForce(config, previous), by);
+    }
+
+    /** Puts {@code next} in force and tells the listeners. */
+    private Outcome adopt(Map<Key, String> next, InForce inForce, String by) {
         InForce before = current;
-        Optional<PreviousSecret> previous = rotated(before, config);
-        store.replace(encode(next, previous));
         saved = next;
-        current = new InForce(config, previous);
-        Change change = changeTo(current, changedKeys(before.config(), config), by);
+        current = inForce;
+        Change change = changeTo(current, changedKeys(before.config(), inForce.config()), by);
         log(change, before);
         for (Consumer<Change> listener : listeners) {
             try {

@@ -97,6 +97,14 @@ public final class Api implements AutoCloseable {
         return router;
     }
 
+    /**
+     * Tells every page to fetch again what it shows: changes made on other instances may have been missed. The pages
+     * do what they do when their event stream reconnects.
+     */
+    public void resync() {
+        events.publish("resync", Map.of());
+    }
+
     /** Ends the event streams, so a graceful stop does not wait for browsers to hang up. */
     @Override
     public void close() {

@@ -16,18 +16,22 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
+import relay.domain.Attempt;
 import relay.domain.AttemptOutcome;
 import relay.domain.Circuit;
 import relay.domain.Delivery;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.MessageKind;
+import relay.domain.MessageStatus;
 import relay.domain.Ordering;
 import relay.domain.Scheduler;
 import relay.log.EventLog;
 import relay.store.Claim;
 import relay.store.DeliveryQueue;
 import relay.store.MessageReads;
+import relay.store.Signal;
+import relay.store.Signals;
 import relay.webhook.Transitions.Outcome;
 
 /**
@@ -79,6 +83,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final InstantSource clock;
     private final Scheduler scheduler;
     private final Executor executor;
+    private final Signals signals;
     private final ClaimLoop loop;
     private final List<Consumer<DeliveryEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -93,11 +98,12 @@ public final class DeliveryEngine implements AutoCloseable {
      * @param sender   empty when no WEBHOOK_URL is configured: messages then wait as queued
      * @param bodies   builds the request body of a message (inline base64 or signed URL)
      * @param executor runs the claim loop's passes and each attempt; a virtual thread per task in production
+     * @param signals  told of each change made here, for the other instances sharing the store
      */
     public DeliveryEngine(DeliveryQueue queue, MessageReads reads, Optional<WebhookSender> sender,
                           CircuitBreaker breaker, RetryPolicy policy, Function<Message, WebhookBody> bodies,
                           ToIntFunction<MessageKind> maxRetries, Settings settings, InstantSource clock,
-                          Scheduler scheduler, Executor executor) {
+                          Scheduler scheduler, Executor executor, Signals signals) {
         this.queue = queue;
         this.reads = reads;
         CircuitBreaker.Snapshot circuit = breaker.snapshot();
@@ -109,6 +115,7 @@ public final class DeliveryEngine implements AutoCloseable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.executor = executor;
+        this.signals = signals;
         this.loop = new ClaimLoop(queue, breaker, () -> {
             Live now = live.get();
             return new ClaimLoop.Settings(now.sender().isPresent(), now.ordering(), now.concurrency(),
@@ -321,7 +328,73 @@ public final class DeliveryEngine implements AutoCloseable {
                 .orElse(Duration.ZERO);
     }
 
+    /**
+     * Another instance sharing the store changed this message (accepted it, or moved its delivery): it is read from
+     * the store and told to listeners as a change made here would be, whoever watches its first attempt is told when
+     * that attempt has ended, and the loop looks for work unless the change was only a claim.
+     */
+    public void changedElsewhere(String messageId) {
+        Optional<MessageStatus> status = reads.message(messageId);
+        if (status.isEmpty()) {
+            return;
+        }
+        tell(status.get().message(), status.get().delivery());
+        firstAttemptOf(status.get()).ifPresent(outcome -> tellWatchers(messageId, outcome));
+        if (status.get().delivery().state() != DeliveryState.SENDING) {
+            loop.nudge();
+        }
+    }
+
+    /**
+     * The backstop of {@link #changedElsewhere}: reads each watched message again and tells its watchers when its
+     * first attempt has ended (on another instance, whose hint was missed).
+     */
+    public void recheckWatched() {
+        List<String> watched;
+        lock.lock();
+        try {
+            watched = List.copyOf(watchers.keySet());
+        } finally {
+            lock.unlock();
+        }
+        for (String id : watched) {
+            reads.message(id).flatMap(this::firstAttemptOf).ifPresent(outcome -> tellWatchers(id, outcome));
+        }
+    }
+
+    /** Hints of the other instances may have been missed: looks for work, and re-reads what watchers wait for. */
+    public void resync() {
+        loop.nudge();
+        recheckWatched();
+    }
+
     // ---- inside
+
+    /**
+     * How a message's first attempt went, read from the store; empty while it has not ended. Read right after that
+     * attempt (the usual case, on its hint), it is what the instance that made it told its own watchers; read later,
+     * once the delivery moved on, the state is what the attempt itself shows (delivered, else retrying).
+     */
+    private Optional<AttemptOutcome> firstAttemptOf(MessageStatus status) {
+        Delivery delivery = status.delivery();
+        if (delivery.attempts() == 0) {
+            return delivery.state() == DeliveryState.HELD
+                    ? Optional.of(new AttemptOutcome(DeliveryState.HELD, null, null, CIRCUIT_OPEN)) : Optional.empty();
+        }
+        List<Attempt> attempts = reads.attempts(delivery.messageId());
+        if (attempts.isEmpty()) {
+            return Optional.empty();
+        }
+        Attempt first = attempts.getFirst();
+        boolean settled = delivery.attempts() == 1 && delivery.state() != DeliveryState.SENDING
+                && delivery.state() != DeliveryState.QUEUED;
+        if (settled) {
+            return Optional.of(new AttemptOutcome(delivery.state(), first.statusCode(), first.durationMillis(),
+                    delivery.lastError()));
+        }
+        return Optional.of(new AttemptOutcome(first.success() ? DeliveryState.DELIVERED : DeliveryState.RETRYING,
+                first.statusCode(), first.durationMillis(), first.error()));
+    }
 
     /** The attempt takes the settings in force now and keeps them, whatever changes while it runs. */
     private void launch(Claim claim, boolean probe, Runnable ended) {
@@ -405,7 +478,13 @@ public final class DeliveryEngine implements AutoCloseable {
         reads.message(messageId).ifPresent(status -> publish(status.message(), status.delivery()));
     }
 
+    /** A change made here: told to listeners, and to the other instances. */
     private void publish(Message message, Delivery delivery) {
+        tell(message, delivery);
+        signals.send(new Signal.MessageChanged(message.id(), message.phone()));
+    }
+
+    private void tell(Message message, Delivery delivery) {
         DeliveryEvent event = new DeliveryEvent(message.id(), message.phone(), delivery,
                 1 + live.get().maxRetries().applyAsInt(message.kind()));
         for (Consumer<DeliveryEvent> listener : listeners) {

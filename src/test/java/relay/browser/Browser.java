@@ -123,8 +123,13 @@ final class Browser implements AutoCloseable {
 
     /** Waits (polling every 50 ms, so short-lived states are seen) until the condition gives a value or true. */
     <T> T waitUntil(Function<WebDriver, T> condition) {
+        return waitUntil(WAIT, condition);
+    }
+
+    /** As {@link #waitUntil(Function)}, failing unless the condition holds {@code within} from now. */
+    <T> T waitUntil(Duration within, Function<WebDriver, T> condition) {
         try {
-            return new WebDriverWait(driver, WAIT, Duration.ofMillis(50))
+            return new WebDriverWait(driver, within, Duration.ofMillis(50))
                     .ignoring(StaleElementReferenceException.class)
                     .until(condition);
         } catch (TimeoutException e) {

@@ -3,6 +3,7 @@ package relay.browser;
 import static relay.browser.Browser.testId;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -135,10 +136,18 @@ final class ChatPage {
 
     /** The bubble whose text, or attachment name, is exactly this. */
     WebElement bubble(String textOrFilename) {
-        return browser.waitUntil(d -> bubbles().stream()
+        return bubble(textOrFilename, Browser.WAIT);
+    }
+
+    WebElement bubble(String textOrFilename, Duration within) {
+        return browser.waitUntil(within, d -> shownBubble(textOrFilename));
+    }
+
+    private WebElement shownBubble(String textOrFilename) {
+        return bubbles().stream()
                 .filter(b -> b.findElements(By.cssSelector("[data-testid='message-text'],[data-testid='attachment-name']"))
                         .stream().anyMatch(e -> e.getText().equals(textOrFilename)))
-                .findFirst().orElse(null));
+                .findFirst().orElse(null);
     }
 
     String status(WebElement bubble) {
@@ -147,9 +156,13 @@ final class ChatPage {
 
     /** Waits until the bubble shows the status; returns it fresh (bubbles are updated in place). */
     WebElement waitForStatus(String textOrFilename, String status) {
-        return browser.waitUntil(d -> {
-            WebElement bubble = bubble(textOrFilename);
-            return status.equals(status(bubble)) ? bubble : null;
+        return waitForStatus(textOrFilename, status, Browser.WAIT);
+    }
+
+    WebElement waitForStatus(String textOrFilename, String status, Duration within) {
+        return browser.waitUntil(within, d -> {
+            WebElement bubble = shownBubble(textOrFilename);
+            return bubble != null && status.equals(status(bubble)) ? bubble : null;
         });
     }
 

@@ -15,12 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import relay.config.Config;
 import relay.config.ConfigLoader;
 import relay.config.Key;
 import relay.config.Source;
 import relay.store.SettingsStore;
+import relay.store.Signal;
+import relay.store.Signals;
 import relay.store.StorageException;
 import relay.store.StorageFault;
 import relay.testing.FakeClock;
@@ -39,7 +43,8 @@ class LiveConfigTest {
             "WEBHOOK_RETRY_BASE_SECONDS", "10", "WEBHOOK_RETRY_MAX_SECONDS", "60", "WEBHOOK_SECRET", SECRET_A));
 
     private LiveConfig open() {
-        LiveConfig live = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings, clock);
+        LiveConfig live = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings, clock,
+                Signals.none());
         live.addListener(told::add);
         return live;
     }
@@ -99,6 +104,60 @@ class LiveConfigTest {
         assertEquals(Source.DEFAULT, accepted.change().inForce().config().sources().get(Key.WEBHOOK_TIMEOUT));
         assertEquals(Map.of(), store.saved);
         assertEquals(List.of(Key.WEBHOOK_TIMEOUT), told.stream().flatMap(c -> c.keys().stream()).distinct().toList());
+    }
+
+    @Test
+    void shouldTakeInOnceWhatAnotherInstanceSavedAndTellTheOthersOfItsOwnChanges() {
+        List<Signal> sent = new ArrayList<>();
+        LiveConfig elsewhere = LiveConfig.open(base, store, url -> Optional.empty(), LiveConfigTest::engineSettings,
+                clock, new Signals() {
+                    @Override
+                    public void send(Signal signal) {
+                        sent.add(signal);
+                    }
+
+                    @Override
+                    public void addListener(Consumer<Signal> listener) {
+                    }
+
+                    @Override
+                    public boolean shared() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                });
+        LiveConfig live = open();
+        live.refresh();
+        assertEquals(List.of(), told, "nothing was saved since it opened");
+
+        elsewhere.change(Map.of(Key.WEBHOOK_TIMEOUT, "9", Key.WEBHOOK_SECRET, SECRET_B), "test");
+        live.refresh();
+        live.refresh();
+
+        assertEquals(List.of(new Signal.ConfigChanged()), sent);
+        assertEquals(1, told.size(), "told once: " + told);
+        assertEquals(Set.of(Key.WEBHOOK_TIMEOUT, Key.WEBHOOK_SECRET), told.getFirst().keys());
+        assertEquals("another instance", told.getFirst().by());
+        assertEquals(Duration.ofSeconds(9), live.current().config().webhookTimeout());
+        assertEquals(SECRET_A, live.current().previousSecret().orElseThrow().secret().reveal(),
+                "the rotation goes on here too");
+        assertEquals(elsewhere.current().previousSecret().orElseThrow().until(),
+                live.current().previousSecret().orElseThrow().until());
+    }
+
+    @Test
+    void shouldKeepWhatAnotherInstanceSavedWhenChangingSomethingElseBeforeHearingOfIt() {
+        LiveConfig elsewhere = open();
+        LiveConfig live = open();
+
+        elsewhere.change(Map.of(Key.WEBHOOK_TIMEOUT, "9"), "test");
+        live.change(Map.of(Key.WEBHOOK_CONCURRENCY, "4"), "test");
+
+        assertEquals(Map.of("WEBHOOK_TIMEOUT", "9", "WEBHOOK_CONCURRENCY", "4"), store.saved);
+        assertEquals(Duration.ofSeconds(9), live.current().config().webhookTimeout());
     }
 
     private static DeliveryEngine.Live engineSettings(LiveConfig.InForce inForce) {

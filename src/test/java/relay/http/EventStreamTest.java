@@ -76,7 +76,12 @@ class EventStreamTest {
 
         /** Waits for the next event of {@code name} whose data satisfies {@code condition}; earlier ones are skipped. */
         JsonNode next(String name, Predicate<JsonNode> condition) throws Exception {
-            Instant deadline = Instant.now().plusSeconds(20);
+            return next(name, condition, Duration.ofSeconds(20));
+        }
+
+        /** As {@link #next(String, Predicate)}, failing unless it arrives {@code within} from now. */
+        JsonNode next(String name, Predicate<JsonNode> condition, Duration within) throws Exception {
+            Instant deadline = Instant.now().plus(within);
             while (Instant.now().isBefore(deadline)) {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
                 if (line != null && line.startsWith(name + " ")) {
@@ -86,7 +91,7 @@ class EventStreamTest {
                     }
                 }
             }
-            throw new AssertionError("no " + name + " event as expected arrived");
+            throw new AssertionError("no " + name + " event as expected arrived within " + within);
         }
 
         @Override

@@ -70,7 +70,7 @@ class ClusterBreakerTest {
         PostgresStore store = PostgresStore.open(database.jdbcUrl(), database.user(), database.password(),
                 database.jdbcUrl(), 4, clock);
         stores.add(store);
-        CircuitBreaker breaker = new CircuitBreaker(new PostgresCircuit(store), name, THRESHOLD, WINDOW, LEASE, clock);
+        CircuitBreaker breaker = new CircuitBreaker(new PostgresCircuit(store, name), name, THRESHOLD, WINDOW, LEASE, clock);
         breaker.keepFresh(Scheduler.on(timer), reads);
         instances.add(breaker);
         return breaker;
@@ -288,6 +288,6 @@ class ClusterBreakerTest {
     }
 
     private Circuit stored() {
-        return new PostgresCircuit(stores.get(instances.indexOf(c))).read();
+        return new PostgresCircuit(stores.get(instances.indexOf(c)), "reader").read();
     }
 }

@@ -30,6 +30,7 @@ import relay.domain.MessageKind;
 import relay.domain.NewMessage;
 import relay.domain.Ordering;
 import relay.store.AttachmentStore;
+import relay.store.Signals;
 import relay.store.sqlite.SqliteStore;
 import relay.testing.Await;
 import relay.testing.FakeClock;
@@ -127,7 +128,7 @@ final class EngineFixture implements AutoCloseable {
         return new DeliveryEngine(store, store, sender, circuit,
                 new RetryPolicy(RETRY_BASE, RETRY_MAX, new Random(7)), this::body, kind -> MAX_RETRIES,
                 new DeliveryEngine.Settings(ordering, concurrency, LEASE, POLL, owner), clock, timerOfItsOwn,
-                this::execute);
+                this::execute, Signals.none());
     }
 
     /** Stops the engine, and waits for a pass it may have been making, so that the store is the test's alone. */

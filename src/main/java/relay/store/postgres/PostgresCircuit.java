@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 import relay.domain.Circuit;
 import relay.store.CircuitStore;
+import relay.store.Signal;
 import relay.store.jdbc.StoredRows;
 
 /**
@@ -14,7 +15,8 @@ import relay.store.jdbc.StoredRows;
  * the row is read {@code FOR UPDATE}, so a concurrent move of another instance waits for this one and then starts
  * from its result (two instances can never both take the half-open probe), the step is applied, and its result
  * written only when it differs. Reads are one primary-key lookup, cheap enough for each instance to look a few times
- * a second.
+ * a second. A written move is also announced to the other instances on commit, so that they read it at once rather
+ * than at their next look.
  */
 public final class PostgresCircuit implements CircuitStore {
     private static final String COLUMNS =
@@ -24,11 +26,15 @@ public final class PostgresCircuit implements CircuitStore {
     private static final String WRITE = "UPDATE circuit SET state = ?, consecutive_failures = ?, opened_at = ?,"
             + " retry_at = ?, paused_reason = ?, probe_holder = ?, probe_until = ?, version = version + 1"
             + " WHERE id = 1 RETURNING " + COLUMNS;
+    private static final String ANNOUNCE = "SELECT pg_notify(?, ?)";
 
     private final PostgresStore store;
+    private final String announcement;
 
-    public PostgresCircuit(PostgresStore store) {
+    /** @param instanceId names this instance in the announcements of its moves */
+    public PostgresCircuit(PostgresStore store, String instanceId) {
         this.store = Objects.requireNonNull(store, "store");
+        this.announcement = PostgresSignals.encode(instanceId, new Signal.Circuit());
     }
 
     @Override
@@ -44,6 +50,7 @@ public final class PostgresCircuit implements CircuitStore {
             if (next.equals(before)) {
                 return new Change(before, before);
             }
+            Sql.exists(connection, ANNOUNCE, PostgresSignals.CHANNEL, announcement);
             // Read back as written, so that this instance's copy equals what the others will read.
             return new Change(before, Sql.first(connection, WRITE, PostgresCircuit::circuit, wireName(next.state()),
                     next.consecutiveFailures(), next.openedAt(), next.retryAt(), next.pausedReason(),

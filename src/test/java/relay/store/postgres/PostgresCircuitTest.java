@@ -29,7 +29,7 @@ class PostgresCircuitTest extends CircuitStoreContract {
 
     @Override
     protected CircuitStore circuit() {
-        return new PostgresCircuit(store);
+        return new PostgresCircuit(store, "test");
     }
 
     @Test
@@ -37,8 +37,8 @@ class PostgresCircuitTest extends CircuitStoreContract {
         Circuit opened = circuit().update(circuit -> circuit.failed(T0, LIMITS)).after();
 
         try (PostgresStore another = TestDatabases.open(database, InstantSource.system())) {
-            assertTrue(new PostgresCircuit(another).shared());
-            assertEquals(opened, new PostgresCircuit(another).read());
+            assertTrue(new PostgresCircuit(another, "another").shared());
+            assertEquals(opened, new PostgresCircuit(another, "another").read());
         }
     }
 }

@@ -887,14 +887,16 @@ public final class Bench {
         double[] pageSmall = times(small, PageTimer.Load::pageReadyMs);
         double pageRatio = median(pageLarge) / median(pageSmall);
         data.put("page_ready_ratio", pageRatio);
-        report.add(new Report.Row("11a", "Chat page ready: navigation start to the first conversation listed, "
+        report.add(new Report.Row("11a", "Chat page ready: navigation start to the first conversation painted, "
                 + "5,000 conversations, cold load in headless Chromium",
                 medianWorst(pageLarge) + "; 10 conversations " + medianWorst(pageSmall) + "; ratio "
                         + fmt(pageRatio, 2) + "×",
                 "median < 500 ms", verdict(median(pageLarge) < 500),
-                loads + " loads of each, alternating, a fresh browser profile each; the page's own User Timing mark; "
-                        + "list request " + requestMillis(large, "/chat/conversations") + " vs "
-                        + requestMillis(small, "/chat/conversations") + "; first contentful paint "
+                loads + " loads of each, alternating, a fresh browser profile each; in the document (mark) at median "
+                        + fmt(median(times(large, PageTimer.Load::listedMs)), 0) + " vs "
+                        + fmt(median(times(small, PageTimer.Load::listedMs)), 0) + " ms; list request "
+                        + requestMillis(large, "/chat/conversations") + " vs "
+                        + requestMillis(small, "/chat/conversations") + "; first contentful paint (the empty page) "
                         + fmt(median(times(large, l -> number(l.timeline().get("first_contentful_paint")))), 0)
                         + " ms", data));
         double[] threadLarge = times(large, PageTimer.Load::threadReadyMs);
@@ -902,10 +904,12 @@ public final class Bench {
         double threadRatio = median(threadLarge) / median(threadSmall);
         data.put("thread_ready_ratio", threadRatio);
         report.add(new Report.Row("11b", "Thread ready: click on the 1,000-message conversation to its newest "
-                + "message in the thread",
+                + "messages painted",
                 medianWorst(threadLarge) + "; 10 messages " + medianWorst(threadSmall) + "; ratio "
                         + fmt(threadRatio, 2) + "×",
-                "", Report.Verdict.INFO, "in the same loads as 11a, once the page has loaded; messages request "
+                "", Report.Verdict.INFO, "in the same loads as 11a, once the page has loaded; the newest message in the "
+                + "document (mark) at median " + fmt(median(times(large, PageTimer.Load::threadShownMs)), 0) + " vs "
+                + fmt(median(times(small, PageTimer.Load::threadShownMs)), 0) + " ms; messages request "
                 + requestMillis(large, "/chat/messages?phone=") + " vs " + requestMillis(small, "/chat/messages?phone="),
                 data));
     }

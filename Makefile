@@ -63,11 +63,12 @@ test: test-deps
 	JAVA_HOME=$(JDK) mvn -B -ntp test
 
 # The benchmark of docs/performance.md: the real jar as a child process, receivers in another JVM, one table
-# printed and written to target/bench/results.json and docs/performance.md. Takes a few minutes.
+# printed and written to target/bench/results.json and docs/performance.md. Takes a few minutes. Row 11 times the
+# chat page in the tests' headless Chromium, hence test-deps.
 # Some rows only: make bench BENCH_ARGS="--only 2,4" (the doc is then left alone). Options for the jar's JVM, e.g.
 # a flight recording: make bench BENCH_JVM='-Dbench.jarOptions=-XX:StartFlightRecording -Dbench.jfrDump=target/bench'
 BENCH_CP := target/bench-classpath.txt
-bench: $(JAR)
+bench: $(JAR) test-deps
 	$(MVN) test-compile org.apache.maven.plugins:maven-dependency-plugin:3.11.0:build-classpath \
 	  -Dmdep.outputFile=$(BENCH_CP) -Dmdep.includeScope=test
 	$(JDK)/bin/java $(BENCH_JVM) \

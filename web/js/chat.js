@@ -15,6 +15,8 @@ import { createThread } from './thread.js';
 
 const PAGE_SIZE = 50;
 const MAX_PAGES_TO_FIND = 40; // how far back a #message= link is searched
+// A User Timing mark put each time a thread has loaded and shows its newest message: "thread ready" of `make bench`.
+const THREAD_READY_MARK = 'relay:thread-ready';
 
 const els = {
   list: byId('conversation-list'),
@@ -264,6 +266,7 @@ async function loadThread({ find = null } = {}) {
   } else if (stick || views.length) {
     thread.scrollToBottom();
   }
+  performance.mark(THREAD_READY_MARK, { detail: { phone: state.phone, newest: views.at(-1)?.id ?? null } });
 }
 
 async function loadOlder() {

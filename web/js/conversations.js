@@ -10,6 +10,8 @@ import { formatDateTime, formatNumber, formatTime, t } from './i18n.js';
 const PAGE_SIZE = 50;
 const NEAR_END_PX = 300; // how close to the end of the list scrolling starts loading the next page
 const SEEN_KEY = 'relay.seen'; // localStorage: phone -> the sequence of the last message the operator saw
+// A User Timing mark put once, when the list first has a row: "page ready" of `make bench` (docs/performance.md).
+const FIRST_ROW_MARK = 'relay:first-conversation';
 
 /**
  * The last message seen of each phone, by its sequence (one per phone, counting up): unread = last - seen.
@@ -89,6 +91,7 @@ export function createConversations(els, host) {
   let loading = false;
   let pinned = null; // the open conversation's row while it lies below the loaded ones
   let renderQueued = false;
+  let firstRowMarked = false;
   const fetching = new Set(); // phones whose row is being fetched on its own
   const names = new Map(); // phone -> its contact's name, or null: from rows, threads and `contact` events
   const seen = createSeen(() => redraw());
@@ -279,6 +282,10 @@ export function createConversations(els, host) {
       shown.delete(phone);
     }
     els.empty.hidden = ordered.length > 0;
+    if (ordered.length && !firstRowMarked) {
+      firstRowMarked = true;
+      performance.mark(FIRST_ROW_MARK);
+    }
     renderMore();
   }
 
@@ -331,8 +338,9 @@ function fillRow(a, row, active, draft, unread) {
       h('span', { class: 'conversation-top' },
         row.contact_name ? h('span', { class: 'conversation-name', testid: 'conversation-name',
           text: row.contact_name }) : null,
+        // elementtiming: the browser notes when a row is first painted, which `make bench` reads as "page ready".
         h('span', { class: `conversation-phone${row.contact_name ? ' muted small' : ''}`, testid: 'conversation-phone',
-          text: row.phone_display || row.phone }),
+          elementtiming: 'relay:conversation', text: row.phone_display || row.phone }),
         last ? h('time', { class: 'muted small', datetime: last.created_at, title: formatDateTime(last.created_at),
           text: formatTime(last.created_at) }) : null),
       h('span', { class: 'conversation-bottom' },

@@ -637,11 +637,25 @@ export function has(key) {
   return key in DICTIONARIES[lang] || key in en;
 }
 
+// Making an Intl formatter costs far more than using one (a page of 50 conversations made 100 of them, a third of the
+// page's start-up work), so each is made once per language and options.
+const formatters = new Map();
+
+function formatter(Kind, options = {}) {
+  const key = `${Kind.name} ${lang} ${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Kind(lang, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
 /** The text for key with {placeholders} filled from params; English, then the key itself, when missing. */
 export function t(key, params = {}) {
   let value = DICTIONARIES[lang][key] ?? en[key] ?? key;
   if (typeof value === 'object') {
-    const form = new Intl.PluralRules(lang).select(Number(params.n ?? 0));
+    const form = formatter(Intl.PluralRules).select(Number(params.n ?? 0));
     value = value[form] ?? value.other;
   }
   return value.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
@@ -666,7 +680,7 @@ export function applyI18n(root) {
 }
 
 export function formatNumber(value, options = {}) {
-  return new Intl.NumberFormat(lang, options).format(value);
+  return formatter(Intl.NumberFormat, options).format(value);
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB'];
@@ -686,7 +700,7 @@ export function formatSize(bytes) {
 /** Local date and time, e.g. "27/11/2026, 15:00:00". */
 export function formatDateTime(iso) {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso));
 }
 
 /** Local time of day for today's times, date and time for older ones. */
@@ -694,7 +708,7 @@ export function formatTime(iso) {
   if (!iso) return '';
   const date = new Date(iso);
   const today = new Date().toDateString() === date.toDateString();
-  return new Intl.DateTimeFormat(lang, today ? { timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' })
+  return formatter(Intl.DateTimeFormat, today ? { timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' })
     .format(date);
 }
 
@@ -702,7 +716,7 @@ export function formatTime(iso) {
 export function relativeTime(iso) {
   if (!iso) return '';
   const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-  const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  const format = formatter(Intl.RelativeTimeFormat, { numeric: 'auto' });
   const steps = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [4.35, 'week'], [12, 'month']];
   let value = seconds;
   for (const [size, unit] of steps) {

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import relay.domain.Attachment;
 import relay.domain.Message;
@@ -116,6 +117,7 @@ public final class Bench {
         rows.put("8", this::conversations);
         rows.put("9", this::oneConversation);
         rows.put("10", this::steadyLatency);
+        rows.put("11", this::pageReady);
         List<String> chosen = only == null ? List.copyOf(rows.keySet()) : List.of(only.split(","));
         rows.forEach((id, scenario) -> {
             if (chosen.contains(id)) {
@@ -847,6 +849,113 @@ public final class Bench {
                 }
             });
         }
+    }
+
+    // ---- 11. The chat page: ready with 5,000 conversations and a 1,000-message thread ----------------------------------
+
+    /**
+     * The chat page in a real browser, against two jars side by side: 5,000 conversations whose newest holds 1,000
+     * messages, and 10 whose newest holds 10. Cold loads (a fresh browser profile each: nothing cached or stored)
+     * alternate between the two; each times the page until its first conversation is listed, then the click on the
+     * newest conversation until its newest message is in the thread (see {@link PageTimer}).
+     */
+    private void pageReady() throws Exception {
+        int loads = 7;
+        String thread = Http.phone(0);
+        Map<String, List<PageTimer.Load>> runs = new LinkedHashMap<>();
+        try (JarProcess large = seededForPage("page-5000", 5_000, 1_000);
+             JarProcess small = seededForPage("page-10", 10, 10)) {
+            Map<String, JarProcess> jars = Map.of("large", large, "small", small);
+            // One load of each first, not counted: the jar's first reads of the pages and the API pay for its JIT.
+            PageTimer.coldLoad(large.uri("/"), thread);
+            PageTimer.coldLoad(small.uri("/"), thread);
+            for (int i = 0; i < loads; i++) {
+                // Alternating, which one goes first too, so that other work on the machine falls on both alike.
+                for (String which : i % 2 == 0 ? List.of("large", "small") : List.of("small", "large")) {
+                    runs.computeIfAbsent(which, k -> new ArrayList<>())
+                            .add(PageTimer.coldLoad(jars.get(which).uri("/"), thread));
+                }
+            }
+        }
+        List<PageTimer.Load> large = runs.get("large");
+        List<PageTimer.Load> small = runs.get("small");
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("loads", loads);
+        data.put("large", Map.of("conversations", 5_000, "thread_messages", 1_000, "loads", large));
+        data.put("small", Map.of("conversations", 10, "thread_messages", 10, "loads", small));
+        double[] pageLarge = times(large, PageTimer.Load::pageReadyMs);
+        double[] pageSmall = times(small, PageTimer.Load::pageReadyMs);
+        double pageRatio = median(pageLarge) / median(pageSmall);
+        data.put("page_ready_ratio", pageRatio);
+        report.add(new Report.Row("11a", "Chat page ready: navigation start to the first conversation painted, "
+                + "5,000 conversations, cold load in headless Chromium",
+                medianWorst(pageLarge) + "; 10 conversations " + medianWorst(pageSmall) + "; ratio "
+                        + fmt(pageRatio, 2) + "×",
+                "median < 500 ms", verdict(median(pageLarge) < 500),
+                loads + " loads of each, alternating, a fresh browser profile each; in the document (mark) at median "
+                        + fmt(median(times(large, PageTimer.Load::listedMs)), 0) + " vs "
+                        + fmt(median(times(small, PageTimer.Load::listedMs)), 0) + " ms; list request "
+                        + requestMillis(large, "/chat/conversations") + " vs "
+                        + requestMillis(small, "/chat/conversations") + "; first contentful paint (the empty page) "
+                        + fmt(median(times(large, l -> number(l.timeline().get("first_contentful_paint")))), 0)
+                        + " ms", data));
+        double[] threadLarge = times(large, PageTimer.Load::threadReadyMs);
+        double[] threadSmall = times(small, PageTimer.Load::threadReadyMs);
+        double threadRatio = median(threadLarge) / median(threadSmall);
+        data.put("thread_ready_ratio", threadRatio);
+        report.add(new Report.Row("11b", "Thread ready: click on the 1,000-message conversation to its newest "
+                + "messages painted",
+                medianWorst(threadLarge) + "; 10 messages " + medianWorst(threadSmall) + "; ratio "
+                        + fmt(threadRatio, 2) + "×",
+                "", Report.Verdict.INFO, "in the same loads as 11a, once the page has loaded; the newest message in the "
+                + "document (mark) at median " + fmt(median(times(large, PageTimer.Load::threadShownMs)), 0) + " vs "
+                + fmt(median(times(small, PageTimer.Load::threadShownMs)), 0) + " ms; messages request "
+                + requestMillis(large, "/chat/messages?phone=") + " vs " + requestMillis(small, "/chat/messages?phone="),
+                data));
+    }
+
+    /**
+     * A jar whose store holds {@code conversations} conversations of one text each but the newest (phone 0), which
+     * holds {@code threadLength}; sent through the API and delivered, as a working day leaves them.
+     */
+    private JarProcess seededForPage(String name, int conversations, int threadLength) throws Exception {
+        JarProcess jar = start(name, Map.of("WEBHOOK_URL", rx.url("/fast"), "WEBHOOK_ORDERING", "none",
+                "WEBHOOK_CONCURRENCY", "32"));
+        try {
+            postTexts(jar, conversations - 1, 16, 1, conversations);
+            postTexts(jar, threadLength, 4, 0, 1);
+            int total = conversations - 1 + threadLength;
+            awaitQueue(jar, q -> q.path("delivered").asLong() >= total, 300);
+            return jar;
+        } catch (Exception | Error e) {
+            jar.close();
+            throw e;
+        }
+    }
+
+    private static double[] times(List<PageTimer.Load> loads, ToDoubleFunction<PageTimer.Load> f) {
+        return loads.stream().mapToDouble(f).sorted().toArray();
+    }
+
+    private static double median(double[] sorted) {
+        return sorted[sorted.length / 2];
+    }
+
+    private static String medianWorst(double[] sorted) {
+        return "median " + fmt(median(sorted), 0) + " / worst " + fmt(sorted[sorted.length - 1], 0) + " ms";
+    }
+
+    private static double number(Object value) {
+        return value instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** The median time the request whose path starts with {@code path} took in these loads (start to response end). */
+    @SuppressWarnings("unchecked")
+    private static String requestMillis(List<PageTimer.Load> loads, String path) {
+        double[] took = loads.stream().flatMap(l -> ((List<Map<String, Object>>) l.timeline().get("requests")).stream()
+                        .filter(r -> String.valueOf(r.get("name")).startsWith(path)).limit(1))
+                .mapToDouble(r -> number(r.get("end")) - number(r.get("start"))).sorted().toArray();
+        return took.length == 0 ? "not seen" : "median " + fmt(median(took), 0) + " ms";
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------------

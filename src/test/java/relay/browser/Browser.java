@@ -39,8 +39,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * One headless Chromium, Debian's own, driven through Debian's chromedriver with a fresh profile in a temp
  * folder. Both paths are given explicitly so Selenium Manager never runs (the machine has no outside network).
+ * Public for {@code make bench}, which times the chat page in the same browser the tests drive.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(20);
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -57,7 +58,7 @@ final class Browser implements AutoCloseable {
     }
 
     /** @param language the browser's language, e.g. {@code en-US} or {@code pt-BR} */
-    static Browser start(String language) throws IOException {
+    public static Browser start(String language) throws IOException {
         Path profile = Files.createTempDirectory("relay-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -109,7 +110,7 @@ final class Browser implements AutoCloseable {
         return driver;
     }
 
-    void open(String url) {
+    public void open(String url) {
         driver.get(url);
     }
 
@@ -122,7 +123,7 @@ final class Browser implements AutoCloseable {
     }
 
     /** Waits (polling every 50 ms, so short-lived states are seen) until the condition gives a value or true. */
-    <T> T waitUntil(Function<WebDriver, T> condition) {
+    public <T> T waitUntil(Function<WebDriver, T> condition) {
         return waitUntil(WAIT, condition);
     }
 
@@ -144,12 +145,17 @@ final class Browser implements AutoCloseable {
     }
 
     /** Waits until the page has shown the server's data once (it marks its body with data-loaded). */
-    void waitUntilLoaded() {
+    public void waitUntilLoaded() {
         waitUntil(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-loaded")));
     }
 
-    Object script(String js, Object... args) {
+    public Object script(String js, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(js, args);
+    }
+
+    /** Runs {@code js} with a callback as its last argument; returns what it was called with. */
+    public Object asyncScript(String js, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(js, args);
     }
 
     /** A Chrome DevTools session on the page, opened once. */

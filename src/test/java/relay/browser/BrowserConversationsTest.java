@@ -145,6 +145,32 @@ class BrowserConversationsTest extends BrowserTest {
         browser.assertNoConsoleErrors();
     }
 
+    /**
+     * {@code make bench} times the page by its User Timing marks and the browser's Element Timing of the rows and
+     * bubbles (docs/performance.md): they must stay where it reads them. What they measure is not asserted here.
+     */
+    @Test
+    void shouldMarkTheFirstConversationListedAndEachThreadShownForTheBench() throws Exception {
+        start();
+        relay.sendText(A, "first to A");
+        String newest = relay.sendText(A, "newest to A");
+        relay.sendText(B, "to B");
+        page.open(relay.url("/"));
+
+        assertEquals(1L, browser.script("return performance.getEntriesByName('relay:first-conversation').length"),
+                "one mark, when the list first had a row");
+        assertEquals(2L, browser.script("return document.querySelectorAll("
+                + "'[data-testid=conversation-phone][elementtiming=\"relay:conversation\"]').length"));
+        page.openConversation(A, A_DISPLAY);
+        browser.waitUntil(d -> page.bubbleLabels().equals(List.of("first to A", "newest to A")));
+        Map<?, ?> detail = (Map<?, ?>) browser.waitUntil(d -> browser.script(
+                "return performance.getEntriesByName('relay:thread-ready').at(-1)?.detail ?? null"));
+        assertEquals(Map.of("phone", A, "newest", newest), detail, "the thread's newest message was shown");
+        assertEquals(2L, browser.script("return document.querySelectorAll("
+                + "'[data-testid=message-text][elementtiming=\"relay:message\"]').length"));
+        browser.assertNoConsoleErrors();
+    }
+
     private String previewOf(String phone) {
         return page.conversation(phone).findElement(testId("conversation-preview")).getText();
     }

@@ -14,7 +14,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +77,36 @@ class StaticFilesTest {
 
         assertEquals(200, response.statusCode());
         assertTrue(response.body().contains("Settings"));
+    }
+
+    /**
+     * A page names every module its script imports, however deep, as a modulepreload, so the browser fetches them all
+     * with the page rather than one level of imports after another as it reads them; and it names nothing else.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/settings"})
+    void shouldPreloadEveryModuleThePageImportsAndNothingElse(String page) throws Exception {
+        String html = send("GET", page).body();
+        Matcher script = Pattern.compile("<script type=\"module\" src=\"(/js/[\\w-]+\\.js)\"></script>").matcher(html);
+        assertTrue(script.find(), html);
+        Set<String> preloaded = Pattern.compile("<link rel=\"modulepreload\" href=\"(/js/[\\w-]+\\.js)\">")
+                .matcher(html).results().map(m -> m.group(1)).collect(Collectors.toCollection(TreeSet::new));
+
+        assertEquals(importsOf(script.group(1)), preloaded);
+    }
+
+    /** Every module {@code module} imports, itself or through others, as the server serves them. */
+    private static Set<String> importsOf(String module) throws IOException, InterruptedException {
+        Pattern specifier = Pattern.compile("(?:from|import)\\s*\\(?\\s*'\\./([\\w-]+\\.js)'");
+        Set<String> found = new TreeSet<>();
+        Deque<String> toRead = new ArrayDeque<>(List.of(module));
+        while (!toRead.isEmpty()) {
+            HttpResponse<String> source = send("GET", toRead.pop());
+            assertEquals(200, source.statusCode(), source.uri().toString());
+            specifier.matcher(source.body()).results().map(m -> "/js/" + m.group(1)).filter(found::add)
+                    .forEach(toRead::add);
+        }
+        return found;
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class App implements AutoCloseable {
     /** With an injected clock, for tests that move time by hand. */
     public static App start(Config config, InstantSource clock) throws IOException {
         SecureRandom random = new SecureRandom();
-        Storage store = Storage.open(config, clock, config.instanceId());
+        String instance = incarnation(config.instanceId(), random);
+        Storage store = Storage.open(config, clock, instance);
         WebServer server = null;
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
@@ -93,7 +94,6 @@ public final class App implements AutoCloseable {
             Function<Message, WebhookBody> bodies = message -> WebhookBody.forMessage(message,
                     store.attachments()::open, urlMode(live.current().config(), links));
             DeliveryEngine.Live settings = live.engineSettings();
-            String instance = config.instanceId();
             CircuitBreaker breaker = new CircuitBreaker(store.circuit(), instance, settings.failureThreshold(),
                     settings.circuitOpen(), config.lease(), clock);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
@@ -136,6 +136,15 @@ public final class App implements AutoCloseable {
         if (problem.isPresent()) {
             throw new IllegalStateException(problem.get());
         }
+    }
+
+    /**
+     * This start of this instance, as its claims, probes and hints name it: the configured id with a random part, so
+     * that two instances given the same {@code INSTANCE_ID} (or sharing a process, as tests do) never take each
+     * other's hints for their own echo.
+     */
+    private static String incarnation(String instanceId, SecureRandom random) {
+        return instanceId + "#" + Integer.toHexString(random.nextInt(1 << 24));
     }
 
     /** Attachments go inline, or as signed links, as the configuration in force says when the body is built. */

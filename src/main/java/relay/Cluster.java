@@ -42,7 +42,8 @@ final class Cluster implements AutoCloseable {
                 case Signal.ContactChanged contact -> contacts.refresh(contact.phone());
                 case Signal.Resync resync -> each(api::resync, engine::resync, live::refresh, contacts::refreshAll);
                 case Signal.Circuit circuit -> {
-                    // The breaker keeps its own state; it listens for this hint itself.
+                    // Only a breaker whose state lives in the database has anything to read again: it is
+                    // connected to this hint where that breaker is built.
                 }
             }
         });

@@ -42,7 +42,8 @@ final class Cluster implements AutoCloseable {
                 case Signal.MessageChanged changed -> engine.changedElsewhere(changed.messageId());
                 case Signal.ConfigChanged config -> live.refresh();
                 case Signal.ContactChanged contact -> contacts.refresh(contact.phone());
-                case Signal.Resync resync -> each(api::resync, engine::resync, live::refresh, contacts::refreshAll);
+                case Signal.Resync resync -> each(api::resync, engine::resync, breaker::refresh, live::refresh,
+                        contacts::refreshAll);
                 case Signal.Circuit circuit -> breaker.refresh();
             }
         });

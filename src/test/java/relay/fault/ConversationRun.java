@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -89,8 +90,13 @@ final class ConversationRun implements AutoCloseable {
 
     /** The conversations' phones: valid Brazilian mobile numbers. */
     static List<String> phones() {
+        return phones(PHONES);
+    }
+
+    /** The first {@code count} (at most 100) of the phones, numbered from 0 as {@link #phones()} numbers them. */
+    static List<String> phones(int count) {
         List<String> phones = new ArrayList<>();
-        for (int p = 0; p < PHONES; p++) {
+        for (int p = 0; p < count; p++) {
             phones.add(String.format("+55119999900%02d", p));
         }
         return phones;
@@ -98,9 +104,14 @@ final class ConversationRun implements AutoCloseable {
 
     /** Each phone {@link #PER_PHONE} times, shuffled by the seed: the order the messages are sent in. */
     static List<String> sendOrder(Random random) {
+        return sendOrder(random, PHONES, PER_PHONE);
+    }
+
+    /** Each of {@code phones} phones {@code perPhone} times, shuffled by the seed. */
+    static List<String> sendOrder(Random random, int phones, int perPhone) {
         List<String> order = new ArrayList<>();
-        for (String phone : phones()) {
-            order.addAll(Collections.nCopies(PER_PHONE, phone));
+        for (String phone : phones(phones)) {
+            order.addAll(Collections.nCopies(perPhone, phone));
         }
         Collections.shuffle(order, random);
         return order;
@@ -145,7 +156,12 @@ final class ConversationRun implements AutoCloseable {
 
     /** The webhook status once every one of {@code total} messages is delivered or failed. */
     JsonNode awaitSettled(int port, int total) {
-        return Await.until("all " + total + " messages delivered or failed", SETTLE_WITHIN, POLL,
+        return awaitSettled(port, total, SETTLE_WITHIN);
+    }
+
+    /** As {@link #awaitSettled(int, int)}, for a run known to take longer. */
+    JsonNode awaitSettled(int port, int total, Duration within) {
+        return Await.until("all " + total + " messages delivered or failed", within, POLL,
                 () -> get(port, "/chat/webhook-status"), status -> status.path("queue").path("delivered").asInt()
                         + status.path("queue").path("failed").asInt() >= total);
     }
@@ -181,6 +197,20 @@ final class ConversationRun implements AutoCloseable {
                 Collectors.mapping(Accepted::sequence, Collectors.toList())));
         expected.values().forEach(Collections::sort);
         assertEquals(expected, new HashMap<>(inversions.byPhone()), "each phone's sequences, in order");
+    }
+
+    /**
+     * Only messages in {@code inFlight} (what a killed service was sending when it died) were acknowledged twice, and
+     * every message was sent with the same bytes each time.
+     */
+    static void assertOnlyTheseArrivedTwice(ConversationReceiver receiver, Set<String> inFlight) {
+        Set<String> twice = new HashSet<>(receiver.duplicates().keySet());
+        twice.removeAll(inFlight);
+        assertEquals(Set.of(), twice, "acknowledged twice though not in flight at a kill");
+        Map<String, Set<String>> bodiesById = receiver.requests().stream().collect(Collectors.groupingBy(
+                ConversationReceiver.Request::webhookId,
+                Collectors.mapping(ConversationReceiver.Request::bodySha256, Collectors.toSet())));
+        bodiesById.forEach((id, bodies) -> assertEquals(1, bodies.size(), id + " was sent with different bodies"));
     }
 
     /** What a run looked like at the receiver, for the test's output whatever the verdict. */

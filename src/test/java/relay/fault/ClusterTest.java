@@ -12,11 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -145,7 +143,7 @@ class ClusterTest {
                         .findFirst().orElseThrow();
 
                 Map<String, String> texts = new HashMap<>();
-                List<Accepted> stored = storedMessages(run, survivor.port(), texts);
+                List<Accepted> stored = run.stored(survivor.port(), ConversationRun.phones(PHONES), texts);
                 JsonNode status = run.awaitSettled(survivor.port(), stored.size(), SETTLE_WITHIN);
                 ConversationRun.report("cluster of " + INSTANCES + ", instance " + disrupted.killed().name()
                         + " killed after " + killAt + " sends (" + disrupted.sendingAtKill().size()
@@ -269,21 +267,6 @@ class ClusterTest {
             throw new IllegalStateException(e);
         }
         return ids;
-    }
-
-    /** Every message the store holds, conversation by conversation; their texts by id into {@code texts}. */
-    private static List<Accepted> storedMessages(ConversationRun run, int port, Map<String, String> texts) {
-        List<Accepted> stored = new ArrayList<>();
-        for (String phone : ConversationRun.phones(PHONES)) {
-            JsonNode thread = run.get(port, "/chat/messages?limit=200&phone="
-                    + URLEncoder.encode(phone, StandardCharsets.UTF_8));
-            assertTrue(!thread.path("has_more").asBoolean(), "one page holds a conversation");
-            for (JsonNode m : thread.path("messages")) {
-                stored.add(new Accepted(m.path("id").asText(), m.path("phone").asText(), m.path("sequence").asLong()));
-                texts.put(m.path("id").asText(), m.path("text").asText());
-            }
-        }
-        return stored;
     }
 
     private static Set<String> missingTexts(Map<String, String> texts) {

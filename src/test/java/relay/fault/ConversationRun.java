@@ -1,6 +1,7 @@
 package relay.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -8,9 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -152,6 +155,24 @@ final class ConversationRun implements AutoCloseable {
 
     JsonNode get(int port, String path) {
         return json(call(HttpRequest.newBuilder(uri(port, path)).GET()));
+    }
+
+    /**
+     * Every message the store holds for {@code phones}, conversation by conversation, as the service lists them; their
+     * texts by id go into {@code texts}. Tells, after a run, which sends that got no answer were accepted after all.
+     */
+    List<Accepted> stored(int port, List<String> phones, Map<String, String> texts) {
+        List<Accepted> stored = new ArrayList<>();
+        for (String phone : phones) {
+            JsonNode thread = get(port, "/chat/messages?limit=200&phone="
+                    + URLEncoder.encode(phone, StandardCharsets.UTF_8));
+            assertFalse(thread.path("has_more").asBoolean(), "one page holds the conversation of " + phone);
+            for (JsonNode m : thread.path("messages")) {
+                stored.add(new Accepted(m.path("id").asText(), m.path("phone").asText(), m.path("sequence").asLong()));
+                texts.put(m.path("id").asText(), m.path("text").asText());
+            }
+        }
+        return stored;
     }
 
     /** The webhook status once every one of {@code total} messages is delivered or failed. */

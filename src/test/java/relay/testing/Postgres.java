@@ -115,11 +115,7 @@ public final class Postgres {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(postgres::stopAndDelete));
             postgres.run(bin.resolve("initdb").toString(), "-D", postgres.data(), "-U", SUPERUSER,
                     "--auth=scram-sha-256", "--pwfile=" + passwordFile, "-E", "UTF8", "--locale=C.UTF-8");
-            postgres.run(bin.resolve("pg_ctl").toString(), "-D", postgres.data(), "-w", "-t", "60",
-                    "-l", folder.resolve("server.log").toString(), "-o", "-c listen_addresses=127.0.0.1 -c port="
-                            + postgres.port + " -c unix_socket_directories=" + folder + " -c fsync=off"
-                            + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-                            + " -c shared_buffers=32MB", "start");
+            postgres.serve();
             return postgres;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start a PostgreSQL cluster for the tests", e);
@@ -163,6 +159,39 @@ public final class Postgres {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** Starts the server on the cluster's folder and port, and returns once it takes connections. */
+    private void serve() throws IOException {
+        run(bin.resolve("pg_ctl").toString(), "-D", data(), "-w", "-t", "60",
+                "-l", folder.resolve("server.log").toString(), "-o", "-c listen_addresses=127.0.0.1 -c port="
+                        + port + " -c unix_socket_directories=" + folder + " -c fsync=off"
+                        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+                        + " -c shared_buffers=32MB", "start");
+    }
+
+    /**
+     * Stops the server as an operator does ({@code pg_ctl stop -m fast}: sessions ended, transactions under way rolled
+     * back, no new connection taken) until {@link #startServer()}. Every database of this JVM goes with it, so only a
+     * test that owns the whole JVM's use of PostgreSQL for the while may call it; tests of one JVM run one at a time.
+     */
+    public static void stopServer() {
+        Postgres postgres = cluster();
+        try {
+            postgres.run(postgres.bin.resolve("pg_ctl").toString(), "-D", postgres.data(), "-m", "fast", "-w",
+                    "stop");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop the tests' PostgreSQL", e);
+        }
+    }
+
+    /** Starts the server {@link #stopServer()} stopped, on the same port with the same databases. */
+    public static void startServer() {
+        try {
+            cluster().serve();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the tests' PostgreSQL again", e);
         }
     }
 

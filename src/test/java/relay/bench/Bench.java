@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,7 +76,7 @@ public final class Bench {
     private final Http http;
     private final ReceiverProcess rx;
     private final Report report;
-    private final List<Long> startupMillis = new ArrayList<>();
+    private final List<Long> startupMillis = new CopyOnWriteArrayList<>();
 
     private Bench(Path java, Path jar, Path root, Http http, ReceiverProcess rx, Report report) {
         this.java = java;
@@ -888,12 +889,13 @@ public final class Bench {
                 postTexts(filler, n, 16, 0, conversations);
             }
             rx.reset(http);
-            List<JarProcess> jars = new ArrayList<>();
+            // Started together, so that the first does not drain much of the backlog alone while the others start.
+            JarProcess[] started = new JarProcess[k];
+            int instances = k;
+            Load.run(k, k, (w, i) -> started[i] = startOnPostgres("cluster-" + instances + "-" + (i + 1), database,
+                    Map.of("WEBHOOK_URL", rx.url("/fast"), "WEBHOOK_ORDERING", "conversation")));
+            List<JarProcess> jars = List.of(started);
             try {
-                for (int i = 1; i <= k; i++) {
-                    jars.add(startOnPostgres("cluster-" + k + "-" + i, database, Map.of("WEBHOOK_URL",
-                            rx.url("/fast"), "WEBHOOK_ORDERING", "conversation")));
-                }
                 Map<String, Object> run = new LinkedHashMap<>();
                 long allUp = Receivers.epochNanos();
                 long okBefore = rx.ok(http, "fast");

@@ -86,6 +86,10 @@ public final class AppProcess implements AutoCloseable {
         process.toHandle().destroyForcibly();
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public long pid() {
         return process.pid();
     }

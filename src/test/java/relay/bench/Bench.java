@@ -12,6 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -27,15 +32,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
+import relay.config.Key;
 import relay.domain.Attachment;
 import relay.domain.Message;
 import relay.domain.MessageKind;
+import relay.testing.Postgres;
 import relay.webhook.AttemptResult;
 import relay.webhook.WebhookBody;
 import relay.webhook.WebhookSender;
@@ -54,6 +62,14 @@ public final class Bench {
     private static final long DELIVERY_WAIT_SECONDS = 90;
     /** Rounds of the large-file sends, for the jar and the raw client alike; the better round of each counts. */
     private static final int ROUNDS = 2;
+    /** Instances of the cluster rows (11, 13). */
+    private static final int CLUSTER = 3;
+    /** The lease the cluster rows ask for; a build without {@code LEASE_SECONDS} runs with {@link #APP_LEASE}. */
+    private static final Duration LEASE = Duration.ofSeconds(5);
+    /** App's fixed lease before {@code LEASE_SECONDS}. */
+    private static final Duration APP_LEASE = Duration.ofSeconds(10);
+    /** App's claim poll: how soon an instance looks for work nobody told it of. */
+    private static final Duration POLL = Duration.ofSeconds(5);
 
     private final Path java;
     private final Path jar;
@@ -61,7 +77,7 @@ public final class Bench {
     private final Http http;
     private final ReceiverProcess rx;
     private final Report report;
-    private final List<Long> startupMillis = new ArrayList<>();
+    private final List<Long> startupMillis = new CopyOnWriteArrayList<>();
 
     private Bench(Path java, Path jar, Path root, Http http, ReceiverProcess rx, Report report) {
         this.java = java;
@@ -75,6 +91,8 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         // The product's WebhookSender, reused for the raw ceiling, is set up exactly as the service sets it up.
         WebhookSender.prepareJdkClient();
+        // Rows 11-13 measure PostgreSQL as shipped, every commit flushed to disk, as SQLite's synchronous=FULL is.
+        System.setProperty(Postgres.DURABLE, "true");
         Map<String, String> opts = options(args);
         Path java = Path.of(opts.getOrDefault("java", Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
@@ -118,6 +136,9 @@ public final class Bench {
         rows.put("9", this::oneConversation);
         rows.put("10", this::steadyLatency);
         rows.put("11", this::pageReady);
+        rows.put("12", this::clusterScaling);
+        rows.put("13", this::acceptOnPostgres);
+        rows.put("14", this::failover);
         List<String> chosen = only == null ? List.copyOf(rows.keySet()) : List.of(only.split(","));
         rows.forEach((id, scenario) -> {
             if (chosen.contains(id)) {
@@ -956,6 +977,242 @@ public final class Bench {
                         .filter(r -> String.valueOf(r.get("name")).startsWith(path)).limit(1))
                 .mapToDouble(r -> number(r.get("end")) - number(r.get("start"))).sorted().toArray();
         return took.length == 0 ? "not seen" : "median " + fmt(median(took), 0) + " ms";
+    }
+
+    // ---- 12. Several instances on one PostgreSQL -------------------------------------------------------------------------
+
+    /**
+     * Delivered messages per second with 1, 2 and 3 instances on one PostgreSQL database: a backlog of texts over
+     * many conversations, accepted with no webhook set (so accepting shares nothing with the measure), then delivered
+     * by {@code k} instances to {@code /fast}. Counted from the moment the last instance answers until the last 200;
+     * the CPU every process used meanwhile says where the time goes.
+     */
+    private void clusterScaling() throws Exception {
+        int n = 6_000;
+        int conversations = 300;
+        Map<String, Object> data = new LinkedHashMap<>();
+        double[] rates = new double[CLUSTER + 1];
+        for (int k = 1; k <= CLUSTER; k++) {
+            Postgres.Database database = Postgres.newDatabase();
+            try (JarProcess filler = startOnPostgres("cluster-fill-" + k, database, Map.of())) {
+                postTexts(filler, n, 16, 0, conversations);
+            }
+            rx.reset(http);
+            // Started together, so that the first does not drain much of the backlog alone while the others start.
+            JarProcess[] started = new JarProcess[k];
+            int instances = k;
+            Load.run(k, k, (w, i) -> started[i] = startOnPostgres("cluster-" + instances + "-" + (i + 1), database,
+                    Map.of("WEBHOOK_URL", rx.url("/fast"), "WEBHOOK_ORDERING", "conversation")));
+            List<JarProcess> jars = List.of(started);
+            try {
+                Map<String, Object> run = new LinkedHashMap<>();
+                long allUp = Receivers.epochNanos();
+                long okBefore = rx.ok(http, "fast");
+                double[] cpu0 = clusterCpu(jars);
+                ReceiverProcess.Arrivals arrivals = rx.awaitOk(http, jars.getFirst(), "fast", n,
+                        DELIVERY_WAIT_SECONDS);
+                double[] cpu = clusterCpu(jars);
+                double seconds = (arrivals.lastOkEpochNanos() - allUp) / 1e9;
+                long measured = arrivals.ok() - okBefore;
+                rates[k] = measured / seconds;
+                run.put("messages", n);
+                run.put("conversations", conversations);
+                run.put("delivered_before_all_up", okBefore);
+                run.put("delivered_within_wait", arrivals.ok());
+                run.put("delivered_per_s", rates[k]);
+                String[] parts = {"jars", "postgres", "receiver", "bench"};
+                Map<String, Object> cpuPerMessage = new LinkedHashMap<>();
+                for (int p = 0; p < parts.length; p++) {
+                    cpuPerMessage.put(parts[p] + "_ms", (cpu[p] - cpu0[p]) * 1000 / measured);
+                }
+                run.put("cpu_ms_per_message", cpuPerMessage);
+                double busy = (Arrays.stream(cpu).sum() - Arrays.stream(cpu0).sum()) / seconds;
+                run.put("busy_cores", busy);
+                run.put("delivered_per_busy_core_s", rates[k] / busy);
+                run.put("queue_after", status(jars.getFirst()).path("queue"));
+                data.put(k + "_instances", run);
+            } finally {
+                jars.forEach(JarProcess::stop);
+            }
+        }
+        double ratio = rates[CLUSTER] / rates[1];
+        data.put("ratio_3_to_1", ratio);
+        StringBuilder cpu = new StringBuilder("CPU per message (jars / PostgreSQL / receiver / load client): ");
+        for (int k = 1; k <= CLUSTER; k++) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> run = (Map<String, Object>) data.get(k + "_instances");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> perMessage = (Map<String, Object>) run.get("cpu_ms_per_message");
+            cpu.append(k).append(": ").append(perMessage.values().stream().map(v -> fmt((double) v, 2))
+                    .reduce((a, b) -> a + " / " + b).orElse("")).append(" ms, ")
+                    .append(fmt((double) run.get("busy_cores"), 2)).append(" cores busy, ")
+                    .append(fmt((double) run.get("delivered_per_busy_core_s"), 0)).append("/s per busy core")
+                    .append(k < CLUSTER ? "; " : "");
+        }
+        report.add(new Report.Row("12", "Delivered/s with 1, 2 and 3 instances on one PostgreSQL (" + n
+                + " texts over " + conversations + " conversations, WEBHOOK_ORDERING=conversation, "
+                + "WEBHOOK_CONCURRENCY=16 each)",
+                "1: " + fmt(rates[1], 0) + "/s; 2: " + fmt(rates[2], 0) + "/s (" + fmt(rates[2] / rates[1], 2)
+                        + "×); 3: " + fmt(rates[3], 0) + "/s (" + fmt(ratio, 2) + "×)",
+                "3 instances ≥ 1.8× one", verdict(ratio >= 1.8), cpu + "; " + buildNote(), data));
+    }
+
+    /** CPU seconds so far of the jars together, PostgreSQL's server and sessions, the receivers, and this process. */
+    private double[] clusterCpu(List<JarProcess> jars) {
+        return new double[] {jars.stream().mapToDouble(JarProcess::cpuSeconds).sum(),
+                JarProcess.treeCpuSeconds(Postgres.serverPid()), JarProcess.cpuSeconds(rx.pid(), false),
+                ownCpuSeconds()};
+    }
+
+    /**
+     * What the rows on PostgreSQL depend on in this build: whether other instances are woken when work comes up
+     * (else they find it by their 5 s poll) and the lease.
+     */
+    private static String buildNote() {
+        return "lease " + leaseInForce().toSeconds() + " s, claim poll " + POLL.toSeconds() + " s"
+                + (Key.names().contains("LEASE_SECONDS") ? "" : " (App's fixed lease: no LEASE_SECONDS in this build)");
+    }
+
+    // ---- 13. Accept latency, PostgreSQL against SQLite ---------------------------------------------------------------
+
+    /**
+     * Accept latency of one instance on SQLite and one on PostgreSQL, rounds alternating between them so that other
+     * work on the machine falls on both alike; no webhook set, so accepting is all either does.
+     */
+    private void acceptOnPostgres() throws Exception {
+        int rounds = 4;
+        int perRound = 500;
+        int clients = 16;
+        int warm = 1_000;
+        Postgres.Database database = Postgres.newDatabase();
+        try (JarProcess sqlite = start("accept-sqlite", Map.of());
+             JarProcess postgres = startOnPostgres("accept-postgres", database, Map.of())) {
+            postTexts(sqlite, warm, clients, 0);
+            postTexts(postgres, warm, clients, 0);
+            List<Load.Result> sqliteRuns = new ArrayList<>();
+            List<Load.Result> postgresRuns = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                sqliteRuns.add(postTexts(sqlite, perRound, clients, warm + r * perRound));
+                postgresRuns.add(postTexts(postgres, perRound, clients, warm + r * perRound));
+            }
+            Load.Result s = merge(sqliteRuns);
+            Load.Result p = merge(postgresRuns);
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("sqlite", latencyData(s));
+            data.put("postgres", latencyData(p));
+            data.put("sqlite_p99_ms_by_round", sqliteRuns.stream().map(r -> r.percentileMillis(0.99)).toList());
+            data.put("postgres_p99_ms_by_round", postgresRuns.stream().map(r -> r.percentileMillis(0.99)).toList());
+            double ratio = p.percentileMillis(0.99) / s.percentileMillis(0.99);
+            data.put("p99_ratio", ratio);
+            report.add(new Report.Row("13", "Accept latency, PostgreSQL against SQLite (no webhook, " + clients
+                    + " clients, " + rounds * perRound + " requests each, alternating rounds)",
+                    "PostgreSQL " + latencies(p) + "; SQLite " + latencies(s) + "; p99 PostgreSQL ÷ SQLite "
+                            + fmt(ratio, 2) + "×", "", Report.Verdict.INFO,
+                    "accepted/s: PostgreSQL " + fmt(p.perSecond(), 0) + ", SQLite " + fmt(s.perSecond(), 0)
+                            + "; PostgreSQL on the same machine, every commit flushed", data));
+        }
+    }
+
+    // ---- 14. Failover gap ---------------------------------------------------------------------------------------------
+
+    /**
+     * Three instances on one PostgreSQL database; a text is sent, and the instance whose attempt is under way (the
+     * receiver holds it unanswered) is killed with {@code kill -9}: how long until another instance delivers it.
+     * Bounded by the lease (the dead instance renewed it at most a third of it before) plus the others' poll.
+     */
+    private void failover() throws Exception {
+        int kills = 3;
+        Duration lease = leaseInForce();
+        Duration bound = lease.plus(POLL);
+        Postgres.Database database = Postgres.newDatabase();
+        Map<String, String> settings = Map.of("WEBHOOK_URL", rx.url("/stall-first"), "WEBHOOK_TIMEOUT", "30");
+        List<JarProcess> jars = new ArrayList<>();
+        List<Double> gaps = new ArrayList<>();
+        try {
+            for (int i = 1; i <= CLUSTER; i++) {
+                jars.add(startOnPostgres("failover-" + i, database, settings));
+            }
+            rx.reset(http);
+            for (int k = 0; k < kills; k++) {
+                long before = rx.stats(http).path("stall-first").path("requests").asLong();
+                JsonNode accepted = http.postJson(jars.get(k % jars.size()).uri("/chat/messages"), "{\"phone\":\""
+                        + Http.phone(9_000 + k) + "\",\"text\":\"failover " + k + "\"}", 202);
+                awaitReceiver(s -> s.path("stall-first").path("requests").asLong() > before, 60);
+                JarProcess holder = holderOf(database, accepted.path("id").asText(), jars);
+                long killedAt = Receivers.epochNanos();
+                holder.kill();
+                jars.remove(holder);
+                String key = accepted.path("phone").asText() + "#" + accepted.path("sequence").asLong();
+                awaitAcknowledged(key, bound.toSeconds() + 60);
+                gaps.add((rx.acknowledged(http).path(key).asLong() - killedAt) / 1e9);
+                jars.add(startOnPostgres("failover-" + (CLUSTER + k + 1), database, settings));
+            }
+        } finally {
+            jars.forEach(JarProcess::stop);
+        }
+        List<Double> sorted = gaps.stream().sorted().toList();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("gaps_s", gaps);
+        data.put("lease_s", lease.toSeconds());
+        data.put("poll_s", POLL.toSeconds());
+        report.add(new Report.Row("14", "Failover gap: kill -9 of the instance holding a conversation's head, until "
+                + "another delivers it (" + CLUSTER + " instances on PostgreSQL, " + kills + " kills)",
+                "median " + fmt(sorted.get(sorted.size() / 2), 1) + " s (min " + fmt(sorted.getFirst(), 1) + ", max "
+                        + fmt(sorted.getLast(), 1) + ")",
+                "≤ lease + poll (" + bound.toSeconds() + " s)", verdict(sorted.getLast() <= bound.toSeconds()),
+                buildNote() + "; the dead instance renewed its lease at most a third of it before the kill", data));
+    }
+
+    /** The instance whose claim the delivery of {@code messageId} is under. */
+    private static JarProcess holderOf(Postgres.Database database, String messageId, List<JarProcess> jars)
+            throws SQLException {
+        try (Connection db = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+             PreparedStatement query = db.prepareStatement("SELECT claimed_by FROM deliveries WHERE message_id = ?")) {
+            query.setString(1, messageId);
+            try (ResultSet row = query.executeQuery()) {
+                String owner = row.next() ? row.getString(1) : null;
+                return jars.stream().filter(jar -> owner != null && (owner.equals(jar.name)
+                        || List.of(owner.split("-")).contains(Long.toString(jar.pid())))).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(messageId + " is claimed by " + owner
+                                + ", none of the running instances"));
+            }
+        }
+    }
+
+    private void awaitReceiver(Predicate<JsonNode> done, long timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (!done.test(rx.stats(http))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the receivers did not get there within " + timeoutSeconds + " s: "
+                        + rx.stats(http));
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private void awaitAcknowledged(String key, long timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (!rx.acknowledged(http).has(key)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(key + " was not delivered within " + timeoutSeconds + " s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** An instance on {@code database}, named by {@code INSTANCE_ID} and with the bench's lease where it takes them. */
+    private JarProcess startOnPostgres(String name, Postgres.Database database, Map<String, String> settings)
+            throws Exception {
+        Map<String, String> env = new LinkedHashMap<>(settings);
+        env.put("DATABASE_URL", database.url());
+        env.put("INSTANCE_ID", name);
+        env.put("LEASE_SECONDS", Long.toString(LEASE.toSeconds()));
+        return start(name, env);
+    }
+
+    /** The lease the instances run with: the bench's where the service takes {@code LEASE_SECONDS}, else App's. */
+    private static Duration leaseInForce() {
+        return Key.names().contains("LEASE_SECONDS") ? LEASE : APP_LEASE;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------------

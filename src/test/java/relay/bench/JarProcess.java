@@ -140,14 +140,36 @@ final class JarProcess implements AutoCloseable {
 
     /** CPU time the process has used so far (user + system), from /proc; -1 where that is not there. */
     double cpuSeconds() {
+        return cpuSeconds(process.pid(), false);
+    }
+
+    /**
+     * CPU time process {@code pid} has used so far (user + system), from /proc; with {@code reaped}, also that of its
+     * children that ended and were waited for; -1 where that is not there.
+     */
+    static double cpuSeconds(long pid, boolean reaped) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields 14 and 15 of stat (utime, stime), counted from the state field (3) after the command name
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            // fields 14-17 of stat (utime, stime, cutime, cstime), counted from the state field (3) after the name
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12])
+                    + (reaped ? Long.parseLong(f[13]) + Long.parseLong(f[14]) : 0);
+            return ticks / 100.0;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * CPU time of process {@code pid} and all its descendants, living or ended: for PostgreSQL, whose sessions are
+     * the server's children.
+     */
+    static double treeCpuSeconds(long pid) {
+        double total = cpuSeconds(pid, true);
+        for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
+            total += Math.max(0, cpuSeconds(child.pid(), true));
+        }
+        return total;
     }
 
     String output() throws IOException {
@@ -159,6 +181,14 @@ final class JarProcess implements AutoCloseable {
         try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
             return lines.filter(l -> l.contains(needle)).count();
         }
+    }
+
+    /** SIGKILL, as a machine that dies: no graceful stop, its claims left to run out. */
+    void kill() throws InterruptedException {
+        stopped = true;
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        keepLog();
     }
 
     /**
@@ -193,6 +223,11 @@ final class JarProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
+        keepLog();
+    }
+
+    /** The output goes to {@code bench.logs}, where it outlives the run's temp folder. */
+    private void keepLog() {
         String keep = System.getProperty("bench.logs");
         if (keep != null) {
             try {

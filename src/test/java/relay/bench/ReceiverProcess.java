@@ -44,6 +44,10 @@ final class ReceiverProcess implements AutoCloseable {
         return new ReceiverProcess(process, ports[0], ports[1], ports[2]);
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + httpPort + path;
     }

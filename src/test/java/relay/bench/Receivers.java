@@ -1,9 +1,5 @@
 package relay.bench;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -19,17 +15,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -38,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import relay.testing.ChaosReceiver;
+import relay.testing.InlineAttachment;
 
 /**
  * The webhook receivers of {@code make bench}, in their own JVM so their CPU and heap are not the relay's. One JDK
@@ -50,6 +44,9 @@ import relay.testing.ChaosReceiver;
  *   <li>{@code /ordered}: 200 after 5 ms, as an endpoint doing a little work per message; reads each body's
  *       {@code data.phone} and {@code data.sequence} to note when each message was first acknowledged and how many
  *       arrived after a later message of their phone.</li>
+ *   <li>{@code /stall-first}: holds the first request of each {@code webhook-id} for a minute without answering (an
+ *       attempt under way, for the bench to kill its sender), answers every later one 200 at once and notes it as
+ *       {@code /ordered} does.</li>
  *   <li>{@code /files}: decodes the inline attachment's base64 while it streams in and checks its SHA-256;
  *       200 when it matches, 422 when not.</li>
  *   <li>the hang socket: accepts, never reads, never answers.</li>
@@ -63,12 +60,11 @@ import relay.testing.ChaosReceiver;
  */
 public final class Receivers {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The body is drained after parsing, so the parser must not close it. */
-    private static final JsonFactory STREAMING = JsonFactory.builder()
-            .disable(StreamReadFeature.AUTO_CLOSE_SOURCE).build();
     private static final byte[] OK_BODY = "{}".getBytes(StandardCharsets.US_ASCII);
     /** How long {@code /ordered} takes per message: one conversation cannot go faster than 1 / this. */
     static final Duration ORDERED_WORK = Duration.ofMillis(5);
+    /** How long {@code /stall-first} holds a message's first request: longer than the bench waits for a failover. */
+    private static final Duration STALL = Duration.ofMinutes(1);
 
     /** Requests seen by one receiver: how many, how many answered 2xx, the most handled at once, body bytes. */
     static final class Counter {
@@ -111,6 +107,8 @@ public final class Receivers {
     private final AtomicBoolean failing = new AtomicBoolean();
     private final Flaky flaky;
     private final Acknowledgements acknowledgements = new Acknowledgements();
+    /** The webhook-ids whose first request {@code /stall-first} held. */
+    private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
     private Receivers(long seed) {
         this.flaky = new Flaky(seed);
@@ -127,6 +125,7 @@ public final class Receivers {
                 receivers.failing.get())));
         http.createContext("/files", logged(receivers::checkFile));
         http.createContext("/ordered", logged(receivers::ordered));
+        http.createContext("/stall-first", logged(receivers::stallFirst));
         http.createContext("/control/", logged(receivers::control));
         http.start();
         ServerSocket hang = new ServerSocket(0, 1024, loopback);
@@ -197,6 +196,31 @@ public final class Receivers {
         }
     }
 
+    /** What {@code /stall-first} does: the first request of a message waits a minute, unanswered; a later one is 200. */
+    private void stallFirst(HttpExchange exchange) throws IOException {
+        Counter counter = counter("stall-first");
+        counter.enter();
+        boolean ok = false;
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            JsonNode data = JSON.readTree(body).path("data");
+            if (stalled.add(exchange.getRequestHeaders().getFirst("webhook-id"))) {
+                try {
+                    Thread.sleep(STALL);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            acknowledgements.note(data.path("phone").asText(), data.path("sequence").asLong());
+            exchange.sendResponseHeaders(200, OK_BODY.length);
+            exchange.getResponseBody().write(OK_BODY);
+            ok = true;
+        } finally {
+            counter.leave(ok);
+        }
+    }
+
     /** Streams the JSON: the announced {@code sha256} comes before {@code data_base64}, decoded into a digest. */
     private void checkFile(HttpExchange exchange) throws IOException {
         Counter counter = counter("files");
@@ -204,23 +228,8 @@ public final class Receivers {
         boolean ok = false;
         try (exchange) {
             CountingInput body = new CountingInput(exchange.getRequestBody());
-            String announced = null;
-            String actual = null;
-            try (JsonParser parser = STREAMING.createParser(body)) {
-                for (JsonToken t; (t = parser.nextToken()) != null; ) {
-                    if (t == JsonToken.FIELD_NAME && parser.currentName().equals("sha256")) {
-                        announced = parser.nextTextValue();
-                    } else if (t == JsonToken.FIELD_NAME && parser.currentName().equals("data_base64")) {
-                        parser.nextToken();
-                        MessageDigest sha = sha256();
-                        parser.readBinaryValue(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
-                        actual = HexFormat.of().formatHex(sha.digest());
-                    }
-                }
-            }
-            body.transferTo(OutputStream.nullOutputStream());
+            ok = InlineAttachment.read(body).intact();
             counter.bytes.addAndGet(body.count);
-            ok = announced != null && announced.equals(actual);
             exchange.sendResponseHeaders(ok ? 200 : 422, -1);
         } finally {
             counter.leave(ok);
@@ -238,6 +247,7 @@ public final class Receivers {
                     counters.clear();
                     flaky.reset();
                     acknowledgements.reset();
+                    stalled.clear();
                     yield stats();
                 }
                 case "/control/failing" -> {
@@ -430,14 +440,6 @@ public final class Receivers {
                 count += n;
             }
             return n;
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

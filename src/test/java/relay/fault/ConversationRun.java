@@ -1,6 +1,7 @@
 package relay.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -8,13 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -89,8 +93,13 @@ final class ConversationRun implements AutoCloseable {
 
     /** The conversations' phones: valid Brazilian mobile numbers. */
     static List<String> phones() {
+        return phones(PHONES);
+    }
+
+    /** The first {@code count} (at most 100) of the phones, numbered from 0 as {@link #phones()} numbers them. */
+    static List<String> phones(int count) {
         List<String> phones = new ArrayList<>();
-        for (int p = 0; p < PHONES; p++) {
+        for (int p = 0; p < count; p++) {
             phones.add(String.format("+55119999900%02d", p));
         }
         return phones;
@@ -98,9 +107,14 @@ final class ConversationRun implements AutoCloseable {
 
     /** Each phone {@link #PER_PHONE} times, shuffled by the seed: the order the messages are sent in. */
     static List<String> sendOrder(Random random) {
+        return sendOrder(random, PHONES, PER_PHONE);
+    }
+
+    /** Each of {@code phones} phones {@code perPhone} times, shuffled by the seed. */
+    static List<String> sendOrder(Random random, int phones, int perPhone) {
         List<String> order = new ArrayList<>();
-        for (String phone : phones()) {
-            order.addAll(Collections.nCopies(PER_PHONE, phone));
+        for (String phone : phones(phones)) {
+            order.addAll(Collections.nCopies(perPhone, phone));
         }
         Collections.shuffle(order, random);
         return order;
@@ -143,9 +157,32 @@ final class ConversationRun implements AutoCloseable {
         return json(call(HttpRequest.newBuilder(uri(port, path)).GET()));
     }
 
+    /**
+     * Every message the store holds for {@code phones}, conversation by conversation, as the service lists them; their
+     * texts by id go into {@code texts}. Tells, after a run, which sends that got no answer were accepted after all.
+     */
+    List<Accepted> stored(int port, List<String> phones, Map<String, String> texts) {
+        List<Accepted> stored = new ArrayList<>();
+        for (String phone : phones) {
+            JsonNode thread = get(port, "/chat/messages?limit=200&phone="
+                    + URLEncoder.encode(phone, StandardCharsets.UTF_8));
+            assertFalse(thread.path("has_more").asBoolean(), "one page holds the conversation of " + phone);
+            for (JsonNode m : thread.path("messages")) {
+                stored.add(new Accepted(m.path("id").asText(), m.path("phone").asText(), m.path("sequence").asLong()));
+                texts.put(m.path("id").asText(), m.path("text").asText());
+            }
+        }
+        return stored;
+    }
+
     /** The webhook status once every one of {@code total} messages is delivered or failed. */
     JsonNode awaitSettled(int port, int total) {
-        return Await.until("all " + total + " messages delivered or failed", SETTLE_WITHIN, POLL,
+        return awaitSettled(port, total, SETTLE_WITHIN);
+    }
+
+    /** As {@link #awaitSettled(int, int)}, for a run known to take longer. */
+    JsonNode awaitSettled(int port, int total, Duration within) {
+        return Await.until("all " + total + " messages delivered or failed", within, POLL,
                 () -> get(port, "/chat/webhook-status"), status -> status.path("queue").path("delivered").asInt()
                         + status.path("queue").path("failed").asInt() >= total);
     }
@@ -181,6 +218,20 @@ final class ConversationRun implements AutoCloseable {
                 Collectors.mapping(Accepted::sequence, Collectors.toList())));
         expected.values().forEach(Collections::sort);
         assertEquals(expected, new HashMap<>(inversions.byPhone()), "each phone's sequences, in order");
+    }
+
+    /**
+     * Only messages in {@code inFlight} (what a killed service was sending when it died) were acknowledged twice, and
+     * every message was sent with the same bytes each time.
+     */
+    static void assertOnlyTheseArrivedTwice(ConversationReceiver receiver, Set<String> inFlight) {
+        Set<String> twice = new HashSet<>(receiver.duplicates().keySet());
+        twice.removeAll(inFlight);
+        assertEquals(Set.of(), twice, "acknowledged twice though not in flight at a kill");
+        Map<String, Set<String>> bodiesById = receiver.requests().stream().collect(Collectors.groupingBy(
+                ConversationReceiver.Request::webhookId,
+                Collectors.mapping(ConversationReceiver.Request::bodySha256, Collectors.toSet())));
+        bodiesById.forEach((id, bodies) -> assertEquals(1, bodies.size(), id + " was sent with different bodies"));
     }
 
     /** What a run looked like at the receiver, for the test's output whatever the verdict. */

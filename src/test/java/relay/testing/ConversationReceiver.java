@@ -28,8 +28,9 @@ import relay.testing.ChaosReceiver.Behaviour;
  * {@link Chaos#maxFailuresPerMessage} requests may fail, so a retry budget above that always suffices.
  *
  * <p>A test can also script the answer for one message ({@link #answer}) and fail every request for a while
- * ({@link #failEverything}). While a request waits out its latency it is "in flight" for its phone; the count drops
- * before the answer is written, so the sender can never start the next request of that phone before it drops.
+ * ({@link #failEverything}). While a request waits out its latency it is "in flight" for its phone and for its
+ * message; the counts drop before the answer is written, so the sender can never start the next request of that
+ * phone before they drop.
  */
 public final class ConversationReceiver implements AutoCloseable {
     /** Stands for "no answer, the connection was reset" in {@link Request#status()}. */
@@ -76,6 +77,8 @@ public final class ConversationReceiver implements AutoCloseable {
     private final AtomicBoolean failEverything = new AtomicBoolean();
     private final Map<String, AtomicInteger> inFlightByPhone = new ConcurrentHashMap<>();
     private final AtomicInteger maxInFlightPerPhone = new AtomicInteger();
+    private final Map<String, AtomicInteger> inFlightById = new ConcurrentHashMap<>();
+    private final AtomicInteger maxInFlightPerMessage = new AtomicInteger();
 
     public ConversationReceiver(long seed, Chaos chaos) throws IOException {
         this.seed = seed;
@@ -115,21 +118,27 @@ public final class ConversationReceiver implements AutoCloseable {
         SplittableRandom random = new SplittableRandom(seed ^ fateKey(message, nth));
         Script script = scripted.getOrDefault(message, fate(nth, random));
         record(received, message, script.status());
-        holdInFlight(String.valueOf(message.phone()), script.latency());
+        holdInFlight(String.valueOf(message.phone()), String.valueOf(received.webhookId()), script.latency());
         return script.status() == RESET ? new Behaviour.Reset() : new Behaviour.Answer(script.status(), Map.of(),
                 script.status() == 200 ? "{\"ok\":true}" : "{\"error\":\"chaos\"}", false);
     }
 
-    /** Counts the request in flight for its phone while it takes its latency; the count drops before the answer. */
-    private void holdInFlight(String phone, Duration latency) {
-        AtomicInteger inFlight = inFlightByPhone.computeIfAbsent(phone, p -> new AtomicInteger());
-        maxInFlightPerPhone.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    /**
+     * Counts the request in flight for its phone and for its message while it takes its latency; the counts drop
+     * before the answer.
+     */
+    private void holdInFlight(String phone, String webhookId, Duration latency) {
+        AtomicInteger ofPhone = inFlightByPhone.computeIfAbsent(phone, p -> new AtomicInteger());
+        AtomicInteger ofMessage = inFlightById.computeIfAbsent(webhookId, id -> new AtomicInteger());
+        maxInFlightPerPhone.accumulateAndGet(ofPhone.incrementAndGet(), Math::max);
+        maxInFlightPerMessage.accumulateAndGet(ofMessage.incrementAndGet(), Math::max);
         try {
             Thread.sleep(latency);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            inFlight.decrementAndGet();
+            ofMessage.decrementAndGet();
+            ofPhone.decrementAndGet();
         }
     }
 
@@ -221,6 +230,11 @@ public final class ConversationReceiver implements AutoCloseable {
     /** The most requests of one phone it held at once. */
     public int maxInFlightPerPhone() {
         return maxInFlightPerPhone.get();
+    }
+
+    /** The most requests of one message ({@code webhook-id}) it held at once. */
+    public int maxInFlightPerMessage() {
+        return maxInFlightPerMessage.get();
     }
 
     @Override

@@ -27,14 +27,19 @@ import java.util.stream.Stream;
 /**
  * A throwaway PostgreSQL cluster for the tests of this JVM: started by the first {@link #newDatabase()} from the
  * binaries of Debian's {@code postgresql} package, in a fresh temp folder, on a free loopback port, with a random
- * password (scram-sha-256, so every URL carries a secret that must stay out of output) and {@code fsync=off}; stopped
- * and deleted when the JVM exits. Each test (or class) gets a database of its own.
+ * password (scram-sha-256, so every URL carries a secret that must stay out of output) and {@code fsync=off} (unless
+ * {@link #DURABLE}); stopped and deleted when the JVM exits. Each test (or class) gets a database of its own.
  *
  * <p>PostgreSQL refuses to run as root: as root the folder is given to the {@code postgres} account and every
  * command runs through {@code runuser -u postgres --}; as another user, directly. There is no skipping: without the
  * binaries the tests fail and say how to install them.
  */
 public final class Postgres {
+    /**
+     * System property: {@code true} keeps PostgreSQL's durability settings as they ship (every commit flushed to
+     * disk), for measuring it against SQLite's {@code synchronous=FULL}; the tests leave it off for speed.
+     */
+    public static final String DURABLE = "relay.postgres.durable";
     private static final String SUPERUSER = "relay";
     private static final String RUN_AS = "postgres";
     private static final Path INSTALLS = Path.of("/usr/lib/postgresql");
@@ -115,11 +120,7 @@ public final class Postgres {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(postgres::stopAndDelete));
             postgres.run(bin.resolve("initdb").toString(), "-D", postgres.data(), "-U", SUPERUSER,
                     "--auth=scram-sha-256", "--pwfile=" + passwordFile, "-E", "UTF8", "--locale=C.UTF-8");
-            postgres.run(bin.resolve("pg_ctl").toString(), "-D", postgres.data(), "-w", "-t", "60",
-                    "-l", folder.resolve("server.log").toString(), "-o", "-c listen_addresses=127.0.0.1 -c port="
-                            + postgres.port + " -c unix_socket_directories=" + folder + " -c fsync=off"
-                            + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-                            + " -c shared_buffers=32MB", "start");
+            postgres.serve();
             return postgres;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start a PostgreSQL cluster for the tests", e);
@@ -163,6 +164,48 @@ public final class Postgres {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** Starts the server on the cluster's folder and port, and returns once it takes connections. */
+    private void serve() throws IOException {
+        run(bin.resolve("pg_ctl").toString(), "-D", data(), "-w", "-t", "60",
+                "-l", folder.resolve("server.log").toString(), "-o", "-c listen_addresses=127.0.0.1 -c port="
+                        + port + " -c unix_socket_directories=" + folder
+                        + (Boolean.getBoolean(DURABLE) ? "" : " -c fsync=off -c synchronous_commit=off"
+                        + " -c full_page_writes=off") + " -c max_connections=300 -c shared_buffers=32MB", "start");
+    }
+
+    /** The server's own process (the postmaster), whose children are its sessions: for measuring its CPU. */
+    public static long serverPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(Path.of(cluster().data(), "postmaster.pid")).getFirst().strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the tests' PostgreSQL is not running", e);
+        }
+    }
+
+    /**
+     * Stops the server as an operator does ({@code pg_ctl stop -m fast}: sessions ended, transactions under way rolled
+     * back, no new connection taken) until {@link #startServer()}. Every database of this JVM goes with it, so only a
+     * test that owns the whole JVM's use of PostgreSQL for the while may call it; tests of one JVM run one at a time.
+     */
+    public static void stopServer() {
+        Postgres postgres = cluster();
+        try {
+            postgres.run(postgres.bin.resolve("pg_ctl").toString(), "-D", postgres.data(), "-m", "fast", "-w",
+                    "stop");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop the tests' PostgreSQL", e);
+        }
+    }
+
+    /** Starts the server {@link #stopServer()} stopped, on the same port with the same databases. */
+    public static void startServer() {
+        try {
+            cluster().serve();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the tests' PostgreSQL again", e);
         }
     }
 

@@ -85,7 +85,8 @@ public final class App implements AutoCloseable {
         try {
             server = WebServer.bind(config.host(), config.port(), config.limits());
             refuseSelfLoop(config, server.port());
-            AttachmentLinks links = store.attachmentLinks(config.dataDir(), config.publicBaseUrl(server.port()), random);
+            AttachmentLinks links = store.attachmentLinks(config.dataDir(), config.publicBaseUrl(server.port()),
+                    random);
             HttpClient client = WebhookSender.newHttpClient(CONNECT_TIMEOUT);
             InetSocketAddress bound = new InetSocketAddress(config.host(), server.port());
             LiveConfig live = LiveConfig.open(config, store.settings(),

@@ -68,8 +68,8 @@ record Storage(DeliveryQueue queue, MessageReads reads, AttachmentStore attachme
                 throw e;
             }
             return new Storage(store, store, store, store, new PostgresContacts(store), new PostgresSearch(store),
-                    new PostgresSessions(store), new PostgresSettings(store), new PostgresCircuit(store, instanceId), signals,
-                    Optional.empty(), Optional.of(store));
+                    new PostgresSessions(store), new PostgresSettings(store), new PostgresCircuit(store, instanceId),
+                    signals, Optional.empty(), Optional.of(store));
         }
         SqliteStore store = SqliteStore.open(config.dataDir(), clock, config.limits().walMaxBytes());
         return new Storage(store, store, store, store, new SqliteContacts(store), new SqliteSearch(store),

@@ -58,7 +58,7 @@ public final class AttachmentLinks {
         this.base = base;
     }
 
-    /** Links signed with {@code key} (of {@link #KEY_BYTES} bytes), kept by the caller wherever every checker reads it. */
+    /** Links signed with {@code key} ({@link #KEY_BYTES} bytes), kept by the caller where every checker reads it. */
     public static AttachmentLinks withKey(byte[] key, URI publicBaseUrl) {
         if (key.length != KEY_BYTES) {
             throw new IllegalArgumentException("the link key must be " + KEY_BYTES + " bytes, not " + key.length);

@@ -157,7 +157,8 @@ public final class PostgresImport implements StoreCopy.Target {
             try {
                 List<Object> values = new ArrayList<>(row.values());
                 if (table == Table.MESSAGES) {
-                    values.add(Updates.searchText((String) row.get(3), filename((String) row.get(4))));
+                    values.add(Updates.searchText((String) row.get(table.columns().indexOf("text")),
+                            filename((String) row.get(table.columns().indexOf("attachment_id")))));
                 }
                 for (int i = 0; i < values.size(); i++) {
                     bind(i + 1, values.get(i));

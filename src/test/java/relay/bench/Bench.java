@@ -39,7 +39,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
-import relay.config.Key;
 import relay.domain.Attachment;
 import relay.domain.Message;
 import relay.domain.MessageKind;
@@ -62,12 +61,10 @@ public final class Bench {
     private static final long DELIVERY_WAIT_SECONDS = 90;
     /** Rounds of the large-file sends, for the jar and the raw client alike; the better round of each counts. */
     private static final int ROUNDS = 2;
-    /** Instances of the cluster rows (11, 13). */
+    /** Instances of the cluster rows (12, 14). */
     private static final int CLUSTER = 3;
-    /** The lease the cluster rows ask for; a build without {@code LEASE_SECONDS} runs with {@link #APP_LEASE}. */
+    /** The lease the cluster rows run with ({@code LEASE_SECONDS}). */
     private static final Duration LEASE = Duration.ofSeconds(5);
-    /** App's fixed lease before {@code LEASE_SECONDS}. */
-    private static final Duration APP_LEASE = Duration.ofSeconds(10);
     /** App's claim poll: how soon an instance looks for work nobody told it of. */
     private static final Duration POLL = Duration.ofSeconds(5);
 
@@ -1064,13 +1061,9 @@ public final class Bench {
                 ownCpuSeconds()};
     }
 
-    /**
-     * What the rows on PostgreSQL depend on in this build: whether other instances are woken when work comes up
-     * (else they find it by their 5 s poll) and the lease.
-     */
+    /** What the rows on PostgreSQL depend on: the lease, and the poll that backs up the instances' wake-ups. */
     private static String buildNote() {
-        return "lease " + leaseInForce().toSeconds() + " s, claim poll " + POLL.toSeconds() + " s"
-                + (Key.names().contains("LEASE_SECONDS") ? "" : " (App's fixed lease: no LEASE_SECONDS in this build)");
+        return "lease " + LEASE.toSeconds() + " s, claim poll " + POLL.toSeconds() + " s";
     }
 
     // ---- 13. Accept latency, PostgreSQL against SQLite ---------------------------------------------------------------
@@ -1122,7 +1115,7 @@ public final class Bench {
      */
     private void failover() throws Exception {
         int kills = 3;
-        Duration lease = leaseInForce();
+        Duration lease = LEASE;
         Duration bound = lease.plus(POLL);
         Postgres.Database database = Postgres.newDatabase();
         Map<String, String> settings = Map.of("WEBHOOK_URL", rx.url("/stall-first"), "WEBHOOK_TIMEOUT", "30");
@@ -1208,11 +1201,6 @@ public final class Bench {
         env.put("INSTANCE_ID", name);
         env.put("LEASE_SECONDS", Long.toString(LEASE.toSeconds()));
         return start(name, env);
-    }
-
-    /** The lease the instances run with: the bench's where the service takes {@code LEASE_SECONDS}, else App's. */
-    private static Duration leaseInForce() {
-        return Key.names().contains("LEASE_SECONDS") ? LEASE : APP_LEASE;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------------

@@ -172,15 +172,9 @@ public final class Bench {
         int warm = 1_000;
         try (JarProcess fast = start("accept-fast", Map.of("WEBHOOK_URL", rx.url("/fast")));
              JarProcess hang = start("accept-hang", Map.of("WEBHOOK_URL", rx.hangUrl()))) {
-            postTexts(fast, warm, clients, 0);
-            postTexts(hang, warm, clients, 0);
-            List<Load.Result> fastRuns = new ArrayList<>();
-            List<Load.Result> hangRuns = new ArrayList<>();
-            // Alternating rounds, so noise from other work on the machine falls on both alike.
-            for (int r = 0; r < rounds; r++) {
-                fastRuns.add(postTexts(fast, perRound, clients, warm + r * perRound));
-                hangRuns.add(postTexts(hang, perRound, clients, warm + r * perRound));
-            }
+            SideBySide runs = sideBySide(fast, hang, warm, perRound, rounds, clients);
+            List<Load.Result> fastRuns = runs.first();
+            List<Load.Result> hangRuns = runs.second();
             Load.Result f = merge(fastRuns);
             Load.Result h = merge(hangRuns);
             JsonNode hangStatus = status(hang);
@@ -1080,14 +1074,9 @@ public final class Bench {
         Postgres.Database database = Postgres.newDatabase();
         try (JarProcess sqlite = start("accept-sqlite", Map.of());
              JarProcess postgres = startOnPostgres("accept-postgres", database, Map.of())) {
-            postTexts(sqlite, warm, clients, 0);
-            postTexts(postgres, warm, clients, 0);
-            List<Load.Result> sqliteRuns = new ArrayList<>();
-            List<Load.Result> postgresRuns = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
-                sqliteRuns.add(postTexts(sqlite, perRound, clients, warm + r * perRound));
-                postgresRuns.add(postTexts(postgres, perRound, clients, warm + r * perRound));
-            }
+            SideBySide runs = sideBySide(sqlite, postgres, warm, perRound, rounds, clients);
+            List<Load.Result> sqliteRuns = runs.first();
+            List<Load.Result> postgresRuns = runs.second();
             Load.Result s = merge(sqliteRuns);
             Load.Result p = merge(postgresRuns);
             Map<String, Object> data = new LinkedHashMap<>();
@@ -1262,6 +1251,26 @@ public final class Bench {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Each round's results of two jars measured side by side. */
+    private record SideBySide(List<Load.Result> first, List<Load.Result> second) {
+    }
+
+    /**
+     * {@code warm} texts to each jar, not counted, then {@code rounds} rounds of {@code perRound} texts to each in
+     * turn: alternating, so that noise from other work on the machine falls on both alike.
+     */
+    private SideBySide sideBySide(JarProcess first, JarProcess second, int warm, int perRound, int rounds,
+                                  int clients) throws Exception {
+        postTexts(first, warm, clients, 0);
+        postTexts(second, warm, clients, 0);
+        SideBySide runs = new SideBySide(new ArrayList<>(), new ArrayList<>());
+        for (int r = 0; r < rounds; r++) {
+            runs.first().add(postTexts(first, perRound, clients, warm + r * perRound));
+            runs.second().add(postTexts(second, perRound, clients, warm + r * perRound));
+        }
+        return runs;
     }
 
     private static Load.Result merge(List<Load.Result> runs) {

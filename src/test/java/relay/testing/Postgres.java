@@ -190,6 +190,11 @@ public final class Postgres {
                 SUPERUSER, password, name);
     }
 
+    /** Drops {@code database}, ending any connection to it. */
+    public static void drop(Database database) {
+        cluster().administer("DROP DATABASE " + database.name() + " WITH (FORCE)");
+    }
+
     /**
      * Cuts {@code database} off as a server that went away does: open connections are ended and new ones refused,
      * until {@link #reconnect}.

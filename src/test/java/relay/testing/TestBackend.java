@@ -2,12 +2,13 @@ package relay.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import relay.store.postgres.PostgresStore;
 
@@ -21,12 +22,15 @@ public enum TestBackend {
     SQLITE, POSTGRES;
 
     public static final String PROPERTY = "test.backend";
-    /** By data folder (absolute, normalized): fresh per folder keeps tests independent of each other. */
-    private static final Map<Path, Postgres.Database> DATABASES = new ConcurrentHashMap<>();
-    private static final ReentrantLock MIGRATING = new ReentrantLock();
+    private static final ReentrantLock DATABASES_LOCK = new ReentrantLock();
+    /**
+     * By data folder (absolute, normalized): fresh per folder keeps tests independent of each other. Guarded by
+     * {@link #DATABASES_LOCK}.
+     */
+    private static final Map<Path, Postgres.Database> DATABASES = new HashMap<>();
     /**
      * A database migrated once, copied for each data folder: copying is quicker than migrating every one anew (the
-     * migrations themselves are the store tests' to prove). Guarded by {@link #MIGRATING}.
+     * migrations themselves are the store tests' to prove). Guarded by {@link #DATABASES_LOCK}.
      */
     private static Postgres.Database migrated;
 
@@ -45,24 +49,46 @@ public enum TestBackend {
         if (this == SQLITE) {
             return Optional.empty();
         }
-        return Optional.of(DATABASES.computeIfAbsent(dataDir.toAbsolutePath().normalize(),
-                folder -> Postgres.copyOf(migrated())));
+        Path folder = dataDir.toAbsolutePath().normalize();
+        DATABASES_LOCK.lock();
+        try {
+            Postgres.Database database = DATABASES.get(folder);
+            if (database == null) {
+                dropThoseOfRemovedFolders();
+                database = Postgres.copyOf(migrated());
+                DATABASES.put(folder, database);
+            }
+            return Optional.of(database);
+        } finally {
+            DATABASES_LOCK.unlock();
+        }
+    }
+
+    /**
+     * A test's data folder goes when the test ends (JUnit's {@code @TempDir}), and its database with it: the cluster
+     * stays small, and quick to delete when the JVM exits.
+     */
+    private static void dropThoseOfRemovedFolders() {
+        DATABASES.entrySet().removeIf(entry -> {
+            if (Files.exists(entry.getKey())) {
+                return false;
+            }
+            Postgres.drop(entry.getValue());
+            return true;
+        });
     }
 
     private static Postgres.Database migrated() {
-        MIGRATING.lock();
-        try {
-            if (migrated == null) {
-                Postgres.Database database = Postgres.newDatabase();
+        if (migrated == null) {
+            Postgres.Database database = Postgres.newDatabase();
+            try {
                 PostgresStore.open(database.jdbcUrl(), database.user(), database.password(), database.jdbcUrl(), 1,
                         InstantSource.system()).close();
-                migrated = database;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            return migrated;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            MIGRATING.unlock();
+            migrated = database;
         }
+        return migrated;
     }
 }

@@ -36,7 +36,10 @@ public enum TestBackend {
 
     /** The backend this JVM's tests run on; an unknown name fails rather than quietly testing SQLite. */
     public static TestBackend current() {
-        String name = System.getProperty(PROPERTY, "sqlite");
+        return named(System.getProperty(PROPERTY, "sqlite"));
+    }
+
+    static TestBackend named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "sqlite" -> SQLITE;
             case "postgres" -> POSTGRES;

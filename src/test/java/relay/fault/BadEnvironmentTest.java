@@ -25,6 +25,7 @@ import relay.domain.DeliveryState;
 import relay.domain.NewMessage;
 import relay.store.sqlite.SqliteStore;
 import relay.testing.RunningApp;
+import relay.testing.SqliteOnly;
 import relay.testing.StubResolver;
 
 /**
@@ -49,6 +50,7 @@ class BadEnvironmentTest {
     }
 
     @Test
+    @SqliteOnly("SQLite's check of its folder: on PostgreSQL the data is not in DATA_DIR")
     void shouldStopWithAClearLineWhenDataDirIsNotWritable() throws Exception {
         Path readOnly = Files.createDirectory(dir.resolve("read-only"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r-x------")));
@@ -62,6 +64,7 @@ class BadEnvironmentTest {
     }
 
     @Test
+    @SqliteOnly("overwrites chat.db")
     void shouldStopWithAClearLineWhenChatDbIsCorrupt() throws Exception {
         Path dataDir = Files.createDirectory(dir.resolve("data"));
         Files.writeString(dataDir.resolve("chat.db"), "this is not a database, it was overwritten by mistake\n");
@@ -73,6 +76,7 @@ class BadEnvironmentTest {
     }
 
     @Test
+    @SqliteOnly("damages a page of chat.db")
     void shouldStopWithAClearLineWhenChatDbFailsItsIntegrityCheck() throws Exception {
         Path dataDir = dir.resolve("data");
         try (SqliteStore outbox = SqliteStore.open(dataDir, InstantSource.system())) {
@@ -94,6 +98,7 @@ class BadEnvironmentTest {
     }
 
     @Test
+    @SqliteOnly("empties chat.db beside attachment files")
     void shouldStopRatherThanStartEmptyWhenChatDbIsEmptyBesideAttachments() throws Exception {
         Path dataDir = dir.resolve("data");
         Path attachments = Files.createDirectories(dataDir.resolve("attachments"));

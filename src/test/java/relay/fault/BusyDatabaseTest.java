@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.LogCapture;
 import relay.testing.RunningApp;
+import relay.testing.SqliteOnly;
 
 /**
  * chat.db locked by another connection (a backup tool, someone's sqlite3 left in a transaction): once the busy
  * timeout (5 s) passes, a write answers 503 with Retry-After, not 500, and the first write after the lock is let go
  * succeeds.
  */
+@SqliteOnly("holds chat.db's write lock from a second SQLite connection")
 class BusyDatabaseTest {
     private static final String PHONE = "+5511999999999";
 

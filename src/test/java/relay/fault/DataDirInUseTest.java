@@ -18,11 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.AppProcess;
 import relay.store.sqlite.SqliteStore;
+import relay.testing.SqliteOnly;
 
 /**
  * One process per DATA_DIR: two services on one folder would both deliver the same messages. The second start exits
  * 2 with one line naming the holder; a holder killed with {@code kill -9} leaves nothing that blocks the next start.
  */
+@SqliteOnly("DATA_DIR's lock keeps a second process off SQLite's files; instances share PostgreSQL")
 class DataDirInUseTest {
     @TempDir
     Path dir;

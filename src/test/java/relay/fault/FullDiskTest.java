@@ -32,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import relay.store.sqlite.StoreSeams;
 import relay.testing.LogCapture;
 import relay.testing.RunningApp;
+import relay.testing.SqliteOnly;
 
 /**
  * A full disk over real HTTP: 507 and nothing half-stored while it is full, {@code /healthz} degraded, one log line
@@ -42,6 +43,7 @@ import relay.testing.RunningApp;
  * {@link StoreSeams}): chat.db fails with SQLITE_FULL as on a full disk, but an upload's bytes still find room, so
  * the test of an upload running out of space mid-stream is skipped.
  */
+@SqliteOnly("fills the disk under chat.db, or SQLite's page limit through the store's seam")
 class FullDiskTest {
     private static final String PHONE = "+5511999999999";
     private static final int CHUNK = 64 * 1024;

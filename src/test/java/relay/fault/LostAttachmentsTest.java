@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.testing.LogCapture;
 import relay.testing.RunningApp;
+import relay.testing.SqliteOnly;
 import relay.testing.Webhooks;
 
 /**
@@ -27,6 +28,7 @@ import relay.testing.Webhooks;
  * "attachment unavailable: storage error", never sent, never counted against the webhook's circuit — with no
  * absolute path anywhere.
  */
+@SqliteOnly("removes DATA_DIR/attachments; on PostgreSQL the bytes live in the database")
 class LostAttachmentsTest {
     private static final String PHONE = "+5511999999999";
     private static final String UNAVAILABLE = "attachment unavailable: storage error";

@@ -9,10 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -245,24 +241,16 @@ class ProtectedRoutesTest {
     }
 
     /** No message, attachment, webhook call, demo receipt or demo mode change, no session and no saved setting. */
-    private static void assertNothingHappened() throws SQLException {
-        assertEquals(0, count("SELECT COUNT(*) FROM messages"), "no message stored");
-        assertEquals(0, count("SELECT COUNT(*) FROM attachments"), "no attachment stored");
-        assertEquals(0, count("SELECT COUNT(*) FROM sessions"), "no session started");
-        assertEquals(0, count("SELECT COUNT(*) FROM settings"), "no configuration saved");
+    private static void assertNothingHappened() {
+        assertEquals(0, app.count("SELECT COUNT(*) FROM messages"), "no message stored");
+        assertEquals(0, app.count("SELECT COUNT(*) FROM attachments"), "no attachment stored");
+        assertEquals(0, app.count("SELECT COUNT(*) FROM sessions"), "no session started");
+        assertEquals(0, app.count("SELECT COUNT(*) FROM settings"), "no configuration saved");
         assertEquals(0, webhook.getRequestCount(), "nothing sent to the webhook");
         JsonNode demo = json(app.send(app.request("/demo/webhook").header("Authorization", "Bearer " + TOKEN)
                 .GET().build()));
         assertEquals("healthy", demo.path("mode").asText());
         assertEquals(0, demo.path("received").size());
-    }
-
-    private static long count(String sql) throws SQLException {
-        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chat.db") + "?open_mode=1");
-             ResultSet row = db.createStatement().executeQuery(sql)) {
-            row.next();
-            return row.getLong(1);
-        }
     }
 
     @ParameterizedTest

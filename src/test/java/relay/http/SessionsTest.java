@@ -12,10 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -146,7 +142,7 @@ class SessionsTest {
     }
 
     @Test
-    void shouldEndTheOldestSessionsBeyondMaxSessions() throws IOException, SQLException {
+    void shouldEndTheOldestSessionsBeyondMaxSessions() throws IOException {
         start(Map.of("MAX_SESSIONS", "2"));
         String first = signIn();
         String second = signIn();
@@ -155,18 +151,19 @@ class SessionsTest {
         assertEquals(401, statusWith(first));
         assertEquals(200, statusWith(second));
         assertEquals(200, statusWith(third));
-        assertEquals(2, count("SELECT COUNT(*) FROM sessions"));
+        assertEquals(2, app.count("SELECT COUNT(*) FROM sessions"));
     }
 
     @Test
-    void shouldStoreNoUsableCookie() throws IOException, SQLException {
+    void shouldStoreNoUsableCookie() throws IOException {
         start(Map.of());
         String value = value(signIn());
+        RunningApp stopped = app;
         app.close();
         app = null;
 
-        assertEquals(1, count("SELECT COUNT(*) FROM sessions"));
-        assertEquals(0, count("SELECT COUNT(*) FROM sessions WHERE id_hash = '" + value + "'"));
+        assertEquals(1, stopped.count("SELECT COUNT(*) FROM sessions"));
+        assertEquals(0, stopped.count("SELECT COUNT(*) FROM sessions WHERE id_hash = '" + value + "'"));
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 assertFalse(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(value),
@@ -233,13 +230,5 @@ class SessionsTest {
 
         assertEquals(429, login(TOKEN, "X-Forwarded-For", "203.0.113.1").statusCode());
         assertEquals(204, login(TOKEN, "X-Forwarded-For", "203.0.113.2").statusCode());
-    }
-
-    private long count(String sql) throws SQLException {
-        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chat.db") + "?open_mode=1");
-             ResultSet row = db.createStatement().executeQuery(sql)) {
-            row.next();
-            return row.getLong(1);
-        }
     }
 }

@@ -81,7 +81,15 @@ public final class Postgres {
 
     /** A new, empty database; the cluster is started first when this JVM has none yet. */
     public static Database newDatabase() {
-        return cluster().createDatabase();
+        return cluster().createDatabase("");
+    }
+
+    /**
+     * A new database holding what {@code template} holds (PostgreSQL copies it file by file): quicker than filling an
+     * empty one again. Nothing may be connected to {@code template} while it is copied.
+     */
+    public static Database copyOf(Database template) {
+        return cluster().createDatabase(" TEMPLATE " + template.name());
     }
 
     private static Postgres cluster() {
@@ -213,16 +221,21 @@ public final class Postgres {
         return folder.resolve("data").toString();
     }
 
-    private Database createDatabase() {
+    private Database createDatabase(String options) {
         String name = "relay_test_" + databases.incrementAndGet();
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + name);
+            statement.execute("CREATE DATABASE " + name + options);
         } catch (SQLException e) {
             throw new IllegalStateException("could not create database " + name + " (" + e.getMessage() + ")", e);
         }
         String jdbcUrl = "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
         return new Database("postgres://" + SUPERUSER + ":" + password + "@127.0.0.1:" + port + "/" + name, jdbcUrl,
                 SUPERUSER, password, name);
+    }
+
+    /** Drops {@code database}, ending any connection to it. */
+    public static void drop(Database database) {
+        cluster().administer("DROP DATABASE " + database.name() + " WITH (FORCE)");
     }
 
     /**

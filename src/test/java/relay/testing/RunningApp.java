@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import relay.App;
 import relay.config.ConfigLoader;
@@ -31,14 +33,20 @@ public final class RunningApp implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(20);
 
     private final App app;
+    private final StoreReader reader;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RunningApp(App app) {
+    /** @param database where the app keeps its data when the tests' backend gave it one; else in its data folder */
+    private RunningApp(App app, Path dataDir, Optional<Postgres.Database> database) {
         this.app = app;
+        this.reader = new StoreReader(dataDir, database);
     }
 
-    /** @param settings configuration keys beyond PORT=0 and DATA_DIR, which are set here */
+    /**
+     * @param settings configuration keys beyond PORT=0 and DATA_DIR, which are set here, and DATABASE_URL, set here
+     *                 when the tests run on PostgreSQL ({@link TestBackend}) unless {@code settings} names a database
+     */
     public static RunningApp start(Path dataDir, Map<String, String> settings) throws IOException {
         return start(dataDir, settings, InstantSource.system());
     }
@@ -47,11 +55,28 @@ public final class RunningApp implements AutoCloseable {
         Map<String, String> values = new HashMap<>(Map.of("PORT", "0", "DATA_DIR", dataDir.toString(),
                 "DEMO_RECEIVER", "false"));
         values.putAll(settings);
-        return new RunningApp(App.start(ConfigLoader.fromValues(values), clock));
+        Optional<Postgres.Database> database = settings.containsKey("DATABASE_URL") ? Optional.empty()
+                : TestBackend.current().databaseFor(dataDir);
+        database.ifPresent(chosen -> values.put("DATABASE_URL", chosen.url()));
+        return new RunningApp(App.start(ConfigLoader.fromValues(values), clock), dataDir, database);
     }
 
     public App app() {
         return app;
+    }
+
+    /** Runs {@code SELECT COUNT(*) …} straight on the app's store, as a second client would, read-only. */
+    public long count(String sql) {
+        return reader.count(sql);
+    }
+
+    /**
+     * What the store keeps of attachments' bytes, whole or partly written: on SQLite the files under
+     * {@code attachments/} and its {@code tmp/}; on PostgreSQL the contents, the uploads' staging rows and the
+     * chunks of either.
+     */
+    public List<String> storedAttachmentContents() throws IOException {
+        return reader.attachmentContents();
     }
 
     public int port() {
@@ -152,5 +177,6 @@ public final class RunningApp implements AutoCloseable {
     public void close() {
         app.close();
         client.close();
+        reader.close();
     }
 }

@@ -1153,8 +1153,8 @@ public final class Bench {
             query.setString(1, messageId);
             try (ResultSet row = query.executeQuery()) {
                 String owner = row.next() ? row.getString(1) : null;
-                return jars.stream().filter(jar -> owner != null && (owner.equals(jar.name)
-                        || List.of(owner.split("-")).contains(Long.toString(jar.pid())))).findFirst()
+                // claimed_by is the instance's INSTANCE_ID, then "#" and a mark of its start.
+                return jars.stream().filter(jar -> owner != null && owner.startsWith(jar.name + "#")).findFirst()
                         .orElseThrow(() -> new IllegalStateException(messageId + " is claimed by " + owner
                                 + ", none of the running instances"));
             }

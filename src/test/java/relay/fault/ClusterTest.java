@@ -85,12 +85,9 @@ class ClusterTest {
 
     /** One instance: its name (its {@code INSTANCE_ID}), its process and its port. */
     private record Node(String name, AppProcess process, int port) {
-        /**
-         * Whether a claim's {@code claimed_by} is this instance's: its {@code INSTANCE_ID} where the service takes
-         * one, else the owner it makes up, which starts with its pid.
-         */
+        /** Whether a claim's {@code claimed_by} is this instance's: its {@code INSTANCE_ID}, then "#" and this start's mark. */
         boolean owns(String claimedBy) {
-            return name.equals(claimedBy) || List.of(claimedBy.split("-")).contains(Long.toString(process.pid()));
+            return claimedBy.startsWith(name + "#");
         }
     }
 
@@ -178,7 +175,7 @@ class ClusterTest {
                     "DATABASE_URL", database.url(),
                     // Where the service knows these keys, a short lease makes the takeover quick and the instances
                     // name themselves; where it does not, they are ignored (the lease is then App's own).
-                    "LEASE_SECONDS", "3", "INSTANCE_ID", name));
+                    "LEASE_SECONDS", "5", "INSTANCE_ID", name));
             names.add(name);
             processes.add(AppProcess.start(home, env, "-Xmx256m"));
         }

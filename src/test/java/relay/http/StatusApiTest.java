@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import relay.config.Key;
 import relay.testing.RunningApp;
+import relay.testing.TestBackend;
 import relay.testing.Webhooks;
 
 /** The operator's view of delivery: the seed's status and reset routes, the test event, configuration, metrics. */
@@ -213,7 +214,8 @@ class StatusApiTest {
         assertEquals("reachable", json(health).path("store").asText());
         assertEquals("relay-a", json(health).path("instance").asText());
         JsonNode database = json(health).path("database");
-        assertEquals("sqlite", database.path("backend").asText());
+        assertEquals(TestBackend.current() == TestBackend.SQLITE ? "sqlite" : "postgresql",
+                database.path("backend").asText());
         assertTrue(database.path("reachable").asBoolean());
         assertTrue(database.path("latency_ms").isNumber(), database.toString());
     }

@@ -39,7 +39,7 @@ final class Cluster implements AutoCloseable {
         }
         signals.addListener(signal -> {
             switch (signal) {
-                case Signal.MessageChanged changed -> engine.changedElsewhere(changed.messageId());
+                case Signal.MessageChanged changed -> engine.changedElsewhere(changed, api.listening());
                 case Signal.ConfigChanged config -> live.refresh();
                 case Signal.ContactChanged contact -> contacts.refresh(contact.phone());
                 case Signal.Resync resync -> each(api::resync, engine::resync, breaker::refresh, live::refresh,

@@ -93,6 +93,11 @@ public final class Api implements AutoCloseable {
         }
     }
 
+    /** Whether a page is listening to the event stream: what changes elsewhere are read for, besides waiters. */
+    public boolean listening() {
+        return events.clientCount() > 0;
+    }
+
     public Router router() {
         return router;
     }

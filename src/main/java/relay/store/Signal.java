@@ -7,8 +7,12 @@ package relay.store;
  */
 public sealed interface Signal {
 
-    /** A message was accepted, or its delivery changed: claim loops look for work, pages and waiters re-read it. */
-    record MessageChanged(String messageId, String phone) implements Signal {
+    /**
+     * A message was accepted, or its delivery changed: pages and waiters re-read it, and when {@code newWork} claim
+     * loops look for work (a message accepted, or an attempt that ended, which may free its conversation's next) — a
+     * claim alone makes none.
+     */
+    record MessageChanged(String messageId, String phone, boolean newWork) implements Signal {
     }
 
     /** The circuit changed: the breaker re-reads its state. */

@@ -329,19 +329,36 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     /**
-     * Another instance sharing the store changed this message (accepted it, or moved its delivery): it is read from
-     * the store and told to listeners as a change made here would be, whoever watches its first attempt is told when
-     * that attempt has ended, and the loop looks for work unless the change was only a claim.
+     * Another instance sharing the store changed this message (accepted it, or moved its delivery): the loop looks
+     * for work when the change may have made some due; and the message is read from the store only when someone here
+     * wants it — told to listeners as a change made here would be when {@code shown} (a page is listening), and to
+     * whoever watches its first attempt once that attempt has ended. Every instance hears every change, so an unread
+     * hint is most of what the others cost an instance.
      */
-    public void changedElsewhere(String messageId) {
-        Optional<MessageStatus> status = reads.message(messageId);
-        if (status.isEmpty()) {
+    public void changedElsewhere(Signal.MessageChanged change, boolean shown) {
+        if (change.newWork()) {
+            loop.nudge();
+        }
+        boolean watched = isWatched(change.messageId());
+        if (!shown && !watched) {
             return;
         }
-        tell(status.get().message(), status.get().delivery());
-        firstAttemptOf(status.get()).ifPresent(outcome -> tellWatchers(messageId, outcome));
-        if (status.get().delivery().state() != DeliveryState.SENDING) {
-            loop.nudge();
+        reads.message(change.messageId()).ifPresent(status -> {
+            if (shown) {
+                tell(status.message(), status.delivery());
+            }
+            if (watched) {
+                firstAttemptOf(status).ifPresent(outcome -> tellWatchers(change.messageId(), outcome));
+            }
+        });
+    }
+
+    private boolean isWatched(String messageId) {
+        lock.lock();
+        try {
+            return watchers.containsKey(messageId);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -481,7 +498,8 @@ public final class DeliveryEngine implements AutoCloseable {
     /** A change made here: told to listeners, and to the other instances. */
     private void publish(Message message, Delivery delivery) {
         tell(message, delivery);
-        signals.send(new Signal.MessageChanged(message.id(), message.phone()));
+        signals.send(new Signal.MessageChanged(message.id(), message.phone(),
+                delivery.state() != DeliveryState.SENDING));
     }
 
     private void tell(Message message, Delivery delivery) {

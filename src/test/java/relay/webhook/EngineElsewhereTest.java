@@ -15,6 +15,7 @@ import relay.domain.AttemptOutcome;
 import relay.domain.DeliveryState;
 import relay.domain.Message;
 import relay.domain.NewMessage;
+import relay.store.Signal;
 import relay.testing.ManualScheduler;
 
 /**
@@ -44,7 +45,7 @@ class EngineElsewhereTest extends EngineTestBase {
         engine.engine.addListener(shown::add);
         Message accepted = engine.accept(engine.newPhone(), "accepted elsewhere");
 
-        engine.engine.changedElsewhere(accepted.id());
+        engine.engine.changedElsewhere(new Signal.MessageChanged(accepted.id(), accepted.phone(), true), true);
 
         engine.await(accepted, DeliveryState.DELIVERED);
         assertEquals(DeliveryState.QUEUED, shown.getFirst().delivery().state());
@@ -54,14 +55,27 @@ class EngineElsewhereTest extends EngineTestBase {
     }
 
     @Test
+    void shouldClaimWithoutReadingWhatNoPageShowsAndNobodyWaitsFor() {
+        List<DeliveryEvent> shown = new CopyOnWriteArrayList<>();
+        engine.engine.addListener(shown::add);
+        Message accepted = engine.accept(engine.newPhone(), "accepted elsewhere, no page open here");
+
+        engine.engine.changedElsewhere(changed(accepted), false);
+
+        engine.await(accepted, DeliveryState.DELIVERED);
+        assertEquals(List.of(DeliveryState.SENDING, DeliveryState.DELIVERED),
+                shown.stream().map(event -> event.delivery().state()).toList(), "only this engine's own moves");
+    }
+
+    @Test
     void shouldAnswerAWaiterHereAsTheInstanceThatMadeTheFirstAttemptAnswersItsOwn() throws Exception {
         webhook.enqueue(503, 1);
         Watched watched = acceptWatchedHere("retried elsewhere");
 
-        engine.engine.changedElsewhere(watched.message().id());
+        engine.engine.changedElsewhere(changed(watched.message()), false);
         AttemptOutcome theirs = watched.there().get(10, TimeUnit.SECONDS);
         engine.await(watched.message(), DeliveryState.RETRYING, 1);
-        here.changedElsewhere(watched.message().id());
+        here.changedElsewhere(changed(watched.message()), false);
 
         assertEquals(theirs, watched.here().get(10, TimeUnit.SECONDS));
         assertEquals(DeliveryState.RETRYING, theirs.state());
@@ -74,13 +88,18 @@ class EngineElsewhereTest extends EngineTestBase {
         here.recheckWatched();
         assertFalse(watched.here().isDone(), "no attempt yet");
 
-        engine.engine.changedElsewhere(watched.message().id());
+        engine.engine.changedElsewhere(changed(watched.message()), false);
         AttemptOutcome theirs = watched.there().get(10, TimeUnit.SECONDS);
         engine.await(watched.message(), DeliveryState.DELIVERED);
         here.recheckWatched();
 
         assertEquals(theirs, watched.here().get(10, TimeUnit.SECONDS));
         assertEquals(new AttemptOutcome(DeliveryState.DELIVERED, 200, theirs.durationMs(), null), theirs);
+    }
+
+    /** The hint another instance sends when it accepted a message or an attempt of it ended. */
+    private static Signal.MessageChanged changed(Message message) {
+        return new Signal.MessageChanged(message.id(), message.phone(), true);
     }
 
     /**

@@ -332,7 +332,8 @@ public final class PostgresSignals implements Signals {
 
     static String encode(String from, Signal signal) {
         List<String> fields = switch (signal) {
-            case Signal.MessageChanged changed -> List.of("m", from, changed.messageId(), changed.phone());
+            case Signal.MessageChanged changed -> List.of("m", from, changed.messageId(), changed.phone(),
+                    changed.newWork() ? "1" : "0");
             case Signal.Circuit circuit -> List.of("c", from);
             case Signal.ConfigChanged config -> List.of("g", from);
             case Signal.ContactChanged contact -> List.of("p", from, contact.phone());
@@ -357,7 +358,11 @@ public final class PostgresSignals implements Signals {
             return Optional.empty();
         }
         Signal signal = switch (values.getFirst() + "/" + values.size()) {
-            case "m/4" -> new Signal.MessageChanged(values.get(2), values.get(3));
+            case "m/5" -> switch (values.get(4)) {
+                case "1" -> new Signal.MessageChanged(values.get(2), values.get(3), true);
+                case "0" -> new Signal.MessageChanged(values.get(2), values.get(3), false);
+                default -> null;
+            };
             case "c/2" -> new Signal.Circuit();
             case "g/2" -> new Signal.ConfigChanged();
             case "p/3" -> new Signal.ContactChanged(values.get(2));

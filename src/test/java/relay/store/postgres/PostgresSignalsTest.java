@@ -65,7 +65,8 @@ class PostgresSignalsTest {
     void shouldTellTheOtherInstancesEveryKindOfHintButNeverTheSenderItself() throws Exception {
         Instance a = open("instance-a");
         Instance b = open("instance-b");
-        List<Signal> sent = List.of(new Signal.MessageChanged("msg_01", PHONE), new Signal.ConfigChanged(),
+        List<Signal> sent = List.of(new Signal.MessageChanged("msg_01", PHONE, true),
+                new Signal.MessageChanged("msg_01", PHONE, false), new Signal.ConfigChanged(),
                 new Signal.ContactChanged(PHONE), new Signal.Circuit());
 
         sent.forEach(a.signals()::send);
@@ -101,11 +102,11 @@ class PostgresSignalsTest {
         Instance a = open("instance-a");
         Instance b = open("instance-b");
 
-        a.signals().send(new Signal.MessageChanged("msg_last", PHONE));
+        a.signals().send(new Signal.MessageChanged("msg_last", PHONE, true));
         a.signals().close();
         a.signals().send(new Signal.ConfigChanged());
 
-        assertEquals(new Signal.MessageChanged("msg_last", PHONE), b.next(), "a graceful stop's last change");
+        assertEquals(new Signal.MessageChanged("msg_last", PHONE, true), b.next(), "a graceful stop's last change");
         b.signals().send(new Signal.Resync());
         assertEquals(null, b.heard().poll(300, TimeUnit.MILLISECONDS), "nothing is sent once closed");
     }
@@ -119,13 +120,14 @@ class PostgresSignalsTest {
     @Test
     void shouldReadBackEveryKindItWritesAndIgnoreWhatItCannotRead() {
         String id = "host name-4242 ü";
-        for (Signal signal : List.of(new Signal.MessageChanged("msg_01", "+55 11 %9"), new Signal.Circuit(),
+        for (Signal signal : List.of(new Signal.MessageChanged("msg_01", "+55 11 %9", true),
+                new Signal.MessageChanged("msg_01", PHONE, false), new Signal.Circuit(),
                 new Signal.ConfigChanged(), new Signal.ContactChanged(PHONE), new Signal.Resync())) {
             String payload = PostgresSignals.encode(id, signal);
             assertEquals(Optional.of(new PostgresSignals.Heard(id, signal)), PostgresSignals.decode(payload),
                     payload);
         }
-        for (String unreadable : new String[] {"", "m", "m a", "z a", "p a", "m a b c d", "g %zz", null}) {
+        for (String unreadable : new String[] {"", "m", "m a", "z a", "p a", "m a b c", "m a b c d", "m a b c 1 e", "g %zz", null}) {
             assertEquals(Optional.empty(), PostgresSignals.decode(unreadable), unreadable);
         }
     }
@@ -154,7 +156,7 @@ class PostgresSignalsTest {
             Postgres.cutOff(database);
             try {
                 for (int i = 0; i < 100; i++) {
-                    a.signals().send(new Signal.MessageChanged("msg_" + i, PHONE));
+                    a.signals().send(new Signal.MessageChanged("msg_" + i, PHONE, true));
                 }
                 Await.until("the listeners noticed", () -> log.events("signals.listening_lost").size() == 2);
             } finally {

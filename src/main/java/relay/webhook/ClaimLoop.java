@@ -104,6 +104,16 @@ final class ClaimLoop {
         }
     }
 
+    /**
+     * Work that came up elsewhere (another instance accepted a message, or ended an attempt): worth a pass only with a
+     * slot free, since an attempt that ends here looks for work anyway.
+     */
+    void nudgeIfFree() {
+        if (freeSlots(settings.get()) > 0) {
+            nudge();
+        }
+    }
+
     /** Held deliveries are to be released by the next pass that finds the circuit closed. */
     void releaseHeld() {
         releasePending.set(true);

@@ -330,14 +330,14 @@ public final class DeliveryEngine implements AutoCloseable {
 
     /**
      * Another instance sharing the store changed this message (accepted it, or moved its delivery): the loop looks
-     * for work when the change may have made some due; and the message is read from the store only when someone here
+     * for work when the change may have made some due and a slot is free; and the message is read from the store only when someone here
      * wants it — told to listeners as a change made here would be when {@code shown} (a page is listening), and to
      * whoever watches its first attempt once that attempt has ended. Every instance hears every change, so an unread
      * hint is most of what the others cost an instance.
      */
     public void changedElsewhere(Signal.MessageChanged change, boolean shown) {
         if (change.newWork()) {
-            loop.nudge();
+            loop.nudgeIfFree();
         }
         boolean watched = isWatched(change.messageId());
         if (!shown && !watched) {

@@ -22,7 +22,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import relay.testing.RunningApp;
 import relay.testing.Webhooks;
 
@@ -79,12 +78,14 @@ class BrowserLiveConfigTest extends BrowserTest {
             browser.find("cfg-save").click();
             driver.switchTo().window(otherTab);
 
-            WebElement row = new WebDriverWait(driver, OTHER_TAB, Duration.ofMillis(50)).until(d -> {
+            // The row is drawn again on each change: read its parts in one look, again if it was replaced meanwhile.
+            String source = browser.waitUntil(OTHER_TAB, d -> {
                 WebElement found = d.findElement(By.cssSelector(
                         "[data-testid='config-row'][data-key='WEBHOOK_URL']"));
-                return shown.equals(found.findElement(testId("config-value")).getText()) ? found : null;
+                return shown.equals(found.findElement(testId("config-value")).getText())
+                        ? found.findElement(testId("config-source")).getText() : null;
             });
-            assertEquals("saved", row.findElement(testId("config-source")).getText());
+            assertEquals("saved", source);
             assertTrue(browser.find("cfg-hint-webhook_url").getText().contains(shown),
                     browser.find("cfg-hint-webhook_url").getText());
             browser.assertNoConsoleErrors();

@@ -336,21 +336,21 @@ public final class DeliveryEngine implements AutoCloseable {
      * hint is most of what the others cost an instance.
      */
     public void changedElsewhere(Signal.MessageChanged change, boolean shown) {
+        boolean watched = isWatched(change.messageId());
+        if (shown || watched) {
+            reads.message(change.messageId()).ifPresent(status -> {
+                if (shown) {
+                    tell(status.message(), status.delivery());
+                }
+                if (watched) {
+                    firstAttemptOf(status).ifPresent(outcome -> tellWatchers(change.messageId(), outcome));
+                }
+            });
+        }
+        // After telling: a pass claiming this message then tells its sending after the change that made it due.
         if (change.newWork()) {
             loop.nudgeIfFree();
         }
-        boolean watched = isWatched(change.messageId());
-        if (!shown && !watched) {
-            return;
-        }
-        reads.message(change.messageId()).ifPresent(status -> {
-            if (shown) {
-                tell(status.message(), status.delivery());
-            }
-            if (watched) {
-                firstAttemptOf(status).ifPresent(outcome -> tellWatchers(change.messageId(), outcome));
-            }
-        });
     }
 
     private boolean isWatched(String messageId) {

@@ -249,6 +249,10 @@ class EventStreamTest {
             for (int i = 0; i < hoarded; i++) {
                 streams.add(neverReading(app.port(), "/chat/events", "X-Forwarded-For: 203.0.113.9\r\n"));
             }
+            // Every stream answered, so every admission (and the closing of the oldest it made) is done before the send.
+            for (Socket stream : streams) {
+                readHeaders(stream);
+            }
             String id;
             try (Listener other = new Listener(app.uri("/chat/events"), "X-Forwarded-For", "198.51.100.7")) {
                 id = app.sendText("+5511999999999", "still live");
@@ -277,6 +281,20 @@ class EventStreamTest {
     }
 
     /** Reads until {@code expected} arrives (true) or the server ends the stream (false). */
+    /** Reads a response's status line and headers, one byte at a time so that nothing after them is taken. */
+    private static void readHeaders(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < end.length) {
+            int b = in.read();
+            if (b == -1) {
+                throw new AssertionError("the stream ended before its headers");
+            }
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
     private static boolean receivesOrEnds(Socket socket, String expected) throws IOException {
         InputStream in = socket.getInputStream();
         StringBuilder seen = new StringBuilder();
